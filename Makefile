@@ -1,0 +1,70 @@
+# Rectify: the two commands are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test venv lint check unit unit-sqlite unit-postgres browser migrate demo serve bench loadtest messages clean
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py compilemessages --ignore '.venv' -v 0
+	$(PY) manage.py migrate --no-input -v 0
+
+demo: migrate
+	$(PY) manage.py load_demo --if-empty
+
+run: demo
+	@echo "Rectify is serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy core/audit.py organization/scope.py organization/services.py ledger/services.py ledger/selectors.py ledger/workflow.py
+
+check: venv
+	$(PY) manage.py compilemessages --ignore '.venv' -v 0
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) tests/check_catalogue.py
+
+unit-sqlite: venv
+	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser"
+
+unit-postgres: venv
+	@if $(PY) tests/pg_available.py "$(TEST_DATABASE_URL)"; then \
+		DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser"; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "ERROR: PostgreSQL is not reachable at $(TEST_DATABASE_URL) (required under CI)"; exit 1; \
+	else \
+		echo ""; echo "WARNING: PostgreSQL is not reachable at $(TEST_DATABASE_URL): PostgreSQL tests SKIPPED"; echo ""; \
+	fi
+
+browser: venv
+	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m browser tests/browser
+
+test: lint check unit-sqlite unit-postgres browser
+
+messages: venv
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore '.venv' --ignore 'static/vendor' --no-obsolete
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --ignore '.venv' --ignore 'static/vendor' --no-obsolete
+
+bench: venv
+	$(PY) bench/run.py
+
+loadtest: venv
+	$(PY) bench/loadtest.py
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 test-output

@@ -1,0 +1,156 @@
+"""Day counting for deadlines: calendar days, or working days on the official Chinese calendar.
+
+Rectification deadlines (完成时限) and reminder dates are counted in one of two modes. In
+working-day mode the official State Council holiday arrangement decides what a working day is,
+including the adjusted weekend working days (调休上班) around Spring Festival and National Day;
+the data comes from the `chinesecalendar` package.
+
+That package only covers the years it ships data for. Outside them we fall back to Monday to
+Friday rather than failing, because a deadline in a far-future year (a long-term measure, a typo)
+must not break a page. Callers that need to tell the user the count is approximate ask
+`has_official_calendar()` / `official_calendar_covers()`, and the first fallback for each year is
+logged.
+
+Counting convention in working-day mode: walking from `start` to `end`, count the working days you
+land on, never the day you start from. Forward that is the working days in (start, end]; backward
+it is the working days in [end, start), negated. `add_days()` is the same walk, so
+`days_between(start, add_days(start, n)) == n` for every start and n.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from enum import StrEnum
+from functools import cache
+
+import chinese_calendar  # type: ignore[import-untyped]  # ships no type information
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+logger = logging.getLogger(__name__)
+
+_ONE_DAY = dt.timedelta(days=1)
+
+# chinese_calendar names holidays in English (its `Holiday` enum values). They are data we match,
+# and these labels let the UI show them in the active language.
+_HOLIDAY_LABELS: dict[str, Promise] = {
+    "New Year's Day": gettext_lazy("New Year's Day"),
+    "Spring Festival": gettext_lazy("Spring Festival"),
+    "Tomb-sweeping Day": gettext_lazy("Tomb-sweeping Day"),
+    "Labour Day": gettext_lazy("Labour Day"),
+    "Dragon Boat Festival": gettext_lazy("Dragon Boat Festival"),
+    "National Day": gettext_lazy("National Day"),
+    "Mid-autumn Festival": gettext_lazy("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": gettext_lazy("Anti-Fascist 70th Day"),
+}
+
+
+class CalendarMode(StrEnum):
+    """How a deadline's days are counted."""
+
+    CALENDAR_DAYS = "calendar"
+    WORKING_DAYS = "working"
+
+
+@cache
+def _year_is_covered(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(dt.date(year, 1, 1))
+    except NotImplementedError:
+        logger.warning(
+            "No official holiday calendar for %s: counting Monday to Friday as working days.", year
+        )
+        return False
+    return True
+
+
+def _as_date(d: dt.date) -> dt.date:
+    # A datetime is a date subclass; comparing the two raises, so normalise once at the edge.
+    return d.date() if isinstance(d, dt.datetime) else d
+
+
+def has_official_calendar(d: dt.date) -> bool:
+    """True if the official holiday calendar covers d's year (else Monday to Friday is assumed)."""
+    return _year_is_covered(_as_date(d).year)
+
+
+def official_calendar_covers(start: dt.date, end: dt.date) -> bool:
+    """True if every year from start to end (either order) is covered by the official calendar."""
+    first, last = sorted((_as_date(start).year, _as_date(end).year))
+    return all(_year_is_covered(year) for year in range(first, last + 1))
+
+
+def is_working_day(d: dt.date) -> bool:
+    """Whether d is a working day on the official calendar (adjusted weekend working days count);
+    Monday to Friday in years the calendar does not cover."""
+    d = _as_date(d)
+    if _year_is_covered(d.year):
+        return bool(chinese_calendar.is_workday(d))
+    return d.weekday() < 5
+
+
+def holiday_name(d: dt.date) -> str | None:
+    """The official holiday d belongs to (e.g. "Spring Festival"), None on a working day or plain
+    weekend."""
+    d = _as_date(d)
+    if not _year_is_covered(d.year):
+        return None
+    on_holiday, name = chinese_calendar.get_holiday_detail(d)
+    # Adjusted working days carry the holiday's name too, but they are working days.
+    if not on_holiday or name is None:
+        return None
+    return str(name)
+
+
+def non_working_reason(d: dt.date) -> str | None:
+    """Why d is not a working day, as a short translated phrase; None if it is a working day.
+
+    Used to flag a due date set on a holiday or weekend.
+    """
+    if is_working_day(d):
+        return None
+    name = holiday_name(d)
+    if name is None:
+        return _("a weekend")
+    label = _HOLIDAY_LABELS.get(name, name)
+    return _("a public holiday (%(holiday)s)") % {"holiday": label}
+
+
+def days_between(start: dt.date, end: dt.date, *, mode: CalendarMode) -> int:
+    """Signed day count from start to end: end - start in calendar mode; in working mode the working
+    days in (start, end], or minus those in [end, start) when end is before start."""
+    start, end = _as_date(start), _as_date(end)
+    if CalendarMode(mode) is CalendarMode.CALENDAR_DAYS:
+        return (end - start).days
+    if end >= start:
+        return _count_working_days(start + _ONE_DAY, end)
+    return -_count_working_days(end, start - _ONE_DAY)
+
+
+def _count_working_days(first: dt.date, last: dt.date) -> int:
+    """Working days in the closed range [first, last]; 0 if the range is empty."""
+    count = 0
+    d = first
+    while d <= last:
+        if is_working_day(d):
+            count += 1
+        d += _ONE_DAY
+    return count
+
+
+def add_days(start: dt.date, n: int, *, mode: CalendarMode) -> dt.date:
+    """The date n days after start (before it if n < 0); in working mode, the n-th working day
+    reached walking from start, which itself is never counted (n == 0 returns start)."""
+    start = _as_date(start)
+    if CalendarMode(mode) is CalendarMode.CALENDAR_DAYS:
+        return start + dt.timedelta(days=n)
+    step = _ONE_DAY if n > 0 else -_ONE_DAY
+    remaining = abs(n)
+    d = start
+    while remaining:
+        d += step
+        if is_working_day(d):
+            remaining -= 1
+    return d

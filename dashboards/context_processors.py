@@ -1,0 +1,70 @@
+"""The shell around every page: navigation by role, the user's name and roles, unread count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from organization.choices import Role
+from organization.scope import actor_for, has_capability
+
+# (url name, label, icon, capability) in menu order; entries whose URL does not exist are skipped.
+NAV = (
+    ("home", _("Home"), "bi-house", None),
+    ("ledger:ledger", _("Ledger"), "bi-table", "ledger.view"),
+    ("reporting:queue", _("Reviews"), "bi-check2-square", "review.office"),
+    ("reporting:liaison_queue", _("Reviews"), "bi-check2-square", "review.liaison"),
+    ("dashboards:overview", _("Dashboard"), "bi-bar-chart", "dashboard.view"),
+    ("ledger:inspection_list", _("Inspections"), "bi-journal-text", "ledger.view"),
+    ("meetings:list", _("Meetings"), "bi-people", "ledger.view"),
+    ("documents:index", _("Documents"), "bi-file-earmark-word", "documents.export"),
+    ("organization:overview", _("Organization"), "bi-diagram-3", "organization.view"),
+    ("ledger:audit_log", _("Audit log"), "bi-shield-check", "audit.view"),
+)
+
+
+def _reverse(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    actor = actor_for(user)
+    path = request.path
+    nav = []
+    seen: set[str] = set()
+    for name, label, icon, capability in NAV:
+        if capability and not has_capability(actor, capability):
+            continue
+        url = _reverse(name)
+        if url is None or url in seen:
+            continue
+        seen.add(url)
+        active = path == url if url == "/" else path.startswith(url)
+        nav.append({"url": url, "label": label, "icon": icon, "active": active})
+    labels = [str(Role(r).label) for r in Role.values if r in actor.roles]
+    inbox_url = _reverse("notifications:inbox")
+    unread = 0
+    if inbox_url:
+        from django.apps import apps
+
+        Notification = apps.get_model("notifications", "Notification")
+        unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+    return {
+        "shell": {
+            "nav": nav,
+            "actor_name": actor.name or user.get_username(),
+            "role_labels": labels,
+            "inbox_url": inbox_url,
+            "unread": unread,
+            "user_menu": [],
+        }
+    }

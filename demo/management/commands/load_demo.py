@@ -1,0 +1,50 @@
+"""Load the demo organization and its rectification ledger; safe to run again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from demo.organization_demo import DEMO_ORDER, DEMO_PASSWORD, load_organization
+
+
+class Command(BaseCommand):
+    help = "Load the demo college from the seed (idempotent)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the database already holds an organization.",
+        )
+        parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from organization.models import Organization
+
+        if options["if_empty"] and Organization.objects.exists():
+            self.stdout.write("Database already holds data; demo not loaded.")
+        else:
+            org, _accounts = load_organization()
+            try:
+                from demo.ledger_demo import load_ledger
+            except ImportError:
+                load_ledger = None
+            if load_ledger is not None:
+                load_ledger(org)
+            self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {org.name}"))
+        if not options["quiet"]:
+            self.print_logins()
+
+    def print_logins(self) -> None:
+        from organization.models import Person
+
+        people = {p.user.username: p for p in Person.objects.select_related("user", "unit")}
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
+        for username in DEMO_ORDER:
+            p = people.get(username)
+            if p is None:
+                continue
+            self.stdout.write(f"  {username:<12} {p.name}  {p.position}")

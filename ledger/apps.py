@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LedgerConfig(AppConfig):
+    name = "ledger"
+    verbose_name = _("Ledger")
+
+    def ready(self) -> None:
+        from ledger.scope import register_ledger_rules
+
+        register_ledger_rules()

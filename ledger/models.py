@@ -1,0 +1,278 @@
+"""The rectification ledger (整改台账): inspections, findings, measures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ledger.choices import (
+    DeadlineKind,
+    InspectionKind,
+    InspectionStatus,
+    MeasureState,
+    UnitPart,
+)
+from organization.models import Organization, Person, ScopedQuerySet, Theme, Unit
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Same day N months later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    next_month = dt.date(year + month // 12, month % 12 + 1, 1)
+    last_day = (next_month - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last_day))
+
+
+class Inspection(models.Model):
+    """巡视/巡察 (inspection round): one round's feedback and its rectification period."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="inspections"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=InspectionKind.choices, default=InspectionKind.XUNSHI
+    )
+    inspecting_body = models.CharField(_("inspecting body"), max_length=200, blank=True)
+    start_date = models.DateField(_("inspection start"), null=True, blank=True)
+    end_date = models.DateField(_("inspection end"), null=True, blank=True)
+    feedback_date = models.DateField(_("feedback date"))
+    rectification_end = models.DateField(_("end of concentrated rectification"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=InspectionStatus.choices,
+        default=InspectionStatus.RECTIFYING,
+    )
+    feedback_text = models.TextField(_("feedback (反馈意见) text"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["-feedback_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="inspection_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(rectification_end__gte=models.F("feedback_date")),
+                name="inspection_period_after_feedback",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """标签 (tag): a campaign rectification is combined with, e.g. 党史学习教育, 警示教育."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tags")
+    name = models.CharField(_("name"), max_length=50)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="tag_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Finding(models.Model):
+    """问题 (finding): one problem of an inspection's feedback, under a theme.
+
+    Its state (未整改 / 正在整改 / 已整改) is derived from its measures, never stored.
+    """
+
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="findings", verbose_name=_("inspection")
+    )
+    theme = models.ForeignKey(
+        Theme, on_delete=models.PROTECT, related_name="findings", verbose_name=_("theme")
+    )
+    number = models.CharField(_("number"), max_length=40, blank=True)
+    sort_key = models.CharField(max_length=80, blank=True, db_index=True)
+    text = models.TextField(_("problem"))
+    source_excerpt = models.TextField(_("source excerpt"), blank=True)
+    responsible_leaders = models.ManyToManyField(
+        Person, blank=True, related_name="led_findings", verbose_name=_("responsible leaders")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["inspection_id", "sort_key", "id"]
+        indexes = [models.Index(fields=["inspection", "sort_key"])]
+
+    def __str__(self) -> str:
+        head = self.text[:40] + ("…" if len(self.text) > 40 else "")
+        return f"{self.number} {head}".strip()
+
+
+class MeasureGroup(models.Model):
+    """整改任务组 (measure group): one task assigned to many units, one measure per unit."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="groups")
+    content = models.TextField(_("content"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("measure group")
+        verbose_name_plural = _("measure groups")
+
+    def __str__(self) -> str:
+        return self.content[:40]
+
+
+class Measure(models.Model):
+    """整改措施 (rectification measure): the tracked unit of work.
+
+    Its state changes only through `ledger.services.measure_transition`; its fields only through
+    `measure_update`, which checks `version` so a concurrent edit is refused, not overwritten.
+    """
+
+    finding = models.ForeignKey(
+        Finding, on_delete=models.PROTECT, related_name="measures", verbose_name=_("finding")
+    )
+    group = models.ForeignKey(
+        MeasureGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="measures",
+        verbose_name=_("group"),
+    )
+    number = models.CharField(_("number"), max_length=40, blank=True)
+    sort_key = models.CharField(max_length=80, blank=True)
+    content = models.TextField(_("measure"))
+    lead_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="led_measures", verbose_name=_("lead unit")
+    )
+    units = models.ManyToManyField(
+        Unit, through="MeasureUnit", related_name="measures", verbose_name=_("units")
+    )
+    responsible_leader = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_measures",
+        verbose_name=_("responsible leader"),
+    )
+    responsible_persons = models.ManyToManyField(
+        Person, blank=True, related_name="responsible_measures", verbose_name=_("responsible persons")
+    )
+    deadline_kind = models.CharField(
+        _("deadline kind"), max_length=16, choices=DeadlineKind.choices, default=DeadlineKind.BY_DATE
+    )
+    deadline_text = models.CharField(_("deadline as written"), max_length=100, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True, db_index=True)
+    original_due_date = models.DateField(_("original due date"), null=True, blank=True)
+    review_interval_days = models.PositiveSmallIntegerField(
+        _("review interval (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(7), MaxValueValidator(366)],
+    )
+    next_review_date = models.DateField(_("next review"), null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="measures", verbose_name=_("tags"))
+    is_flagged = models.BooleanField(_("flagged for supervision (挂牌督办)"), default=False)
+    progress = models.PositiveSmallIntegerField(
+        _("progress %"), default=0, validators=[MaxValueValidator(100)]
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=MeasureState.choices,
+        default=MeasureState.NOT_STARTED,
+        db_index=True,
+    )
+    state_changed_at = models.DateTimeField(_("state since"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Kept by the reporting layer through ledger services, so the ledger page needs no join.
+    evidence_count = models.PositiveIntegerField(_("evidence"), default=0)
+    last_report_at = models.DateTimeField(_("last report"), null=True, blank=True)
+    relapse_count = models.PositiveSmallIntegerField(_("relapses"), default=0)
+    urge_count = models.PositiveSmallIntegerField(_("urges"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["finding__sort_key", "finding_id", "sort_key", "id"]
+        indexes = [
+            models.Index(fields=["finding", "sort_key"]),
+            models.Index(fields=["lead_unit", "state"]),
+            models.Index(fields=["state", "due_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(deadline_kind=DeadlineKind.LONG_TERM) | Q(due_date__isnull=True),
+                name="measure_long_term_has_no_due_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="measure_progress_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        head = self.content[:40] + ("…" if len(self.content) > 40 else "")
+        return f"{self.number} {head}".strip()
+
+    @property
+    def is_long_term(self) -> bool:
+        return self.deadline_kind == DeadlineKind.LONG_TERM
+
+    @property
+    def is_done(self) -> bool:
+        return self.state in (MeasureState.CLOSED, MeasureState.STAGE_DONE)
+
+
+class MeasureUnit(models.Model):
+    """牵头/配合单位 (unit on a measure): the lead unit and each co-operating unit, with its part."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="unit_links")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="measure_links")
+    part = models.CharField(max_length=8, choices=UnitPart.choices)
+
+    class Meta:
+        verbose_name = _("unit on a measure")
+        verbose_name_plural = _("units on measures")
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "unit"], name="measure_unit_once")
+        ]
+        indexes = [models.Index(fields=["unit", "measure"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit} ({self.get_part_display()})"

@@ -1,0 +1,74 @@
+"""Scope rules for ledger objects, registered with the one choke point in organization.scope."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q
+
+from organization.scope import NOTHING, Action, Actor, org_directory_rule, register_scope
+
+
+def measure_reach_q(actor: Actor, prefix: str = "") -> Q:
+    """The measures a non-office person is involved in: by unit, grid or task force."""
+    from ledger.models import MeasureUnit
+
+    q = NOTHING
+    pk_ref = OuterRef(f"{prefix}pk") if prefix else OuterRef("pk")
+    if actor.task_force_ids:
+        q |= Q(**{f"{prefix}finding__theme__task_force_id__in": sorted(actor.task_force_ids)})
+    if actor.liaison_group_ids:
+        groups = sorted(actor.liaison_group_ids)
+        q |= Q(**{f"{prefix}lead_unit__liaison_group_id__in": groups})
+        q |= Q(
+            Exists(
+                MeasureUnit.objects.filter(measure_id=pk_ref, unit__liaison_group_id__in=groups)
+            )
+        )
+    if actor.unit_ids:
+        units = sorted(actor.unit_ids)
+        q |= Q(**{f"{prefix}lead_unit_id__in": units})
+        q |= Q(Exists(MeasureUnit.objects.filter(measure_id=pk_ref, unit_id__in=units)))
+    return q
+
+
+def measure_rule(actor: Actor, action: Action) -> Q:
+    in_org = Q(finding__inspection__organization_id=actor.organization_id)
+    if action == "view":
+        return in_org if actor.sees_all else in_org & measure_reach_q(actor)
+    if actor.manages_all:
+        return in_org
+    q = NOTHING
+    if actor.task_force_ids:
+        q |= Q(finding__theme__task_force_id__in=sorted(actor.task_force_ids))
+    if actor.head_unit_ids:
+        q |= Q(lead_unit_id__in=sorted(actor.head_unit_ids))
+    return in_org & q
+
+
+def finding_rule(actor: Actor, action: Action) -> Q:
+    from ledger.models import Measure
+
+    in_org = Q(inspection__organization_id=actor.organization_id)
+    if actor.manages_all or (action == "view" and actor.sees_all):
+        return in_org
+    tf = Q(theme__task_force_id__in=sorted(actor.task_force_ids)) if actor.task_force_ids else NOTHING
+    if action == "change":
+        return in_org & tf
+    # A person reads the findings their measures hang from.
+    reach = Measure.objects.filter(measure_reach_q(actor), finding_id=OuterRef("pk"))
+    return in_org & (tf | Q(Exists(reach)))
+
+
+def inspection_rule(actor: Actor, action: Action) -> Q:
+    # Every member of the organization may read which rounds exist; only the office edits them.
+    if action == "view" or actor.manages_all:
+        return Q(organization_id=actor.organization_id)
+    return NOTHING
+
+
+def register_ledger_rules() -> None:
+    from ledger.models import Finding, Inspection, Measure, Tag
+
+    register_scope(Inspection, inspection_rule)
+    register_scope(Finding, finding_rule)
+    register_scope(Measure, measure_rule)
+    register_scope(Tag, org_directory_rule)

@@ -1,0 +1,540 @@
+"""Writes to the ledger. Every service is atomic, locks what it changes, and is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from core.audit import diff_fields, record_event
+from core.numbering import number_sort_key
+from ledger.choices import DeadlineKind, MeasureState, UnitPart
+from ledger.models import (
+    Finding,
+    Inspection,
+    Measure,
+    MeasureGroup,
+    MeasureUnit,
+    Tag,
+    add_months,
+)
+from ledger.workflow import TRANSITIONS, applies_to, guards_for, relations
+from organization.models import Organization, Person, Theme, Unit
+from organization.scope import actor_for
+from organization.services import snapshot
+
+CONCENTRATED_PERIOD_MONTHS = 3
+
+
+class ConcurrentEditError(ValidationError):
+    """Raised when a save is based on a version someone else has already changed."""
+
+
+class TransitionError(ValidationError):
+    """Raised when a state transition is not allowed now, for this person, or lacks input."""
+
+
+# --- inspections -------------------------------------------------------------------------
+
+
+def default_rectification_end(feedback_date: dt.date) -> dt.date:
+    return add_months(feedback_date, CONCENTRATED_PERIOD_MONTHS)
+
+
+def inspection_save(*, by: Any, inspection: Inspection) -> Inspection:
+    with transaction.atomic():
+        creating = inspection.pk is None
+        before = {} if creating else snapshot(Inspection.objects.select_for_update().get(pk=inspection.pk))
+        if inspection.rectification_end is None and inspection.feedback_date:
+            inspection.rectification_end = default_rectification_end(inspection.feedback_date)
+        if not creating:
+            inspection.version = F("version") + 1  # type: ignore[assignment]
+        inspection.full_clean(exclude=["version"])
+        inspection.save()
+        inspection.refresh_from_db()
+        after = snapshot(inspection)
+        _audit_save(by, inspection, creating, before, after)
+        return inspection
+
+
+def _audit_save(by: Any, obj: Any, creating: bool, before: dict[str, Any], after: dict[str, Any]) -> None:
+    if creating:
+        record_event(actor=by, obj=obj, action="create", after=after)
+        return
+    before.pop("version", None)
+    after.pop("version", None)
+    b, a = diff_fields(before, after)
+    if a or b:
+        record_event(actor=by, obj=obj, action="update", before=b, after=a)
+
+
+# --- findings ----------------------------------------------------------------------------
+
+
+def finding_save(
+    *, by: Any, finding: Finding, responsible_leaders: Sequence[Person] | None = None
+) -> Finding:
+    with transaction.atomic():
+        creating = finding.pk is None
+        before: dict[str, Any] = {}
+        if not creating:
+            old = Finding.objects.select_for_update().get(pk=finding.pk)
+            before = snapshot(old) | {
+                "responsible_leaders": sorted(old.responsible_leaders.values_list("id", flat=True))
+            }
+        if finding.theme.organization_id != finding.inspection.organization_id:
+            raise ValidationError({"theme": _("The theme belongs to another organization.")})
+        finding.sort_key = number_sort_key(finding.number) if finding.number else ""
+        finding.full_clean(exclude=["version"])
+        finding.save()
+        after = snapshot(finding)
+        if responsible_leaders is not None:
+            finding.responsible_leaders.set(responsible_leaders)
+            after["responsible_leaders"] = sorted(p.pk for p in responsible_leaders)
+        elif not creating:
+            after["responsible_leaders"] = before.get("responsible_leaders", [])
+        _audit_save(by, finding, creating, before, after)
+        return finding
+
+
+# --- measures ----------------------------------------------------------------------------
+
+
+@dataclass
+class MeasureData:
+    """The editable fields of a measure, validated the same way by forms, imports and bulk."""
+
+    content: str
+    lead_unit: Unit
+    number: str = ""
+    co_units: list[Unit] = field(default_factory=list)
+    responsible_leader: Person | None = None
+    responsible_persons: list[Person] | None = None  # None = the lead unit's two heads
+    deadline_kind: str = DeadlineKind.BY_DATE
+    deadline_text: str = ""
+    due_date: dt.date | None = None
+    review_interval_days: int | None = None
+    tags: list[Tag] = field(default_factory=list)
+    is_flagged: bool = False
+    progress: int | None = None
+
+
+def validate_measure_data(data: MeasureData, *, finding: Finding) -> None:
+    """Raise ValidationError (field -> message) for anything a measure may not hold."""
+    errors: dict[str, list[str]] = {}
+    org_id = finding.inspection.organization_id
+    if not (data.content or "").strip():
+        errors.setdefault("content", []).append(_("The measure text is required."))
+    if data.lead_unit.organization_id != org_id:
+        errors.setdefault("lead_unit", []).append(_("The lead unit is not in this organization."))
+    elif not data.lead_unit.is_active:
+        errors.setdefault("lead_unit", []).append(
+            _("%(unit)s is deactivated; choose an active unit.") % {"unit": data.lead_unit}
+        )
+    for unit in data.co_units:
+        if unit.organization_id != org_id:
+            errors.setdefault("co_units", []).append(
+                _("%(unit)s is not in this organization.") % {"unit": unit}
+            )
+    if any(u.pk == data.lead_unit.pk for u in data.co_units):
+        errors.setdefault("co_units", []).append(
+            _("The lead unit cannot also be a co-operating unit.")
+        )
+    people = list(data.responsible_persons or [])
+    if data.responsible_leader is not None:
+        people.append(data.responsible_leader)
+    if any(p.organization_id != org_id for p in people):
+        errors.setdefault("responsible_persons", []).append(
+            _("Responsible people must belong to this organization.")
+        )
+    if data.deadline_kind not in DeadlineKind.values:
+        errors.setdefault("deadline_kind", []).append(_("Unknown deadline kind."))
+    elif data.deadline_kind == DeadlineKind.LONG_TERM:
+        if data.due_date is not None:
+            errors.setdefault("due_date", []).append(
+                _("A long-term (长期坚持) measure has no due date; set a review interval instead.")
+            )
+        if not data.review_interval_days:
+            errors.setdefault("review_interval_days", []).append(
+                _("A long-term measure needs a review interval (days).")
+            )
+    elif data.deadline_kind == DeadlineKind.BY_DATE and data.due_date is None:
+        errors.setdefault("due_date", []).append(_("A measure fixed by a date needs a due date."))
+    if data.due_date is not None and data.due_date < finding.inspection.feedback_date:
+        errors.setdefault("due_date", []).append(
+            _("The due date %(due)s is before the feedback date %(feedback)s.")
+            % {
+                "due": date_format(data.due_date, "Y-m-d"),
+                "feedback": date_format(finding.inspection.feedback_date, "Y-m-d"),
+            }
+        )
+    if data.progress is not None and not 0 <= data.progress <= 100:
+        errors.setdefault("progress", []).append(_("Progress is a percentage from 0 to 100."))
+    if any(t.organization_id != org_id for t in data.tags):
+        errors.setdefault("tags", []).append(_("A tag belongs to another organization."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _measure_snapshot(measure: Measure) -> dict[str, Any]:
+    data = snapshot(measure)
+    for name in ("version", "updated_at", "updated_by_id", "evidence_count", "last_report_at"):
+        data.pop(name, None)
+    data["co_units"] = sorted(
+        measure.unit_links.filter(part=UnitPart.COOP).values_list("unit_id", flat=True)
+    )
+    data["responsible_persons"] = sorted(measure.responsible_persons.values_list("id", flat=True))
+    data["tags"] = sorted(measure.tags.values_list("id", flat=True))
+    return data
+
+
+def _default_persons(unit: Unit) -> list[Person]:
+    return [p for p in (unit.party_secretary, unit.admin_head) if p is not None]
+
+
+def _apply_units(measure: Measure, lead: Unit, co_units: Iterable[Unit]) -> None:
+    MeasureUnit.objects.filter(measure=measure).delete()
+    links = [MeasureUnit(measure=measure, unit=lead, part=UnitPart.LEAD)]
+    links += [MeasureUnit(measure=measure, unit=u, part=UnitPart.COOP) for u in co_units if u.pk != lead.pk]
+    MeasureUnit.objects.bulk_create(links)
+
+
+def _first_review(data: MeasureData, start: dt.date) -> dt.date | None:
+    if data.deadline_kind != DeadlineKind.LONG_TERM or not data.review_interval_days:
+        return None
+    return start + dt.timedelta(days=data.review_interval_days)
+
+
+def measure_create(
+    *, by: Any, finding: Finding, data: MeasureData, group: MeasureGroup | None = None
+) -> Measure:
+    validate_measure_data(data, finding=finding)
+    with transaction.atomic():
+        measure = Measure(
+            finding=finding,
+            group=group,
+            number=data.number.strip(),
+            sort_key=number_sort_key(data.number) if data.number.strip() else "",
+            content=data.content.strip(),
+            lead_unit=data.lead_unit,
+            responsible_leader=data.responsible_leader,
+            deadline_kind=data.deadline_kind,
+            deadline_text=data.deadline_text[:100],
+            due_date=data.due_date,
+            original_due_date=data.due_date,
+            review_interval_days=data.review_interval_days,
+            next_review_date=_first_review(data, timezone.localdate()),
+            is_flagged=data.is_flagged,
+            progress=data.progress or 0,
+            state=MeasureState.NOT_STARTED,
+            state_changed_at=timezone.now(),
+            updated_by=by if getattr(by, "pk", None) else None,
+        )
+        measure.save()
+        _apply_units(measure, data.lead_unit, data.co_units)
+        persons = (
+            data.responsible_persons
+            if data.responsible_persons is not None
+            else _default_persons(data.lead_unit)
+        )
+        measure.responsible_persons.set(persons)
+        measure.tags.set(data.tags)
+        record_event(actor=by, obj=measure, action="create", after=_measure_snapshot(measure))
+        return measure
+
+
+def measure_assign_to_units(
+    *, by: Any, finding: Finding, data: MeasureData, units: Sequence[Unit]
+) -> MeasureGroup:
+    """One task for many units: one measure per unit, grouped, each tracked on its own.
+
+    Numbers continue the given number with a per-unit suffix ("5" -> "5.1", "5.2", ...), so each
+    unit's copy has its own place in the ledger.
+    """
+    if not units:
+        raise ValidationError({"units": _("Choose at least one unit.")})
+    with transaction.atomic():
+        group = MeasureGroup.objects.create(finding=finding, content=data.content.strip())
+        base = data.number.strip().rstrip(".")
+        for index, unit in enumerate(units, start=1):
+            per_unit = MeasureData(**{**data.__dict__})
+            per_unit.lead_unit = unit
+            per_unit.co_units = []
+            per_unit.responsible_persons = None
+            per_unit.number = f"{base}.{index}" if base else str(index)
+            measure_create(by=by, finding=finding, data=per_unit, group=group)
+        record_event(
+            actor=by,
+            obj=finding,
+            action="assign_many",
+            after={"group": group.pk, "units": [u.pk for u in units], "content": group.content},
+        )
+        return group
+
+
+def _lock(measure_id: int) -> Measure:
+    return (
+        Measure.objects.select_for_update(of=("self",))
+        .select_related("finding__theme", "finding__inspection", "lead_unit")
+        .get(pk=measure_id)
+    )
+
+
+def _concurrent_error(current: Measure) -> ConcurrentEditError:
+    who = "—"
+    if current.updated_by_id:
+        user = current.updated_by
+        person = getattr(user, "person", None)
+        who = person.name if person else user.get_username()  # type: ignore[union-attr]
+    when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+    return ConcurrentEditError(
+        _(
+            "This measure was changed by %(who)s at %(when)s after you opened it. Reload the "
+            "page to see their changes, then make yours again."
+        )
+        % {"who": who, "when": when},
+        code="concurrent_edit",
+    )
+
+
+def measure_update(*, by: Any, measure: Measure, data: MeasureData, expected_version: int) -> Measure:
+    """Save edited fields; refuse if someone else saved since `expected_version` was read."""
+    with transaction.atomic():
+        current = _lock(measure.pk)
+        if current.version != expected_version:
+            raise _concurrent_error(current)
+        validate_measure_data(data, finding=current.finding)
+        before = _measure_snapshot(current)
+        current.number = data.number.strip()
+        current.sort_key = number_sort_key(current.number) if current.number else ""
+        current.content = data.content.strip()
+        lead_changed = current.lead_unit_id != data.lead_unit.pk
+        current.lead_unit = data.lead_unit
+        current.responsible_leader = data.responsible_leader
+        current.deadline_kind = data.deadline_kind
+        current.deadline_text = data.deadline_text[:100]
+        if current.due_date != data.due_date and current.original_due_date is None:
+            current.original_due_date = data.due_date
+        current.due_date = data.due_date
+        if data.review_interval_days != current.review_interval_days or (
+            data.deadline_kind == DeadlineKind.LONG_TERM and current.next_review_date is None
+        ):
+            current.review_interval_days = data.review_interval_days
+            current.next_review_date = _first_review(data, timezone.localdate())
+        if data.deadline_kind != DeadlineKind.LONG_TERM:
+            current.review_interval_days = None
+            current.next_review_date = None
+        current.is_flagged = data.is_flagged
+        if data.progress is not None:
+            current.progress = data.progress
+        current.version += 1
+        current.updated_by = by if getattr(by, "pk", None) else None
+        current.save()
+        _apply_units(current, data.lead_unit, data.co_units)
+        if data.responsible_persons is not None:
+            current.responsible_persons.set(data.responsible_persons)
+        elif lead_changed:
+            current.responsible_persons.set(_default_persons(data.lead_unit))
+        current.tags.set(data.tags)
+        b, a = diff_fields(before, _measure_snapshot(current))
+        if a or b:
+            record_event(actor=by, obj=current, action="update", before=b, after=a)
+        return current
+
+
+def measure_transition(
+    *,
+    by: Any,
+    measure: Measure,
+    name: str,
+    reason: str = "",
+    new_due_date: dt.date | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Measure:
+    """Fire a named transition: locked, checked against the table and guards, audited."""
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        raise TransitionError(_("Unknown action."), code="unknown")
+    actor = actor_for(by)
+    with transaction.atomic():
+        current = _lock(measure.pk)
+        if not Measure.objects.visible_to(by).filter(pk=current.pk).exists():
+            raise PermissionDenied
+        if current.state not in transition.sources:
+            raise TransitionError(
+                _("“%(action)s” is not possible while the measure is “%(state)s”.")
+                % {"action": transition.label, "state": current.get_state_display()},
+                code="state",
+            )
+        if not applies_to(transition, current):
+            raise TransitionError(
+                _("“%(action)s” does not apply to a %(kind)s measure.")
+                % {"action": transition.label, "kind": current.get_deadline_kind_display()},
+                code="kind",
+            )
+        if not relations(actor, current) & transition.who:
+            raise PermissionDenied
+        reason = (reason or "").strip()
+        if transition.needs_reason and not reason:
+            raise TransitionError(_("Give a reason."), code="reason")
+        if len(reason) > 2000:
+            raise TransitionError(_("The reason is too long (2000 characters at most)."))
+        data = dict(payload or {})
+        for guard in guards_for(name):
+            error = guard(current, actor, data)
+            if error:
+                raise TransitionError(error, code="guard")
+        before: dict[str, Any] = {"state": current.state}
+        after: dict[str, Any] = {"state": transition.target}
+        now = timezone.now()
+        current.state = transition.target
+        current.state_changed_at = now
+        if transition.target == MeasureState.CLOSED:
+            current.closed_at = now
+            current.progress = 100
+        if name == "reopen":
+            current.relapse_count += 1
+            current.closed_at = None
+            after["relapse_count"] = current.relapse_count
+            if new_due_date is not None:
+                if new_due_date < timezone.localdate():
+                    raise TransitionError(_("The new due date is in the past."), code="due")
+                if current.deadline_kind == DeadlineKind.LONG_TERM:
+                    raise TransitionError(_("A long-term measure has no due date."), code="due")
+                before["due_date"] = current.due_date
+                current.due_date = new_due_date
+                after["due_date"] = new_due_date
+        if name == "office_stage_complete" and current.review_interval_days:
+            current.next_review_date = timezone.localdate() + dt.timedelta(
+                days=current.review_interval_days
+            )
+            after["next_review_date"] = current.next_review_date
+        current.version += 1
+        current.updated_by = by if getattr(by, "pk", None) else None
+        current.save()
+        record_event(
+            actor=by,
+            obj=current,
+            action=f"transition:{name}",
+            before=before,
+            after=after | {k: v for k, v in data.items() if k.startswith("snapshot")},
+            message=reason,
+        )
+        return current
+
+
+# --- bulk actions ------------------------------------------------------------------------
+
+BULK_ACTIONS = ("reassign_unit", "set_deadline", "add_tag", "flag", "unflag")
+
+
+def measures_bulk_update(
+    *, by: Any, measures: QuerySet[Measure], action: str, value: Any = None
+) -> int:
+    """Apply one change to a selection, all or nothing, each measure audited on its own."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError(_("Unknown bulk action."))
+    with transaction.atomic():
+        locked = list(
+            measures.select_for_update(of=("self",)).select_related(
+                "finding__inspection", "lead_unit"
+            )
+        )
+        if not locked:
+            raise ValidationError(_("Select at least one measure."))
+        for m in locked:
+            before = _measure_snapshot(m)
+            if action == "reassign_unit":
+                unit: Unit = value
+                if unit.organization_id != m.finding.inspection.organization_id:
+                    raise ValidationError(_("The unit is not in this organization."))
+                co = [link.unit for link in m.unit_links.filter(part=UnitPart.COOP).exclude(unit=unit)]
+                m.lead_unit = unit
+                _apply_units(m, unit, co)
+                m.responsible_persons.set(_default_persons(unit))
+            elif action == "set_deadline":
+                due: dt.date = value
+                if m.deadline_kind == DeadlineKind.LONG_TERM:
+                    raise ValidationError(
+                        _("%(measure)s is long-term (长期坚持) and has no due date.") % {"measure": m}
+                    )
+                if due < m.finding.inspection.feedback_date:
+                    raise ValidationError(
+                        _("The due date is before the feedback date of %(measure)s.") % {"measure": m}
+                    )
+                if m.original_due_date is None:
+                    m.original_due_date = due
+                m.due_date = due
+            elif action == "add_tag":
+                m.tags.add(value)
+            elif action in ("flag", "unflag"):
+                m.is_flagged = action == "flag"
+            m.version += 1
+            m.updated_by = by if getattr(by, "pk", None) else None
+            m.save()
+            b, a = diff_fields(before, _measure_snapshot(m))
+            if a or b:
+                record_event(actor=by, obj=m, action=f"bulk:{action}", before=b, after=a)
+        return len(locked)
+
+
+# --- hooks for the reporting layer ------------------------------------------------------
+
+
+def measure_record_report(*, measure_id: int, progress: int | None, at: dt.datetime) -> None:
+    """Keep the ledger's progress and last-report columns in step with a filed report."""
+    updates: dict[str, Any] = {"last_report_at": at}
+    if progress is not None:
+        updates["progress"] = max(0, min(100, progress))
+    Measure.objects.filter(pk=measure_id).update(**updates)
+
+
+def measure_adjust_evidence_count(*, measure_id: int, delta: int) -> None:
+    Measure.objects.filter(pk=measure_id).update(evidence_count=F("evidence_count") + delta)
+
+
+def measure_set_due_date(*, by: Any, measure: Measure, due_date: dt.date, reason: str) -> Measure:
+    """Move the due date (an approved extension); the original due date is kept."""
+    with transaction.atomic():
+        current = _lock(measure.pk)
+        if current.deadline_kind == DeadlineKind.LONG_TERM:
+            raise ValidationError(_("A long-term measure has no due date."))
+        before = {"due_date": current.due_date}
+        if current.original_due_date is None:
+            current.original_due_date = current.due_date
+        current.due_date = due_date
+        current.version += 1
+        current.updated_by = by if getattr(by, "pk", None) else None
+        current.save()
+        record_event(
+            actor=by,
+            obj=current,
+            action="due_date_changed",
+            before=before,
+            after={"due_date": due_date},
+            message=reason,
+        )
+        return current
+
+
+def tag_get_or_create(*, by: Any, organization: Organization, name: str) -> Tag:
+    name = name.strip()[:50]
+    if not name:
+        raise ValidationError(_("A tag needs a name."))
+    with transaction.atomic():
+        tag, created = Tag.objects.get_or_create(organization=organization, name=name)
+        if created:
+            record_event(actor=by, obj=tag, action="create", after={"name": name})
+        return tag
+
+
+def theme_for(organization: Organization, name: str) -> Theme | None:
+    return Theme.objects.filter(organization=organization, name=name).first()

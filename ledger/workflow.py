@@ -1,0 +1,178 @@
+"""The measure state machine: the allowed transitions, who may fire them, and guards.
+
+States: 未启动 → 推进中 → 待审核 → 待销号 → 已销号, with returns to 推进中, a relapse path from
+已销号 back to 推进中, and 阶段性完成 for long-term measures instead of closing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ledger.choices import DeadlineKind, MeasureState
+from organization.scope import Actor
+
+if TYPE_CHECKING:
+    from ledger.models import Measure
+
+S = MeasureState
+
+# Relations a person can have to a measure; transitions name the ones allowed to fire them.
+OFFICE = "office"
+LEAD_HEAD = "lead_head"  # head / party secretary of the lead unit
+LEAD_MEMBER = "lead_member"  # anyone of the lead unit
+LIAISON = "liaison"  # member of the liaison group whose grid holds the lead unit
+TASK_FORCE = "task_force"  # member of the task force owning the finding's theme
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: Promise
+    sources: frozenset[str]
+    target: str
+    who: frozenset[str]
+    needs_reason: bool = False
+    kinds: frozenset[str] | None = None  # deadline kinds it applies to; None = all
+    style: str = "primary"
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        Transition(
+            "start",
+            _("Start work"),
+            frozenset({S.NOT_STARTED}),
+            S.IN_PROGRESS,
+            frozenset({OFFICE, LEAD_HEAD, LEAD_MEMBER, TASK_FORCE}),
+        ),
+        Transition(
+            "request_close",
+            _("Request close-out"),
+            frozenset({S.IN_PROGRESS}),
+            S.PENDING_REVIEW,
+            frozenset({OFFICE, LEAD_HEAD}),
+        ),
+        Transition(
+            "withdraw",
+            _("Withdraw the request"),
+            frozenset({S.PENDING_REVIEW}),
+            S.IN_PROGRESS,
+            frozenset({OFFICE, LEAD_HEAD}),
+            style="secondary",
+        ),
+        Transition(
+            "liaison_approve",
+            _("Approve (liaison group)"),
+            frozenset({S.PENDING_REVIEW}),
+            S.PENDING_CLOSE,
+            frozenset({LIAISON}),
+            style="success",
+        ),
+        Transition(
+            "liaison_return",
+            _("Return (liaison group)"),
+            frozenset({S.PENDING_REVIEW}),
+            S.IN_PROGRESS,
+            frozenset({LIAISON}),
+            needs_reason=True,
+            style="warning",
+        ),
+        Transition(
+            "office_close",
+            _("Close out (销号)"),
+            frozenset({S.PENDING_CLOSE}),
+            S.CLOSED,
+            frozenset({OFFICE}),
+            kinds=frozenset({DeadlineKind.IMMEDIATE, DeadlineKind.BY_DATE}),
+            style="success",
+        ),
+        Transition(
+            "office_stage_complete",
+            _("Mark stage completed"),
+            frozenset({S.IN_PROGRESS, S.PENDING_CLOSE}),
+            S.STAGE_DONE,
+            frozenset({OFFICE}),
+            kinds=frozenset({DeadlineKind.LONG_TERM}),
+            style="success",
+        ),
+        Transition(
+            "office_return",
+            _("Return (office)"),
+            frozenset({S.PENDING_CLOSE}),
+            S.IN_PROGRESS,
+            frozenset({OFFICE}),
+            needs_reason=True,
+            style="warning",
+        ),
+        Transition(
+            "direct_close",
+            _("Close out directly (直接销号)"),
+            frozenset({S.NOT_STARTED, S.IN_PROGRESS, S.PENDING_REVIEW}),
+            S.CLOSED,
+            frozenset({OFFICE}),
+            kinds=frozenset({DeadlineKind.IMMEDIATE}),
+            style="success",
+        ),
+        Transition(
+            "reopen",
+            _("Reopen (重新整改)"),
+            frozenset({S.CLOSED, S.STAGE_DONE}),
+            S.IN_PROGRESS,
+            frozenset({OFFICE}),
+            needs_reason=True,
+            style="danger",
+        ),
+    )
+}
+
+# Guards registered by higher layers (e.g. "close-out needs evidence"): they return an error
+# message, or None to let the transition through. The ledger never imports those layers.
+Guard = Callable[["Measure", Actor, dict[str, Any]], str | None]
+_GUARDS: dict[str, list[Guard]] = {}
+
+
+def register_guard(transition: str, guard: Guard) -> None:
+    if transition not in TRANSITIONS:
+        raise KeyError(transition)
+    if guard not in _GUARDS.setdefault(transition, []):
+        _GUARDS[transition].append(guard)
+
+
+def guards_for(transition: str) -> list[Guard]:
+    return list(_GUARDS.get(transition, []))
+
+
+def relations(actor: Actor, measure: Measure) -> frozenset[str]:
+    """How this person stands to this measure. Needs lead_unit and finding.theme loaded."""
+    rel: set[str] = set()
+    if actor.manages_all:
+        rel.add(OFFICE)
+    if measure.lead_unit_id in actor.head_unit_ids:
+        rel.add(LEAD_HEAD)
+    if measure.lead_unit_id in actor.unit_ids:
+        rel.add(LEAD_MEMBER)
+    if measure.lead_unit.liaison_group_id in actor.liaison_group_ids:
+        rel.add(LIAISON)
+    if measure.finding.theme.task_force_id in actor.task_force_ids:
+        rel.add(TASK_FORCE)
+    return frozenset(rel)
+
+
+def applies_to(transition: Transition, measure: Measure) -> bool:
+    return transition.kinds is None or measure.deadline_kind in transition.kinds
+
+
+def available_transitions(actor: Actor, measure: Measure) -> list[Transition]:
+    """Transitions this person may fire on this measure in its current state."""
+    rel = relations(actor, measure)
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if measure.state in t.sources and applies_to(t, measure) and rel & t.who
+    ]

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganizationConfig(AppConfig):
+    name = "organization"
+    verbose_name = _("Organization")
+
+    def ready(self) -> None:
+        from organization.scope import register_organization_rules
+
+        register_organization_rules()

@@ -1,0 +1,254 @@
+"""Forms for the organization screens. Every message the user sees goes through gettext."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.utils.translation import gettext_lazy as _
+
+from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
+
+User = get_user_model()
+
+
+class BootstrapMixin:
+    """Give every widget Bootstrap's classes so templates can render fields in a loop."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+
+class OrgScopedModelForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
+    """A model form bound to one organization: choices and uniqueness are checked within it."""
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+        self.instance.organization = organization
+        for field in self.fields.values():
+            qs = getattr(field, "queryset", None)
+            if qs is not None and hasattr(qs.model, "organization"):
+                field.queryset = qs.filter(organization=organization)  # type: ignore[attr-defined]
+
+    def clean_name(self) -> str:
+        name = (self.cleaned_data.get("name") or "").strip()
+        if not name:
+            raise forms.ValidationError(_("This field is required."))
+        model = self._meta.model
+        clash = model.objects.filter(organization=self.organization, name=name)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(
+                _("“%(name)s” already exists. Choose another name.") % {"name": name}
+            )
+        return name
+
+
+def _people_field(label: str, required: bool = False) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    return forms.ModelChoiceField(
+        queryset=Person.objects.filter(user__is_active=True).order_by("name"),
+        required=required,
+        label=label,
+    )
+
+
+class UnitForm(OrgScopedModelForm):
+    class Meta:
+        model = Unit
+        fields = ["name", "kind", "liaison_group", "party_secretary", "admin_head", "sort_order"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["liaison_group"].queryset = LiaisonGroup.objects.filter(  # type: ignore[attr-defined]
+            organization=self.organization, is_active=True
+        )
+
+
+class LiaisonGroupForm(OrgScopedModelForm):
+    units = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.none(),
+        required=False,
+        label=_("Units in its grid"),
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+    )
+
+    class Meta:
+        model = LiaisonGroup
+        fields = ["name", "leader", "members", "sort_order"]
+        widgets = {"members": forms.SelectMultiple(attrs={"size": 8})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+            organization=self.organization, is_active=True
+        ).select_related("liaison_group")
+        if self.instance.pk:
+            self.initial["units"] = list(self.instance.units.values_list("pk", flat=True))
+
+    def clean_units(self) -> list[Unit]:
+        units: list[Unit] = list(self.cleaned_data.get("units") or [])
+        taken = [
+            u
+            for u in units
+            if u.liaison_group_id is not None and u.liaison_group_id != self.instance.pk
+        ]
+        if taken:
+            names = "、".join(f"{u.name}（{u.liaison_group}）" for u in taken)
+            raise forms.ValidationError(
+                _(
+                    "Each unit belongs to exactly one liaison group's grid. Already in another "
+                    "grid: %(units)s. Move them out of that group first."
+                )
+                % {"units": names}
+            )
+        return units
+
+
+class TaskForceForm(OrgScopedModelForm):
+    class Meta:
+        model = TaskForce
+        fields = ["name", "leader", "members", "sort_order"]
+        widgets = {"members": forms.SelectMultiple(attrs={"size": 8})}
+
+
+class ThemeForm(OrgScopedModelForm):
+    class Meta:
+        model = Theme
+        fields = ["name", "task_force", "sort_order"]
+
+
+class OrganizationForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "short_name",
+            "leading_group_name",
+            "office_name",
+            "office_director",
+            "calendar_mode",
+            "warn_days",
+            "behind_points",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["office_director"].queryset = Person.objects.filter(  # type: ignore[attr-defined]
+            organization=self.instance
+        )
+
+
+class PersonForm(OrgScopedModelForm):
+    username = forms.RegexField(
+        regex=r"^[\w.@+-]+\Z",
+        max_length=150,
+        label=_("Username"),
+        error_messages={
+            "invalid": _("Use letters, digits and @ . + - _ only."),
+        },
+    )
+    email = forms.EmailField(label=_("Email"), required=False, max_length=254)
+    password = forms.CharField(
+        label=_("Initial password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Required for a new person; leave empty when editing."),
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "name",
+            "unit",
+            "unit_role",
+            "position",
+            "phone",
+            "birth_year",
+            "is_young_cadre",
+            "is_leader",
+            "is_office",
+            "is_system_admin",
+        ]
+
+    def __init__(self, *args: Any, can_grant_admin: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_grant_admin:
+            # Only a system administrator may make another one.
+            self.fields["is_system_admin"].disabled = True
+        if self.instance.pk:
+            self.initial.setdefault("username", self.instance.user.username)
+            self.initial.setdefault("email", self.instance.user.email)
+            del self.fields["password"]
+        self.fields["unit"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+            organization=self.organization, is_active=True
+        )
+
+    def clean_name(self) -> str:
+        # People may share a name; only emptiness is an error here.
+        name = (self.cleaned_data.get("name") or "").strip()
+        if not name:
+            raise forms.ValidationError(_("This field is required."))
+        return name
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        clash = User.objects.filter(username__iexact=username)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.user_id)
+        if clash.exists():
+            raise forms.ValidationError(
+                _("The username “%(name)s” is taken.") % {"name": username}
+            )
+        return username
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.instance.pk:
+            password = data.get("password") or ""
+            if not password:
+                self.add_error("password", _("A new person needs an initial password."))
+            else:
+                try:
+                    password_validation.validate_password(
+                        password, User(username=data.get("username", ""))
+                    )
+                except forms.ValidationError as exc:
+                    self.add_error("password", exc)
+        return data
+
+
+class PasswordResetForm(BootstrapMixin, forms.Form):
+    password1 = forms.CharField(
+        label=_("New password"), strip=False, widget=forms.PasswordInput
+    )
+    password2 = forms.CharField(
+        label=_("Repeat the new password"), strip=False, widget=forms.PasswordInput
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords do not match."))
+        elif p1:
+            try:
+                password_validation.validate_password(p1, self.user)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

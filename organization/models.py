@@ -1,0 +1,271 @@
+"""The organization doing the rectification: units, people, task forces, liaison grid."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from organization.choices import CalendarMode, UnitKind, UnitRole
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Base for every owned model: `visible_to` / `editable_by` are the only way views fetch.
+
+    The rules themselves live in `organization.scope`, so there is exactly one place to read.
+    """
+
+    def visible_to(self, user):  # type: ignore[no-untyped-def]
+        from organization.scope import scope_filter
+
+        return scope_filter(self, user, action="view")
+
+    def editable_by(self, user):  # type: ignore[no-untyped-def]
+        from organization.scope import scope_filter
+
+        return scope_filter(self, user, action="change")
+
+
+class Organization(models.Model):
+    """组织 (organization): the college or agency being inspected and doing the rectification."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    leading_group_name = models.CharField(_("leading group"), max_length=100, blank=True)
+    office_name = models.CharField(_("rectification office"), max_length=100, blank=True)
+    office_director = models.ForeignKey(
+        "Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("office director"),
+    )
+    calendar_mode = models.CharField(
+        _("deadline counting"),
+        max_length=16,
+        choices=CalendarMode.choices,
+        default=CalendarMode.CALENDAR,
+    )
+    warn_days = models.PositiveSmallIntegerField(
+        _("warning window (days)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
+    behind_points = models.PositiveSmallIntegerField(
+        _("behind schedule threshold (points)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LiaisonGroup(models.Model):
+    """联络组 (liaison group): follows the units of its grid (网格化管理)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="liaison_groups"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    leader = models.ForeignKey(
+        "Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_liaison_groups",
+        verbose_name=_("group leader"),
+    )
+    members = models.ManyToManyField(
+        "Person", blank=True, related_name="liaison_groups", verbose_name=_("members")
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("liaison group")
+        verbose_name_plural = _("liaison groups")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="liaison_group_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.Model):
+    """单位 (unit): a party branch (党支部), a functional department (职能部门) or other unit.
+
+    Each unit sits in exactly one liaison group's grid (a plain foreign key makes "two grids"
+    impossible) and has a party secretary and an administrative head (一岗双责、党政同责).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="units")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
+    liaison_group = models.ForeignKey(
+        LiaisonGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
+        verbose_name=_("liaison group (grid)"),
+    )
+    party_secretary = models.ForeignKey(
+        "Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="secretary_of",
+        verbose_name=_("party secretary"),
+    )
+    admin_head = models.ForeignKey(
+        "Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="head_of",
+        verbose_name=_("administrative head"),
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="unit_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskForce(models.Model):
+    """工作专班 (task force): owns one or more themes of findings."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="task_forces"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    leader = models.ForeignKey(
+        "Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_task_forces",
+        verbose_name=_("leader"),
+    )
+    members = models.ManyToManyField(
+        "Person", blank=True, related_name="task_forces", verbose_name=_("members")
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("task force")
+        verbose_name_plural = _("task forces")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="task_force_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Theme(models.Model):
+    """问题类别 (theme): a group of findings, owned by one task force."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="themes")
+    name = models.CharField(_("name"), max_length=100)
+    task_force = models.ForeignKey(
+        TaskForce, on_delete=models.PROTECT, related_name="themes", verbose_name=_("task force")
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="theme_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """人员 (person): a user's profile — name, unit, position, contact, and global roles.
+
+    Roles that follow from structure (task-force and liaison membership, heading a unit) are
+    derived by `organization.scope`; only the organization-wide roles are flags here.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="person"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="people"
+    )
+    name = models.CharField(_("name"), max_length=50)
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("unit"),
+    )
+    unit_role = models.CharField(
+        _("role in unit"), max_length=16, choices=UnitRole.choices, default=UnitRole.STAFF
+    )
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1930), MaxValueValidator(2015)],
+    )
+    is_young_cadre = models.BooleanField(_("young cadre"), default=False)
+    is_system_admin = models.BooleanField(_("system administrator"), default=False)
+    is_leader = models.BooleanField(_("leading group member"), default=False)
+    is_office = models.BooleanField(_("rectification office"), default=False)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.user.is_active)

@@ -1,0 +1,215 @@
+"""The one access choke point.
+
+Every view, export, search, dashboard, API call and file download fetches objects through
+`Model.objects.visible_to(user)` / `editable_by(user)`, which end here. Rules are SQL filters
+(joins and subqueries the database plans), never Python lists of visible object ids; the few ids
+used below are the user's own memberships (a handful of units and groups).
+
+Apps above this one register the rules for their models with `register_scope`, so this module
+never imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.db.models import Model, Q, QuerySet
+
+from organization.choices import Role, UnitRole
+
+Action = Literal["view", "change"]
+
+# Roles that see every object of their organization.
+SEE_ALL_ROLES = frozenset({Role.ADMIN, Role.LEADER, Role.OFFICE})
+# Roles that may change every object of their organization.
+MANAGE_ALL_ROLES = frozenset({Role.ADMIN, Role.OFFICE})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: resolved once per request from the user's profile and memberships."""
+
+    user_id: int | None = None
+    person_id: int | None = None
+    organization_id: int | None = None
+    roles: frozenset[str] = frozenset()
+    unit_id: int | None = None
+    head_unit_ids: frozenset[int] = frozenset()
+    task_force_ids: frozenset[int] = frozenset()
+    liaison_group_ids: frozenset[int] = frozenset()
+    name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.person_id is not None
+
+    @property
+    def sees_all(self) -> bool:
+        return bool(self.roles & SEE_ALL_ROLES)
+
+    @property
+    def manages_all(self) -> bool:
+        return bool(self.roles & MANAGE_ALL_ROLES)
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def unit_ids(self) -> frozenset[int]:
+        """Units whose work this person does: their own unit and any unit they head."""
+        ids = set(self.head_unit_ids)
+        if self.unit_id is not None:
+            ids.add(self.unit_id)
+        return frozenset(ids)
+
+
+ANONYMOUS = Actor()
+_CACHE_ATTR = "_rectify_actor"
+
+
+def actor_for(user: Any) -> Actor:
+    """The Actor for a user, cached on the user object for the rest of the request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    from organization.models import Person, Unit
+
+    person = Person.objects.filter(user_id=user.pk).first()
+    if person is None:
+        # A user without a profile (e.g. a bare `createsuperuser`) belongs to no organization
+        # and so sees no domain data; profiles come from load_demo or the people screens.
+        actor = Actor(user_id=user.pk, name=user.get_username())
+        setattr(user, _CACHE_ATTR, actor)
+        return actor
+    roles: set[str] = set()
+    if person.is_system_admin or user.is_superuser:
+        roles.add(Role.ADMIN)
+    if person.is_leader:
+        roles.add(Role.LEADER)
+    if person.is_office:
+        roles.add(Role.OFFICE)
+    task_force_ids = frozenset(person.task_forces.filter(is_active=True).values_list("id", flat=True))
+    led_tf = frozenset(
+        person.led_task_forces.filter(is_active=True).values_list("id", flat=True)
+    )
+    task_force_ids |= led_tf
+    liaison_ids = frozenset(
+        person.liaison_groups.filter(is_active=True).values_list("id", flat=True)
+    ) | frozenset(person.led_liaison_groups.filter(is_active=True).values_list("id", flat=True))
+    head_units = frozenset(
+        Unit.objects.filter(
+            Q(party_secretary=person) | Q(admin_head=person), is_active=True
+        ).values_list("id", flat=True)
+    )
+    if person.unit_id is not None and person.unit_role == UnitRole.HEAD:
+        head_units |= {person.unit_id}
+    if task_force_ids:
+        roles.add(Role.TASK_FORCE)
+    if liaison_ids:
+        roles.add(Role.LIAISON)
+    if head_units:
+        roles.add(Role.UNIT_HEAD)
+    if person.unit_id is not None and person.unit_id not in head_units:
+        roles.add(Role.UNIT_STAFF)
+    actor = Actor(
+        user_id=user.pk,
+        person_id=person.pk,
+        organization_id=person.organization_id,
+        roles=frozenset(roles),
+        unit_id=person.unit_id,
+        head_unit_ids=head_units,
+        task_force_ids=task_force_ids,
+        liaison_group_ids=liaison_ids,
+        name=person.name,
+    )
+    setattr(user, _CACHE_ATTR, actor)
+    return actor
+
+
+def forget_actor(user: Any) -> None:
+    """Drop the cached Actor, after a change to the user's own roles or memberships."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+# --- capabilities: role-level permissions, one table ------------------------------------
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    # Organization management screens.
+    "organization.view": frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER}),
+    "organization.manage": frozenset({Role.ADMIN, Role.OFFICE}),
+    "people.reset_password": frozenset({Role.ADMIN}),
+    # Ledger.
+    "ledger.view": frozenset(Role.values),
+    "ledger.manage": frozenset({Role.ADMIN, Role.OFFICE}),
+    "ledger.manage_own_themes": frozenset({Role.ADMIN, Role.OFFICE, Role.TASK_FORCE}),
+    "ledger.bulk": frozenset({Role.ADMIN, Role.OFFICE}),
+    "audit.view": frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER}),
+    # Review, close-out, supervision.
+    "review.liaison": frozenset({Role.LIAISON}),
+    "review.office": frozenset({Role.ADMIN, Role.OFFICE}),
+    "report.file": frozenset({Role.UNIT_HEAD, Role.UNIT_STAFF, Role.OFFICE, Role.ADMIN}),
+    "urge": frozenset({Role.ADMIN, Role.OFFICE, Role.LIAISON}),
+    "dashboard.view": frozenset(Role.values),
+    "documents.import": frozenset({Role.ADMIN, Role.OFFICE}),
+    "documents.export": frozenset(Role.values),
+    "notifications.admin": frozenset({Role.ADMIN}),
+}
+
+
+def has_capability(user_or_actor: Any, capability: str) -> bool:
+    actor = user_or_actor if isinstance(user_or_actor, Actor) else actor_for(user_or_actor)
+    if not actor.roles:
+        return False
+    return bool(actor.roles & CAPABILITIES[capability])
+
+
+# --- object scope rules -----------------------------------------------------------------
+
+ScopeRule = Callable[[Actor, Action], Q]
+_RULES: dict[str, ScopeRule] = {}
+
+
+def register_scope(model: type[Model], rule: ScopeRule) -> None:
+    """Register the row filter for a model; called from each app's AppConfig.ready()."""
+    _RULES[model._meta.label_lower] = rule
+
+
+def scope_filter(qs: QuerySet[Any], user: Any, *, action: Action) -> QuerySet[Any]:
+    actor = user if isinstance(user, Actor) else actor_for(user)
+    if actor.organization_id is None:
+        return qs.none()
+    rule = _RULES.get(qs.model._meta.label_lower)
+    if rule is None:
+        raise LookupError(f"no scope rule registered for {qs.model._meta.label_lower}")
+    return qs.filter(rule(actor, action))
+
+
+NOTHING = Q(pk__in=[])
+
+
+def org_directory_rule(actor: Actor, action: Action) -> Q:
+    """Units, groups, themes and people: everyone in the organization may read the directory
+    (names appear on every measure); only the office and administrators change it."""
+    if action == "view" or actor.manages_all:
+        return Q(organization_id=actor.organization_id)
+    return NOTHING
+
+
+def organization_rule(actor: Actor, action: Action) -> Q:
+    if action == "view" or actor.manages_all:
+        return Q(pk=actor.organization_id)
+    return NOTHING
+
+
+def register_organization_rules() -> None:
+    from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
+
+    register_scope(Organization, organization_rule)
+    for model in (Unit, LiaisonGroup, TaskForce, Theme, Person):
+        register_scope(model, org_directory_rule)

@@ -1,0 +1,150 @@
+"""Writes to the organization directory. Each service is atomic and audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Model
+
+from core.audit import diff_fields, record_event, to_jsonable
+from organization.models import LiaisonGroup, Organization, Person, Unit
+
+User = get_user_model()
+
+
+def snapshot(obj: Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """Plain values of a model's concrete fields (foreign keys as ids), for audit records."""
+    data: dict[str, Any] = {}
+    for f in obj._meta.concrete_fields:
+        if fields is not None and f.name not in fields:
+            continue
+        data[f.attname] = to_jsonable(getattr(obj, f.attname))
+    return data
+
+
+def _m2m_ids(obj: Model, name: str) -> list[int]:
+    return sorted(getattr(obj, name).values_list("id", flat=True)) if obj.pk else []
+
+
+def directory_save(
+    *,
+    actor: Any,
+    instance: Model,
+    m2m: dict[str, list[Model]] | None = None,
+    units: list[Unit] | None = None,
+) -> Model:
+    """Create or update a unit, group, task force, theme or the organization, with audit.
+
+    `m2m` sets many-to-many members; `units` (liaison groups only) sets the grid: the units
+    listed move into this group and units no longer listed leave it.
+    """
+    with transaction.atomic():
+        creating = instance.pk is None
+        before: dict[str, Any] = {}
+        if not creating:
+            old = type(instance).objects.select_for_update().get(pk=instance.pk)
+            before = snapshot(old)
+            for name in m2m or {}:
+                before[name] = _m2m_ids(old, name)
+            if isinstance(instance, LiaisonGroup):
+                before["units"] = sorted(old.units.values_list("id", flat=True))
+        instance.full_clean(validate_unique=True, validate_constraints=True)
+        instance.save()
+        after = snapshot(instance)
+        for name, objs in (m2m or {}).items():
+            getattr(instance, name).set(objs)
+            after[name] = sorted(o.pk for o in objs)
+        if isinstance(instance, LiaisonGroup) and units is not None:
+            unit_ids = [u.pk for u in units]
+            Unit.objects.filter(liaison_group=instance).exclude(pk__in=unit_ids).update(
+                liaison_group=None
+            )
+            Unit.objects.filter(pk__in=unit_ids).update(liaison_group=instance)
+            after["units"] = sorted(unit_ids)
+        if creating:
+            record_event(actor=actor, obj=instance, action="create", after=after)
+        else:
+            b, a = diff_fields(before, after)
+            if a or b:
+                record_event(actor=actor, obj=instance, action="update", before=b, after=a)
+        return instance
+
+
+def directory_set_active(*, actor: Any, instance: Model, active: bool) -> Model:
+    """Deactivate or reactivate: nothing with history is ever deleted."""
+    with transaction.atomic():
+        obj = type(instance).objects.select_for_update().get(pk=instance.pk)
+        target: Any = obj.user if isinstance(obj, Person) else obj
+        if target.is_active == active:
+            return obj
+        target.is_active = active
+        target.save(update_fields=["is_active"])
+        record_event(
+            actor=actor,
+            obj=obj,
+            action="activate" if active else "deactivate",
+            before={"is_active": not active},
+            after={"is_active": active},
+        )
+        return obj
+
+
+PERSON_USER_FIELDS = ("username", "email")
+
+
+def person_save(
+    *,
+    actor: Any,
+    person: Person,
+    username: str,
+    email: str,
+    password: str | None = None,
+) -> Person:
+    """Create or update a person together with the login account behind it."""
+    with transaction.atomic():
+        creating = person.pk is None
+        before: dict[str, Any] = {}
+        if creating:
+            user: AbstractBaseUser = User(username=username, email=email)
+            if password:
+                user.set_password(password)
+            else:
+                user.set_unusable_password()
+            user.save()
+            person.user = user  # type: ignore[assignment]
+        else:
+            old = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+            before = snapshot(old) | {"username": old.user.username, "email": old.user.email}
+            user = person.user
+            user.username = username  # type: ignore[attr-defined]
+            user.email = email  # type: ignore[attr-defined]
+            user.save()
+        person.full_clean()
+        person.save()
+        after = snapshot(person) | {"username": username, "email": email}
+        if creating:
+            record_event(actor=actor, obj=person, action="create", after=after)
+        else:
+            b, a = diff_fields(before, after)
+            if a or b:
+                record_event(actor=actor, obj=person, action="update", before=b, after=a)
+        return person
+
+
+def person_set_password(*, actor: Any, person: Person, password: str) -> None:
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=person.user_id)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        # The password itself never enters the audit trail, only the fact it was reset.
+        record_event(actor=actor, obj=person, action="password_reset")
+
+
+def organization_update(*, actor: Any, organization: Organization) -> Organization:
+    result = directory_save(actor=actor, instance=organization)
+    assert isinstance(result, Organization)
+    return result
+

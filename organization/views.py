@@ -1,0 +1,353 @@
+"""Screens for the office to manage the organization: list, create, edit, deactivate.
+
+Five directory kinds share one set of thin views, described by `DirectoryKind`; every object is
+fetched through `visible_to` / `editable_by`, and every write goes through `services`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Model, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.decorators.http import require_POST
+
+from organization import services
+from organization.forms import (
+    LiaisonGroupForm,
+    OrganizationForm,
+    PasswordResetForm,
+    PersonForm,
+    TaskForceForm,
+    ThemeForm,
+    UnitForm,
+)
+from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
+from organization.scope import actor_for, has_capability
+
+
+def require_capability(request: HttpRequest, capability: str) -> None:
+    if not has_capability(request.user, capability):
+        raise PermissionDenied
+
+
+def current_organization(request: HttpRequest) -> Organization:
+    org = Organization.objects.visible_to(request.user).first()
+    if org is None:
+        raise PermissionDenied
+    return org
+
+
+@dataclass(frozen=True)
+class Column:
+    label: Promise
+    attr: str
+    kind: str = "text"  # text | bool | list | badge
+
+
+@dataclass(frozen=True)
+class DirectoryKind:
+    slug: str
+    model: type[Model]
+    form: type[Any]
+    title: Promise
+    singular: Promise
+    columns: tuple[Column, ...]
+    search: tuple[str, ...] = ("name__icontains",)
+    related: tuple[str, ...] = ()
+    prefetch: tuple[str, ...] = ()
+    annotate: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url_name(self) -> str:
+        return self.slug.replace("-", "_")
+
+
+KINDS: dict[str, DirectoryKind] = {
+    "units": DirectoryKind(
+        slug="units",
+        model=Unit,
+        form=UnitForm,
+        title=gettext_lazy("Units"),
+        singular=gettext_lazy("unit"),
+        columns=(
+            Column(gettext_lazy("Name"), "name"),
+            Column(gettext_lazy("Kind"), "get_kind_display"),
+            Column(gettext_lazy("Liaison group (grid)"), "liaison_group"),
+            Column(gettext_lazy("Party secretary"), "party_secretary"),
+            Column(gettext_lazy("Administrative head"), "admin_head"),
+            Column(gettext_lazy("People"), "people_count"),
+        ),
+        related=("liaison_group", "party_secretary", "admin_head"),
+        annotate={"people_count": Count("people", distinct=True)},
+    ),
+    "liaison-groups": DirectoryKind(
+        slug="liaison-groups",
+        model=LiaisonGroup,
+        form=LiaisonGroupForm,
+        title=gettext_lazy("Liaison groups"),
+        singular=gettext_lazy("liaison group"),
+        columns=(
+            Column(gettext_lazy("Name"), "name"),
+            Column(gettext_lazy("Group leader"), "leader"),
+            Column(gettext_lazy("Members"), "members", "list"),
+            Column(gettext_lazy("Units in its grid"), "units", "list"),
+        ),
+        related=("leader",),
+        prefetch=("members", "units"),
+    ),
+    "task-forces": DirectoryKind(
+        slug="task-forces",
+        model=TaskForce,
+        form=TaskForceForm,
+        title=gettext_lazy("Task forces"),
+        singular=gettext_lazy("task force"),
+        columns=(
+            Column(gettext_lazy("Name"), "name"),
+            Column(gettext_lazy("Leader"), "leader"),
+            Column(gettext_lazy("Members"), "members", "list"),
+            Column(gettext_lazy("Themes"), "themes", "list"),
+        ),
+        related=("leader",),
+        prefetch=("members", "themes"),
+    ),
+    "themes": DirectoryKind(
+        slug="themes",
+        model=Theme,
+        form=ThemeForm,
+        title=gettext_lazy("Themes"),
+        singular=gettext_lazy("theme"),
+        columns=(
+            Column(gettext_lazy("Name"), "name"),
+            Column(gettext_lazy("Task force"), "task_force"),
+        ),
+        related=("task_force",),
+    ),
+    "people": DirectoryKind(
+        slug="people",
+        model=Person,
+        form=PersonForm,
+        title=gettext_lazy("People"),
+        singular=gettext_lazy("person"),
+        columns=(
+            Column(gettext_lazy("Name"), "name"),
+            Column(gettext_lazy("Username"), "user.username"),
+            Column(gettext_lazy("Unit"), "unit"),
+            Column(gettext_lazy("Position"), "position"),
+            Column(gettext_lazy("Phone"), "phone"),
+            Column(gettext_lazy("Young cadre"), "is_young_cadre", "bool"),
+            Column(gettext_lazy("Office"), "is_office", "bool"),
+            Column(gettext_lazy("Leader"), "is_leader", "bool"),
+        ),
+        search=("name__icontains", "user__username__icontains", "position__icontains"),
+        related=("user", "unit"),
+    ),
+}
+
+
+def _kind(slug: str) -> DirectoryKind:
+    return KINDS[slug]
+
+
+def _is_active_q(kind: DirectoryKind) -> str:
+    return "user__is_active" if kind.model is Person else "is_active"
+
+
+def _resolve(obj: Any, attr: str) -> Any:
+    value = obj
+    for part in attr.split("."):
+        value = getattr(value, part)
+        if callable(value):
+            value = value()
+    return value
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "organization.view")
+    org = current_organization(request)
+    counts = [
+        (k, k.model.objects.visible_to(request.user).count())  # type: ignore[attr-defined]
+        for k in KINDS.values()
+    ]
+    return render(
+        request,
+        "organization/overview.html",
+        {
+            "org": org,
+            "counts": counts,
+            "can_manage": has_capability(request.user, "organization.manage"),
+        },
+    )
+
+
+def directory_list(request: HttpRequest, slug: str) -> HttpResponse:
+    require_capability(request, "organization.view")
+    kind = _kind(slug)
+    qs: QuerySet[Any] = kind.model.objects.visible_to(request.user)  # type: ignore[attr-defined]
+    if kind.related:
+        qs = qs.select_related(*kind.related)
+    if kind.prefetch:
+        qs = qs.prefetch_related(*kind.prefetch)
+    if kind.annotate:
+        qs = qs.annotate(**kind.annotate)
+    q = (request.GET.get("q") or "").strip()[:100]
+    if q:
+        cond = Q()
+        for lookup in kind.search:
+            cond |= Q(**{lookup: q})
+        qs = qs.filter(cond)
+    status = request.GET.get("status", "active")
+    if status not in {"active", "inactive", "all"}:
+        status = "active"
+    if status != "all":
+        qs = qs.filter(**{_is_active_q(kind): status == "active"})
+    page = Paginator(qs.order_by(*kind.model._meta.ordering or ["id"]), 50).get_page(
+        request.GET.get("page")
+    )
+    rows = []
+    for obj in page.object_list:
+        cells = []
+        for col in kind.columns:
+            value = _resolve(obj, col.attr)
+            if col.kind == "list":
+                value = "、".join(str(v) for v in value.all())
+            cells.append((col, value))
+        active = obj.user.is_active if kind.model is Person else obj.is_active
+        rows.append({"obj": obj, "cells": cells, "active": active})
+    return render(
+        request,
+        "organization/directory_list.html",
+        {
+            "kind": kind,
+            "kinds": KINDS.values(),
+            "rows": rows,
+            "page": page,
+            "q": q,
+            "status": status,
+            "can_manage": has_capability(request.user, "organization.manage"),
+            "can_reset": has_capability(request.user, "people.reset_password"),
+        },
+    )
+
+
+class DirectoryEditView(View):
+    """Create (pk None) or edit one directory object."""
+
+    def _setup(self, request: HttpRequest, slug: str, pk: int | None) -> tuple[Any, Any]:
+        require_capability(request, "organization.manage")
+        kind = _kind(slug)
+        org = current_organization(request)
+        instance = (
+            get_object_or_404(kind.model.objects.editable_by(request.user), pk=pk)  # type: ignore[attr-defined]
+            if pk is not None
+            else kind.model()
+        )
+        return kind, org, instance  # type: ignore[return-value]
+
+    def _form(self, request: HttpRequest, kind: DirectoryKind, org: Organization, instance: Any, data: Any = None) -> Any:
+        kwargs: dict[str, Any] = {"instance": instance, "organization": org}
+        if kind.model is Person:
+            kwargs["can_grant_admin"] = actor_for(request.user).has("admin")
+        return kind.form(data, **kwargs)
+
+    def get(self, request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
+        kind, org, instance = self._setup(request, slug, pk)  # type: ignore[misc]
+        return self._render(request, kind, self._form(request, kind, org, instance), instance)
+
+    def post(self, request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
+        kind, org, instance = self._setup(request, slug, pk)  # type: ignore[misc]
+        form = self._form(request, kind, org, instance, request.POST)
+        if form.is_valid():
+            try:
+                obj = self._save(request, kind, form)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Saved: %(name)s") % {"name": obj})
+                return HttpResponseRedirect(reverse(f"organization:{kind.url_name}_list"))
+        return self._render(request, kind, form, instance, status=400)
+
+    def _save(self, request: HttpRequest, kind: DirectoryKind, form: Any) -> Model:
+        if kind.model is Person:
+            person = form.save(commit=False)
+            return services.person_save(
+                actor=request.user,
+                person=person,
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data.get("email") or "",
+                password=form.cleaned_data.get("password") or None,
+            )
+        instance = form.save(commit=False)
+        m2m = {
+            name: list(form.cleaned_data[name])
+            for name in ("members",)
+            if name in form.cleaned_data
+        }
+        units = form.cleaned_data.get("units") if kind.model is LiaisonGroup else None
+        return services.directory_save(actor=request.user, instance=instance, m2m=m2m, units=units)
+
+    def _render(self, request: HttpRequest, kind: DirectoryKind, form: Any, instance: Any, status: int = 200) -> HttpResponse:
+        return render(
+            request,
+            "organization/directory_form.html",
+            {"kind": kind, "form": form, "object": instance},
+            status=status,
+        )
+
+
+@require_POST
+def directory_set_active(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    require_capability(request, "organization.manage")
+    kind = _kind(slug)
+    obj = get_object_or_404(kind.model.objects.editable_by(request.user), pk=pk)  # type: ignore[attr-defined]
+    active = request.POST.get("active") == "1"
+    if kind.model is Person and obj.user_id == request.user.pk and not active:
+        messages.error(request, _("You cannot deactivate your own account."))
+    else:
+        services.directory_set_active(actor=request.user, instance=obj, active=active)
+        if active:
+            messages.success(request, _("Reactivated: %(name)s") % {"name": obj})
+        else:
+            messages.success(request, _("Deactivated: %(name)s") % {"name": obj})
+    return HttpResponseRedirect(reverse(f"organization:{kind.url_name}_list"))
+
+
+def person_password(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request, "people.reset_password")
+    person = get_object_or_404(Person.objects.editable_by(request.user).select_related("user"), pk=pk)
+    form = PasswordResetForm(request.POST or None, user=person.user)
+    if request.method == "POST" and form.is_valid():
+        services.person_set_password(
+            actor=request.user, person=person, password=form.cleaned_data["password1"]
+        )
+        messages.success(request, _("The password of %(name)s has been reset.") % {"name": person})
+        return HttpResponseRedirect(reverse("organization:people_list"))
+    return render(
+        request,
+        "organization/password_reset.html",
+        {"form": form, "person": person},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def organization_settings(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "organization.manage")
+    org = get_object_or_404(Organization.objects.editable_by(request.user))
+    form = OrganizationForm(request.POST or None, instance=org)
+    if request.method == "POST":
+        if form.is_valid():
+            services.organization_update(actor=request.user, organization=form.save(commit=False))
+            messages.success(request, _("Organization settings saved."))
+            return HttpResponseRedirect(reverse("organization:overview"))
+        return render(request, "organization/settings.html", {"form": form, "org": org}, status=400)
+    return render(request, "organization/settings.html", {"form": form, "org": org})

@@ -1,0 +1,32 @@
+// Small behaviours shared by every page. No inline scripts anywhere (CSP forbids them).
+(function () {
+  "use strict";
+  function onReady(fn) {
+    if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
+  }
+  function bind(root) {
+    root.querySelectorAll(".js-autosubmit").forEach(function (el) {
+      if (el.dataset.bound) return;
+      el.dataset.bound = "1";
+      el.addEventListener("change", function () { el.form.submit(); });
+    });
+    root.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      if (form.dataset.bound) return;
+      form.dataset.bound = "1";
+      form.addEventListener("submit", function (ev) {
+        if (!window.confirm(form.dataset.confirm)) ev.preventDefault();
+      });
+    });
+    root.querySelectorAll(".js-select-all").forEach(function (box) {
+      if (box.dataset.bound) return;
+      box.dataset.bound = "1";
+      box.addEventListener("change", function () {
+        document.querySelectorAll("input[name='" + box.dataset.target + "']").forEach(function (cb) {
+          cb.checked = box.checked;
+        });
+      });
+    });
+  }
+  onReady(function () { bind(document); });
+  document.addEventListener("htmx:afterSwap", function (ev) { bind(ev.target); });
+})();
