@@ -43,14 +43,20 @@ from docx.text.run import Run
 
 __all__ = [
     "BODY_FONT",
+    "CHAR_SPACING_TWENTIETHS",
     "HEADING1_FONT",
     "HEADING2_FONT",
     "PAGE_NUMBER_FONT",
+    "SIZE_ER_HAO",
+    "SIZE_SAN_HAO",
+    "SIZE_SI_HAO",
+    "SIZE_XIAO_SI",
     "TITLE_FONT",
     "OfficialDocument",
     "chinese_date",
     "chinese_numeral",
     "heading_prefix",
+    "vertical_merge_plan",
 ]
 
 # --- Type sizes (字号) in points --------------------------------------------------------------
@@ -98,6 +104,8 @@ _TEXT_WIDTH_MM: Final = PAPER_WIDTH_MM - MARGIN_LEFT_MM - MARGIN_RIGHT_MM  # 156
 CHAR_SPACING_TWENTIETHS: Final = math.floor(
     (_TEXT_WIDTH_MM / 25.4 * 72 / CHARS_PER_LINE - SIZE_SAN_HAO) * 20
 )
+# The advance of one condensed body character.
+_BODY_PITCH_PT: Final = SIZE_SAN_HAO + CHAR_SPACING_TWENTIETHS / 20
 
 # A landscape page is the same sheet turned so that the table's top lies on the binding edge;
 # the margins turn with it, keeping the binding and the text block where the reader expects.
@@ -525,6 +533,7 @@ class OfficialDocument:
         self._last_block_is_title = False
         self._page_break_pending = False
         self._drop_template_thumbnail()
+        self._reset_core_properties()
         self._set_document_defaults()
         self._register_fonts()
         for spec in _STYLES:
@@ -569,13 +578,12 @@ class OfficialDocument:
         and restarting lower levels; pass numbered=False when `text` carries its own. `run_in`
         continues the same paragraph in body type, as in "（一）加强领导。全院……".
         """
-        prefix = heading_prefix(level, 1)  # validates the level before anything is counted
+        heading_prefix(level, 1)  # refuses a level outside 1..4 before anything is counted
         if numbered:
             self._heading_counters[level - 1] += 1
             for lower in range(level, len(self._heading_counters)):
                 self._heading_counters[lower] = 0
-            prefix = heading_prefix(level, self._heading_counters[level - 1])
-            text = prefix + text
+            text = heading_prefix(level, self._heading_counters[level - 1]) + text
         paragraph = self._add_paragraph(text, STYLE_HEADINGS[level - 1])
         if run_in:
             paragraph.paragraph_format.keep_with_next = False
@@ -615,6 +623,8 @@ class OfficialDocument:
         columns = len(header)
         if columns == 0:
             raise ValueError(_("A table needs at least one column."))
+        if font_size_pt <= 0:
+            raise ValueError(_("The table type size must be positive."))
         for index, row in enumerate(rows, start=1):
             if len(row) != columns:
                 raise ValueError(
@@ -681,7 +691,7 @@ class OfficialDocument:
         self._last_block_is_title = False
 
     def signature(self, org: str, date: datetime.date, *, sealed: bool = False) -> None:
-        """The issuing body (发文机关署名) and date (成文日期), right-aligned below the text.
+        """The issuing body (发文机关署名) and date (成文日期), to the right below the text.
 
         Unsealed (GB/T 9704 7.3.5.2): one blank line below the text, the body's name two
         characters from the right, the date on the next line starting two characters right of
@@ -691,6 +701,11 @@ class OfficialDocument:
         date_text = chinese_date(date)
         org_width = _text_width_chars(org)
         date_width = _text_width_chars(date_text)
+        # Where the date hangs off the name's first character, it is placed from the left:
+        # the name's start is known exactly (Chinese characters all take one body pitch), while
+        # the date's own width depends on the face's digits, so right-aligning it would let the
+        # two-character offset drift on machines that substitute another font.
+        date_left_pt: float | None = None
         if sealed:
             date_right = 4.0
             org_right = max(0.0, date_right + (date_width - org_width) / 2)
@@ -701,13 +716,21 @@ class OfficialDocument:
             if date_right < 2.0:
                 date_right = 2.0
                 org_right = date_right + date_width + 2 - org_width
+            else:
+                line_pt = Emu(self._text_width(self._doc.sections[-1])).pt
+                org_start_pt = line_pt - org_right * SIZE_SAN_HAO - org_width * _BODY_PITCH_PT
+                date_left_pt = org_start_pt + 2 * _BODY_PITCH_PT
             blank_lines = 1
         org_paragraph = self._add_paragraph(org, STYLE_SIGNATURE)
         org_paragraph.paragraph_format.space_before = Pt(LINE_PITCH_PT * blank_lines)
         org_paragraph.paragraph_format.keep_with_next = True
         _set_char_indents(org_paragraph._p.get_or_add_pPr(), right=org_right)
         date_paragraph = self._add_paragraph(date_text, STYLE_SIGNATURE)
-        _set_char_indents(date_paragraph._p.get_or_add_pPr(), right=date_right)
+        if date_left_pt is None:
+            _set_char_indents(date_paragraph._p.get_or_add_pPr(), right=date_right)
+        else:
+            date_paragraph.alignment = WD_PARAGRAPH_ALIGNMENT.LEFT
+            date_paragraph.paragraph_format.left_indent = Pt(date_left_pt)
 
     def page_break(self) -> None:
         """Start the next block on a new page."""
@@ -814,6 +837,10 @@ class OfficialDocument:
         borders = _set_child(tbl_pr, "w:tblBorders", _TBLPR_ORDER)
         for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
             _set_child(borders, f"w:{edge}", _BORDER_ORDER, val="single", sz="4", space="0")
+        # 1 mm above and below cell text, Word's 0.19 cm at the sides: rows read apart.
+        margins = _set_child(tbl_pr, "w:tblCellMar", _TBLPR_ORDER)
+        for edge, twips in (("top", "57"), ("left", "108"), ("bottom", "57"), ("right", "108")):
+            _set_child(margins, f"w:{edge}", _BORDER_ORDER, w=twips, type="dxa")
         for grid_col, width in zip(tbl.tblGrid.gridCol_lst, widths, strict=True):
             grid_col.w = width
         for cell, width in zip(table.rows[0].cells, widths, strict=True):
@@ -835,7 +862,8 @@ class OfficialDocument:
         paragraph.style = self._styles[style]
         if size_pt != SIZE_XIAO_SI:
             # The empty paragraph mark sets the height of an empty cell, so it is sized too.
-            _set_size(paragraph._p.get_or_add_pPr().get_or_add_rPr(), size_pt)
+            mark_rpr = _set_child(paragraph._p.get_or_add_pPr(), "w:rPr", _PPR_ORDER)
+            _set_size(mark_rpr, size_pt)
 
     # --- Page set-up --------------------------------------------------------------------------
 
@@ -923,6 +951,18 @@ class OfficialDocument:
         for r_id, rel in list(rels.items()):
             if rel.reltype == RELATIONSHIP_TYPE.THUMBNAIL:
                 del rels[r_id]
+
+    def _reset_core_properties(self) -> None:
+        # The template says it was written by "python-docx" in 2013; say nothing instead.
+        properties = self._doc.core_properties
+        now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+        properties.author = ""
+        properties.last_modified_by = ""
+        properties.comments = ""
+        properties.created = now
+        properties.modified = now
+        properties.revision = 1
+        properties.language = "zh-CN"
 
     def _set_document_defaults(self) -> None:
         styles_element = self._doc.styles.element

@@ -362,19 +362,19 @@ def read_text_file(data: bytes) -> str:
     return text
 
 
-_NUMBER_FORMATS_CN = "零一二三四五六七八九"
+_CN_DIGIT_CHARS = "零一二三四五六七八九"
 
 
 def _int_to_chinese(value: int) -> str:
     """Chinese counting numerals as Word renders them for list numbers (1 -> 一, 12 -> 十二)."""
     if value < 10:
-        return _NUMBER_FORMATS_CN[value]
+        return _CN_DIGIT_CHARS[value]
     if value < 20:
-        return "十" + (_NUMBER_FORMATS_CN[value - 10] if value > 10 else "")
+        return "十" + (_CN_DIGIT_CHARS[value - 10] if value > 10 else "")
     if value < 100:
         tens, ones = divmod(value, 10)
-        return _NUMBER_FORMATS_CN[tens] + "十" + (_NUMBER_FORMATS_CN[ones] if ones else "")
-    return "".join(_NUMBER_FORMATS_CN[int(d)] for d in str(value))
+        return _CN_DIGIT_CHARS[tens] + "十" + (_CN_DIGIT_CHARS[ones] if ones else "")
+    return "".join(_CN_DIGIT_CHARS[int(d)] for d in str(value))
 
 
 def _int_to_letters(value: int) -> str:

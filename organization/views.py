@@ -167,7 +167,7 @@ def _resolve(obj: Any, attr: str) -> Any:
     value = obj
     for part in attr.split("."):
         value = getattr(value, part)
-        if callable(value):
+        if callable(value) and not hasattr(value, "all"):
             value = value()
     return value
 

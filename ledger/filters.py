@@ -1,0 +1,130 @@
+"""The ledger's filters, declared once; every filter value lives in the URL so views can be
+bookmarked and shared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ledger.choices import DeadlineKind, MeasureState
+from ledger.models import Inspection, Measure, Tag
+from ledger.selectors import due_within_q, measures_of_unit, overdue_q
+from organization.models import LiaisonGroup, Person, TaskForce, Theme, Unit
+
+SORTS = {
+    "number": ("finding__sort_key", "finding_id", "sort_key", "id"),
+    "due": ("due_date", "id"),
+    "-due": ("-due_date", "-id"),
+    "state": ("state", "finding__sort_key", "sort_key", "id"),
+    "progress": ("progress", "id"),
+    "-progress": ("-progress", "-id"),
+    "updated": ("-updated_at", "-id"),
+}
+SORT_CHOICES = [
+    ("number", _("Number")),
+    ("due", _("Due date, earliest first")),
+    ("-due", _("Due date, latest first")),
+    ("state", _("State")),
+    ("progress", _("Progress, lowest first")),
+    ("-progress", _("Progress, highest first")),
+    ("updated", _("Recently changed")),
+]
+
+YES_NO = [("", "---------"), ("1", _("Yes")), ("0", _("No"))]
+
+
+class MeasureFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"), max_length=100)
+    inspection = django_filters.ModelChoiceFilter(
+        queryset=Inspection.objects.none(), label=_("Inspection"), field_name="finding__inspection"
+    )
+    theme = django_filters.ModelChoiceFilter(
+        queryset=Theme.objects.none(), label=_("Theme"), field_name="finding__theme"
+    )
+    task_force = django_filters.ModelChoiceFilter(
+        queryset=TaskForce.objects.none(),
+        label=_("Task force"),
+        field_name="finding__theme__task_force",
+    )
+    unit = django_filters.ModelChoiceFilter(
+        queryset=Unit.objects.none(), label=_("Unit (lead or co-op)"), method="filter_unit"
+    )
+    liaison_group = django_filters.ModelChoiceFilter(
+        queryset=LiaisonGroup.objects.none(),
+        label=_("Liaison group"),
+        field_name="lead_unit__liaison_group",
+    )
+    state = django_filters.MultipleChoiceFilter(
+        choices=MeasureState.choices, label=_("State"), widget=forms.SelectMultiple
+    )
+    deadline_kind = django_filters.ChoiceFilter(
+        choices=DeadlineKind.choices, label=_("Deadline kind")
+    )
+    due_within = django_filters.NumberFilter(
+        method="filter_due_within", label=_("Due within (days)"), min_value=0, max_value=3650
+    )
+    overdue = django_filters.ChoiceFilter(
+        choices=YES_NO[1:], method="filter_overdue", label=_("Overdue")
+    )
+    flagged = django_filters.ChoiceFilter(
+        choices=YES_NO[1:], method="filter_flagged", label=_("Flagged (挂牌督办)")
+    )
+    tag = django_filters.ModelChoiceFilter(queryset=Tag.objects.none(), label=_("Tag"), field_name="tags")
+    person = django_filters.ModelChoiceFilter(
+        queryset=Person.objects.none(), label=_("Responsible person"), method="filter_person"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=SORT_CHOICES, method="filter_sort", label=_("Sort"), empty_label=None
+    )
+
+    class Meta:
+        model = Measure
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = timezone.localdate()
+        f = self.filters
+        f["inspection"].queryset = Inspection.objects.visible_to(user)
+        f["theme"].queryset = Theme.objects.visible_to(user).filter(is_active=True)
+        f["task_force"].queryset = TaskForce.objects.visible_to(user).filter(is_active=True)
+        f["unit"].queryset = Unit.objects.visible_to(user)
+        f["liaison_group"].queryset = LiaisonGroup.objects.visible_to(user)
+        f["tag"].queryset = Tag.objects.visible_to(user)
+        f["person"].queryset = Person.objects.visible_to(user).order_by("name")
+
+    def filter_q(self, qs: QuerySet[Measure], name: str, value: str) -> QuerySet[Measure]:
+        # Substring match: Chinese has no word boundaries, so token search would find nothing.
+        # On PostgreSQL, trigram indexes serve these ILIKE lookups.
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(Q(content__icontains=value) | Q(finding__text__icontains=value))
+
+    def filter_unit(self, qs: QuerySet[Measure], name: str, value: Unit) -> QuerySet[Measure]:
+        return qs.filter(measures_of_unit([value.pk]))
+
+    def filter_due_within(self, qs: QuerySet[Measure], name: str, value: Any) -> QuerySet[Measure]:
+        return qs.filter(due_within_q(self.today, int(value)))
+
+    def filter_overdue(self, qs: QuerySet[Measure], name: str, value: str) -> QuerySet[Measure]:
+        cond = overdue_q(self.today)
+        return qs.filter(cond) if value == "1" else qs.exclude(cond)
+
+    def filter_flagged(self, qs: QuerySet[Measure], name: str, value: str) -> QuerySet[Measure]:
+        return qs.filter(is_flagged=value == "1")
+
+    def filter_person(self, qs: QuerySet[Measure], name: str, value: Person) -> QuerySet[Measure]:
+        through = Measure.responsible_persons.through.objects.filter(
+            measure_id=OuterRef("pk"), person_id=value.pk
+        )
+        return qs.filter(Q(Exists(through)) | Q(responsible_leader=value))
+
+    def filter_sort(self, qs: QuerySet[Measure], name: str, value: str) -> QuerySet[Measure]:
+        return qs.order_by(*SORTS.get(value, SORTS["number"]))
+

@@ -1,0 +1,424 @@
+"""Ledger screens: the master table, inspections, findings and measures. Thin: forms validate,
+services write, selectors read, and every object comes through the scoped querysets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.models import AuditEvent
+from ledger import selectors, services
+from ledger.choices import MeasureState
+from ledger.filters import MeasureFilter
+from ledger.forms import (
+    AssignManyForm,
+    BulkForm,
+    FindingForm,
+    InspectionForm,
+    MeasureForm,
+    TransitionForm,
+)
+from ledger.models import Finding, Inspection, Measure, Tag
+from ledger.timeline import describe_events
+from ledger.workflow import TRANSITIONS, available_transitions
+from organization.models import Organization
+from organization.scope import actor_for, has_capability
+from organization.views import current_organization, require_capability
+
+PAGE_SIZES = (20, 50, 100, 200)
+
+
+def _page_size(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("per_page", 50))
+    except ValueError:
+        return 50
+    return size if size in PAGE_SIZES else 50
+
+
+def _ledger_rows(measures: list[Measure], org: Organization | None) -> list[dict[str, Any]]:
+    """Rows for the table, with the finding cell spanning its consecutive measures."""
+    policy = selectors.policy_for(org)
+    today = timezone.localdate()
+    rows: list[dict[str, Any]] = []
+    for m in measures:
+        row = {
+            "m": m,
+            "light": selectors.measure_light(m, today=today, policy=policy),
+            "coop": [link.unit for link in getattr(m, "coop_links", [])],
+            "span": 0,
+        }
+        if rows and rows[-1]["m"].finding_id == m.finding_id:
+            # Find the first row of this run and extend its span.
+            i = len(rows) - 1
+            while rows[i]["span"] == 0:
+                i -= 1
+            rows[i]["span"] += 1
+        else:
+            row["span"] = 1
+        rows.append(row)
+    return rows
+
+
+def ledger(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "ledger.view")
+    org = Organization.objects.visible_to(request.user).first()
+    base = selectors.ledger_measures(request.user)
+    filterset = MeasureFilter(request.GET or None, queryset=base, user=request.user)
+    filter_errors: list[str] = []
+    if filterset.is_bound and not filterset.is_valid():
+        for field, errors in filterset.form.errors.items():
+            label = filterset.form.fields[field].label if field in filterset.form.fields else ""
+            for error in errors:
+                filter_errors.append(f"{label}: {error}" if label else str(error))
+        qs = base.none()
+    else:
+        qs = filterset.qs
+    paginator = Paginator(qs, _page_size(request))
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "filter_errors": filter_errors,
+        "page": page,
+        "rows": _ledger_rows(list(page.object_list), org),
+        "per_page": _page_size(request),
+        "page_sizes": PAGE_SIZES,
+        "can_bulk": has_capability(request.user, "ledger.bulk"),
+        "bulk_form": BulkForm(organization=org) if org else None,
+        "hx_target": "#ledger-table",
+    }
+    template = "ledger/_table.html" if request.htmx and not request.htmx.boosted else "ledger/ledger.html"
+    status = 400 if filter_errors else 200
+    return render(request, template, context, status=status)
+
+
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "ledger.bulk")
+    org = current_organization(request)
+    form = BulkForm(request.POST, organization=org)
+    back = request.POST.get("next") or reverse("ledger:ledger")
+    if not back.startswith("/"):
+        back = reverse("ledger:ledger")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return HttpResponseRedirect(back)
+    action = form.cleaned_data["action"]
+    selection = Measure.objects.editable_by(request.user).filter(pk__in=form.cleaned_data["ids"])
+    value: Any = None
+    try:
+        if action == "reassign_unit":
+            value = form.cleaned_data["unit"]
+        elif action == "set_deadline":
+            value = form.cleaned_data["due_date"]
+        elif action == "add_tag":
+            value = services.tag_get_or_create(by=request.user, organization=org, name=form.cleaned_data["tag"])
+        count = services.measures_bulk_update(by=request.user, measures=selection, action=action, value=value)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("%(n)d measures changed.") % {"n": count})
+    return HttpResponseRedirect(back)
+
+
+# --- inspections ---------------------------------------------------------------------------
+
+
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "ledger.view")
+    inspections = Inspection.objects.visible_to(request.user).order_by("-feedback_date", "-id")
+    stats = {}
+    measures = Measure.objects.visible_to(request.user)
+    for row in (
+        measures.order_by()
+        .values("finding__inspection_id", "state")
+        .annotate(n=Count("id"))
+    ):
+        entry = stats.setdefault(row["finding__inspection_id"], {"total": 0, "done": 0})
+        entry["total"] += row["n"]
+        if row["state"] in ("closed", "stage_done"):
+            entry["done"] += row["n"]
+    items = [(i, stats.get(i.pk, {"total": 0, "done": 0})) for i in inspections]
+    return render(
+        request,
+        "ledger/inspection_list.html",
+        {"items": items, "can_manage": has_capability(request.user, "ledger.manage")},
+    )
+
+
+def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    require_capability(request, "ledger.manage")
+    org = current_organization(request)
+    instance = (
+        get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk) if pk else Inspection()
+    )
+    form = InspectionForm(request.POST or None, instance=instance, organization=org)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                obj = services.inspection_save(by=request.user, inspection=form.save(commit=False))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Saved: %(name)s") % {"name": obj})
+                return HttpResponseRedirect(reverse("ledger:inspection_detail", args=[obj.pk]))
+        return render(request, "ledger/inspection_form.html", {"form": form, "object": instance}, status=400)
+    return render(request, "ledger/inspection_form.html", {"form": form, "object": instance})
+
+
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=pk)
+    findings = selectors.with_rollup(
+        selectors.visible_findings(request.user).filter(inspection=inspection)
+    ).order_by("sort_key", "id")
+    rows = [(f, selectors.rollup_of(f)) for f in findings]
+    counts = selectors.state_counts(
+        Measure.objects.visible_to(request.user).filter(finding__inspection=inspection)
+    )
+    return render(
+        request,
+        "ledger/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "rows": rows,
+            "state_rows": [(s, label, counts[s]) for s, label in MeasureState.choices],
+            "timeline": describe_events(selectors.inspection_timeline(inspection)),
+            "can_manage": Inspection.objects.editable_by(request.user).filter(pk=pk).exists(),
+        },
+    )
+
+
+# --- findings ---------------------------------------------------------------------------
+
+
+def finding_edit(request: HttpRequest, inspection_pk: int | None = None, pk: int | None = None) -> HttpResponse:
+    require_capability(request, "ledger.manage_own_themes")
+    org = current_organization(request)
+    if pk is not None:
+        instance = get_object_or_404(Finding.objects.editable_by(request.user).select_related("inspection"), pk=pk)
+        inspection = instance.inspection
+    else:
+        inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=inspection_pk)
+        instance = Finding(inspection=inspection)
+    form = FindingForm(request.POST or None, instance=instance, organization=org)
+    actor = actor_for(request.user)
+    if not actor.manages_all:
+        # A task force files findings only under its own themes.
+        form.fields["theme"].queryset = form.fields["theme"].queryset.filter(  # type: ignore[attr-defined]
+            task_force_id__in=actor.task_force_ids
+        )
+    if request.method == "POST":
+        if form.is_valid():
+            finding = form.save(commit=False)
+            try:
+                finding = services.finding_save(
+                    by=request.user,
+                    finding=finding,
+                    responsible_leaders=list(form.cleaned_data["responsible_leaders"]),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Finding saved."))
+                return HttpResponseRedirect(reverse("ledger:finding_detail", args=[finding.pk]))
+        return render(request, "ledger/finding_form.html", {"form": form, "object": instance, "inspection": inspection}, status=400)
+    return render(request, "ledger/finding_form.html", {"form": form, "object": instance, "inspection": inspection})
+
+
+def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = get_object_or_404(selectors.visible_findings(request.user), pk=pk)
+    measures = list(
+        selectors.ledger_measures(request.user).filter(finding=finding).order_by("sort_key", "id")
+    )
+    org = finding.inspection.organization
+    policy = selectors.policy_for(org)
+    today = timezone.localdate()
+    rows = [
+        {"m": m, "light": selectors.measure_light(m, today=today, policy=policy), "coop": [link.unit for link in m.coop_links]}  # type: ignore[attr-defined]
+        for m in measures
+    ]
+    return render(
+        request,
+        "ledger/finding_detail.html",
+        {
+            "finding": finding,
+            "rows": rows,
+            "rollup": selectors.rollup_of(finding),
+            "groups": finding.groups.all(),
+            "timeline": describe_events(selectors.finding_timeline(finding)),
+            "can_edit": Finding.objects.editable_by(request.user).filter(pk=pk).exists(),
+        },
+    )
+
+
+# --- measures ---------------------------------------------------------------------------
+
+
+def _measure_form_tags(request: HttpRequest, form: MeasureForm, org: Organization) -> list[Tag]:
+    tags = list(form.cleaned_data.get("tags") or [])
+    for name in (form.cleaned_data.get("new_tags") or "").replace("，", ",").split(","):
+        if name.strip():
+            tags.append(services.tag_get_or_create(by=request.user, organization=org, name=name))
+    return tags
+
+
+def measure_create(request: HttpRequest, finding_pk: int) -> HttpResponse:
+    require_capability(request, "ledger.manage_own_themes")
+    finding = get_object_or_404(Finding.objects.editable_by(request.user).select_related("inspection__organization"), pk=finding_pk)
+    form = MeasureForm(request.POST or None, finding=finding)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                measure = services.measure_create(
+                    by=request.user,
+                    finding=finding,
+                    data=form.to_data(tags=_measure_form_tags(request, form, finding.inspection.organization)),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Measure created."))
+                return HttpResponseRedirect(reverse("ledger:measure_detail", args=[measure.pk]))
+        return render(request, "ledger/measure_form.html", {"form": form, "finding": finding}, status=400)
+    return render(request, "ledger/measure_form.html", {"form": form, "finding": finding})
+
+
+def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
+    require_capability(request, "ledger.manage_own_themes")
+    finding = get_object_or_404(Finding.objects.editable_by(request.user).select_related("inspection__organization"), pk=finding_pk)
+    form = AssignManyForm(request.POST or None, finding=finding)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                group = services.measure_assign_to_units(
+                    by=request.user,
+                    finding=finding,
+                    data=form.to_data(tags=_measure_form_tags(request, form, finding.inspection.organization)),
+                    units=list(form.cleaned_data["units"]),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, _("%(n)d measures created, one per unit.") % {"n": group.measures.count()}
+                )
+                return HttpResponseRedirect(reverse("ledger:finding_detail", args=[finding.pk]))
+        return render(request, "ledger/measure_form.html", {"form": form, "finding": finding, "many": True}, status=400)
+    return render(request, "ledger/measure_form.html", {"form": form, "finding": finding, "many": True})
+
+
+def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    measure = get_object_or_404(selectors.ledger_measures(request.user), pk=pk)
+    actor = actor_for(request.user)
+    org = measure.finding.inspection.organization
+    return render(
+        request,
+        "ledger/measure_detail.html",
+        {
+            "m": measure,
+            "light": selectors.measure_light(measure, policy=selectors.policy_for(org)),
+            "coop": [link.unit for link in measure.coop_links],  # type: ignore[attr-defined]
+            "transitions": available_transitions(actor, measure),
+            "timeline": describe_events(selectors.measure_timeline(measure)),
+            "can_edit": Measure.objects.editable_by(request.user).filter(pk=pk).exists(),
+            "siblings": measure.group.measures.select_related("lead_unit").order_by("sort_key") if measure.group_id else [],
+            "panels": measure_panels(request, measure),
+        },
+    )
+
+
+# Panels that other layers add to the measure page (reports, evidence, reviews...). Each is a
+# callable (request, measure) -> dict with "template" and context, registered in AppConfig.ready.
+MEASURE_PANELS: list[Any] = []
+
+
+def measure_panels(request: HttpRequest, measure: Measure) -> list[dict[str, Any]]:
+    return [panel(request, measure) for panel in MEASURE_PANELS]
+
+
+def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    measure = get_object_or_404(
+        Measure.objects.editable_by(request.user).select_related("finding__inspection__organization", "lead_unit"),
+        pk=pk,
+    )
+    actor = actor_for(request.user)
+    form = MeasureForm(
+        request.POST or None,
+        finding=measure.finding,
+        initial=MeasureForm.initial_for(measure),
+        can_flag=actor.manages_all,
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                version = form.cleaned_data.get("version")
+                if version is None:
+                    raise ValidationError(_("The form is missing its version; reload the page."))
+                data = form.to_data(tags=_measure_form_tags(request, form, measure.finding.inspection.organization))
+                if not actor.manages_all:
+                    data.is_flagged = measure.is_flagged
+                services.measure_update(by=request.user, measure=measure, data=data, expected_version=version)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Measure saved."))
+                return HttpResponseRedirect(reverse("ledger:measure_detail", args=[measure.pk]))
+        return render(request, "ledger/measure_form.html", {"form": form, "finding": measure.finding, "object": measure}, status=400)
+    return render(request, "ledger/measure_form.html", {"form": form, "finding": measure.finding, "object": measure})
+
+
+@require_POST
+def measure_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    measure = get_object_or_404(Measure.objects.visible_to(request.user), pk=pk)
+    form = TransitionForm(request.POST)
+    back = reverse("ledger:measure_detail", args=[pk])
+    if not form.is_valid() or form.cleaned_data["action"] not in TRANSITIONS:
+        messages.error(request, _("The action is invalid."))
+        return HttpResponseRedirect(back)
+    name = form.cleaned_data["action"]
+    try:
+        services.measure_transition(
+            by=request.user,
+            measure=measure,
+            name=name,
+            reason=form.cleaned_data.get("reason") or "",
+            new_due_date=form.cleaned_data.get("new_due_date"),
+        )
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Done: %(action)s") % {"action": TRANSITIONS[name].label})
+    return HttpResponseRedirect(back)
+
+
+# --- audit log ------------------------------------------------------------------------------
+
+
+def audit_log(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "audit.view")
+    events = AuditEvent.objects.select_related("actor__person").order_by("-seq")
+    q = (request.GET.get("q") or "").strip()[:100]
+    if q:
+        events = events.filter(Q(object_repr__icontains=q) | Q(actor_name__icontains=q) | Q(action__icontains=q))
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "ledger/audit_log.html",
+        {"page": page, "events": describe_events(list(page.object_list)), "q": q},
+    )
