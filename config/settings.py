@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "core",
     "organization",
     "ledger",
+    "reporting",
+    "notifications",
+    "documents",
     "dashboards",
     "demo",
 ]

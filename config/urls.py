@@ -14,6 +14,9 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("org/", include("organization.urls")),
     path("ledger/", include("ledger.urls")),
+    path("reporting/", include("reporting.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("documents/", include("documents.urls")),
 ]
 
 handler403 = "core.views.permission_denied"

@@ -246,7 +246,7 @@ def load_organization() -> tuple[Organization, list[DemoAccount]]:
                 role=f"{tf_name}成员",
                 birth_year=1985 + i,
             )
-            tf.leader = leader if i == 0 else director
+            tf.leader = director
             tf.save()
             tf.members.add(member)
             for j, theme in enumerate(themes):

@@ -21,13 +21,14 @@ import bisect
 import codecs
 import csv
 import datetime
+import functools
 import io
 import re
 import warnings
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any, Final, Literal
+from typing import IO, Any, Final, Literal, NamedTuple
 from xml.parsers import expat
 
 import openpyxl  # type: ignore[import-untyped,unused-ignore]
@@ -181,7 +182,7 @@ MAX_TEXT_LENGTH: Final = 5000
 MAX_COLUMNS: Final = 256
 # Memory budget per permitted row: cells, merged cells and shared strings are counted against
 # max_rows * this before openpyxl builds a workbook, because it allocates one object for each.
-_CELLS_PER_ROW: Final = 50
+_CELLS_PER_ROW: Final = 30
 # Rows that exist in the XML without any value (styled empty rows) still cost memory.
 _EMPTY_ROWS_PER_ROW: Final = 10
 _MAX_ZIP_MEMBERS: Final = 10_000
@@ -475,6 +476,7 @@ def _render(value: object) -> str:
     return _clean_text(str(value))
 
 
+@functools.lru_cache(maxsize=MAX_COLUMNS + 1)
 def _column_letter(col: int) -> str:
     letters = ""
     while col > 0:
@@ -893,8 +895,7 @@ def _guess_delimiter(sample: str) -> str:
 # Merged ranges and cell lookup.
 
 
-@dataclass(frozen=True)
-class _Source:
+class _Source(NamedTuple):
     """What a cell shows: its own value, or that of the merged range it belongs to."""
 
     text: str
@@ -1165,6 +1166,8 @@ def _split_number(text: str) -> tuple[str, str]:
 
 def _several_items(text: str) -> bool:
     """Whether a cell lists several items numbered alike ("1.…\\n2.…")."""
+    if "\n" not in text:
+        return False
     numbers = [match_number(line) for line in text.split("\n") if line.strip()]
     first = numbers[0] if numbers else None
     if first is None or first.style is NumberStyle.CN_SHI:
@@ -1253,6 +1256,8 @@ class _RowReader:
         self.rows: list[LedgerRow] = []
         self.problems: list[Problem] = []
         self._reported: set[tuple[str, str]] = set()
+        # A theme or finding is read for each of its measure rows; split its number once.
+        self._numbered: dict[tuple[int, int], tuple[str, str]] = {}
         self.theme: _Source | None = None
         self.finding: _Source | None = None
         self.pending: _Pending | None = None
@@ -1389,11 +1394,11 @@ class _RowReader:
             if name in cells:
                 continue  # filled with its partner from a combined column
             if name == "theme" and theme is not None:
-                result.theme_number, text = _split_number(self._checked(theme, name))
+                result.theme_number, text = self._item_number(theme, name)
                 cells[name] = Cell(text, theme.address)
                 continue
             if name == "finding" and finding is not None:
-                result.finding_number, text = _split_number(self._checked(finding, name))
+                result.finding_number, text = self._item_number(finding, name)
                 cells[name] = Cell(text, finding.address)
                 continue
             if name not in self.columns:
@@ -1409,6 +1414,12 @@ class _RowReader:
                 cells[name] = Cell(value, source.address)
         self._row_checks(row, cells, finding_only=finding_only)
         self.rows.append(result)
+
+    def _item_number(self, source: _Source, name: str) -> tuple[str, str]:
+        key = (source.row, source.col)
+        if key not in self._numbered:
+            self._numbered[key] = _split_number(self._checked(source, name))
+        return self._numbered[key]
 
     def _checked(self, source: _Source, name: str) -> str:
         if source.formula:

@@ -208,7 +208,9 @@ def finding_edit(request: HttpRequest, inspection_pk: int | None = None, pk: int
     require_capability(request, "ledger.manage_own_themes")
     org = current_organization(request)
     if pk is not None:
-        instance = get_object_or_404(Finding.objects.editable_by(request.user).select_related("inspection"), pk=pk)
+        instance = get_object_or_404(Finding.objects.visible_to(request.user).select_related("inspection"), pk=pk)
+        if not Finding.objects.editable_by(request.user).filter(pk=pk).exists():
+            raise PermissionDenied
         inspection = instance.inspection
     else:
         inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=inspection_pk)
@@ -351,9 +353,11 @@ def measure_panels(request: HttpRequest, measure: Measure) -> list[dict[str, Any
 
 def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_object_or_404(
-        Measure.objects.editable_by(request.user).select_related("finding__inspection__organization", "lead_unit"),
+        Measure.objects.visible_to(request.user).select_related("finding__inspection__organization", "lead_unit"),
         pk=pk,
     )
+    if not Measure.objects.editable_by(request.user).filter(pk=pk).exists():
+        raise PermissionDenied
     actor = actor_for(request.user)
     form = MeasureForm(
         request.POST or None,

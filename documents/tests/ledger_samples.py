@@ -681,11 +681,11 @@ def million_rows(*, rows: int = 1_000_000) -> bytes:
 
 
 def empty_rows_flood(*, rows: int) -> bytes:
-    """A header, one measure, then ``rows`` empty styled <row> elements."""
+    """A header, one measure, then ``rows`` empty <row> elements (rows given a height)."""
 
     def body() -> Iterator[bytes]:
         yield from _small_sheet_rows()
-        yield "".join(f'<row r="{n}" s="1" customFormat="1"/>' for n in range(3, rows + 3)).encode()
+        yield "".join(f'<row r="{n}" ht="20" customHeight="1"/>' for n in range(3, rows + 3)).encode()
 
     return handmade_xlsx(body(), dimension=f"A1:B{rows + 2}")
 
