@@ -84,6 +84,16 @@ class World:
             raise LookupError(f"no scoped demo measure in state {state}")
         return m
 
+    def new_measure(self, *, unit: str = BRANCH1, **fields: Any) -> Any:
+        """A fresh, not-started measure of the unit under the scoped finding (rolled back
+        with the test), for tests that must not depend on the demo's states."""
+        from ledger.services import MeasureData, measure_create
+
+        finding = self.finding()
+        due = fields.pop("due_date", finding.inspection.rectification_end)
+        data = MeasureData(content=fields.pop("content", "测试整改措施"), lead_unit=self.unit(unit), due_date=due, **fields)
+        return measure_create(by=self.user("office"), finding=finding, data=data)
+
     def finding(self) -> Any:
         return self.scoped_measure().finding
 

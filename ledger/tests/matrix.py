@@ -77,7 +77,7 @@ CASES = [
     ),
     Case(
         "ledger:measure_transition",
-        lambda w: reverse("ledger:measure_transition", args=[_m(w, "not_started").pk]),
+        lambda w: reverse("ledger:measure_transition", args=[w.new_measure().pk]),
         roles("admin", "office", "taskforce", "branch", "staff", status=302) | {"outsider": 404},
         method="post",
         data=lambda w: {"action": "start"},

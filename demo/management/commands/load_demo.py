@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from demo.ledger_demo import load_ledger
 from demo.organization_demo import DEMO_ORDER, DEMO_PASSWORD, load_organization
 
 
@@ -27,12 +28,7 @@ class Command(BaseCommand):
             self.stdout.write("Database already holds data; demo not loaded.")
         else:
             org, _accounts = load_organization()
-            try:
-                from demo.ledger_demo import load_ledger
-            except ImportError:
-                load_ledger = None
-            if load_ledger is not None:
-                load_ledger(org)
+            load_ledger(org)
             self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {org.name}"))
         if not options["quiet"]:
             self.print_logins()
