@@ -91,7 +91,12 @@ class World:
 
         finding = self.finding()
         due = fields.pop("due_date", finding.inspection.rectification_end)
-        data = MeasureData(content=fields.pop("content", "测试整改措施"), lead_unit=self.unit(unit), due_date=due, **fields)
+        data = MeasureData(
+            content=fields.pop("content", "测试整改措施"),
+            lead_unit=self.unit(unit),
+            due_date=due,
+            **fields,
+        )
         return measure_create(by=self.user("office"), finding=finding, data=data)
 
     def finding(self) -> Any:

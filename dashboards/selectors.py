@@ -38,7 +38,13 @@ def _ledger_url(**params: Any) -> str:
 
 
 def _section(
-    key: str, title: Any, hint: Any, qs: QuerySet[Measure], order: tuple[str, ...], url: str, tone: str
+    key: str,
+    title: Any,
+    hint: Any,
+    qs: QuerySet[Measure],
+    order: tuple[str, ...],
+    url: str,
+    tone: str,
 ) -> Section:
     return Section(
         key=key,

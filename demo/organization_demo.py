@@ -61,13 +61,62 @@ class DemoAccount:
 def _surname_names() -> list[str]:
     # Fictional names, deterministic.
     return [
-        "陈嘉禾", "周以宁", "吴思远", "郑明轩", "王若溪", "冯子谦", "褚云帆", "卫宏博",
-        "蒋雨桐", "沈亦舟", "韩书瑶", "杨清和", "朱景行", "秦晓岚", "尤嘉树", "许文澜",
-        "何俊哲", "吕安然", "施玉衡", "张北辰", "孔令仪", "曹慕白", "严知秋", "华亦青",
-        "金承泽", "魏子衿", "陶思齐", "姜望舒", "戚远航", "谢怀瑾", "邹明月", "喻晨曦",
-        "柏舒然", "水清扬", "窦立行", "章若谷", "云中岳", "苏星野", "潘晓棠", "葛天澄",
-        "奚梦溪", "范启明", "彭书恒", "郎朗月", "鲁知行", "韦青禾", "昌弘毅", "马思源",
-        "苗可心", "凤栖梧", "花满溪", "方致远", "俞清晏", "任长风", "袁若水", "柳依依",
+        "陈嘉禾",
+        "周以宁",
+        "吴思远",
+        "郑明轩",
+        "王若溪",
+        "冯子谦",
+        "褚云帆",
+        "卫宏博",
+        "蒋雨桐",
+        "沈亦舟",
+        "韩书瑶",
+        "杨清和",
+        "朱景行",
+        "秦晓岚",
+        "尤嘉树",
+        "许文澜",
+        "何俊哲",
+        "吕安然",
+        "施玉衡",
+        "张北辰",
+        "孔令仪",
+        "曹慕白",
+        "严知秋",
+        "华亦青",
+        "金承泽",
+        "魏子衿",
+        "陶思齐",
+        "姜望舒",
+        "戚远航",
+        "谢怀瑾",
+        "邹明月",
+        "喻晨曦",
+        "柏舒然",
+        "水清扬",
+        "窦立行",
+        "章若谷",
+        "云中岳",
+        "苏星野",
+        "潘晓棠",
+        "葛天澄",
+        "奚梦溪",
+        "范启明",
+        "彭书恒",
+        "郎朗月",
+        "鲁知行",
+        "韦青禾",
+        "昌弘毅",
+        "马思源",
+        "苗可心",
+        "凤栖梧",
+        "花满溪",
+        "方致远",
+        "俞清晏",
+        "任长风",
+        "袁若水",
+        "柳依依",
     ]
 
 
@@ -136,7 +185,9 @@ def load_organization() -> tuple[Organization, list[DemoAccount]]:
             )
 
         office_unit = units["纪委办公室"]
-        admin = person("admin", "系统管理员", position="信息化管理员", role="系统管理员", is_system_admin=True)
+        admin = person(
+            "admin", "系统管理员", position="信息化管理员", role="系统管理员", is_system_admin=True
+        )
         director = person(
             "office",
             "姚立君",
@@ -152,12 +203,21 @@ def load_organization() -> tuple[Organization, list[DemoAccount]]:
         org.office_director = director
         org.save()
         person(
-            "office2", "林慧敏", unit=office_unit, position="整改办工作人员", role="整改办工作人员",
-            is_office=True, birth_year=1990,
+            "office2",
+            "林慧敏",
+            unit=office_unit,
+            position="整改办工作人员",
+            role="整改办工作人员",
+            is_office=True,
+            birth_year=1990,
         )
-        leader = person(
-            "leader", "顾正阳", position="党委书记、领导小组组长", role="领导小组组长",
-            is_leader=True, birth_year=1966,
+        person(
+            "leader",
+            "顾正阳",
+            position="党委书记、领导小组组长",
+            role="领导小组组长",
+            is_leader=True,
+            birth_year=1966,
         )
 
         groups: list[LiaisonGroup] = []
@@ -202,7 +262,11 @@ def load_organization() -> tuple[Organization, list[DemoAccount]]:
             unit.admin_head = head
             unit.save()
         person(
-            "staff1", next(names), unit=units[BRANCHES[0]], position="支部组织委员", role="航空运输系党支部组织委员（普通工作人员）",
+            "staff1",
+            next(names),
+            unit=units[BRANCHES[0]],
+            position="支部组织委员",
+            role="航空运输系党支部组织委员（普通工作人员）",
             birth_year=1995,
         )
 
@@ -228,8 +292,12 @@ def load_organization() -> tuple[Organization, list[DemoAccount]]:
         for dept in ["教务处", "财务处"]:
             unit = units[dept]
             head = person(
-                f"head_{DEPARTMENTS.index(dept)}", next(names), unit=unit, unit_role=UnitRole.HEAD,
-                position=f"{dept}处长", birth_year=1976,
+                f"head_{DEPARTMENTS.index(dept)}",
+                next(names),
+                unit=unit,
+                unit_role=UnitRole.HEAD,
+                position=f"{dept}处长",
+                birth_year=1976,
             )
             unit.admin_head = head
             unit.party_secretary = head

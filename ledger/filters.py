@@ -74,7 +74,9 @@ class MeasureFilter(django_filters.FilterSet):
     flagged = django_filters.ChoiceFilter(
         choices=YES_NO[1:], method="filter_flagged", label=_("Flagged (挂牌督办)")
     )
-    tag = django_filters.ModelChoiceFilter(queryset=Tag.objects.none(), label=_("Tag"), field_name="tags")
+    tag = django_filters.ModelChoiceFilter(
+        queryset=Tag.objects.none(), label=_("Tag"), field_name="tags"
+    )
     person = django_filters.ModelChoiceFilter(
         queryset=Person.objects.none(), label=_("Responsible person"), method="filter_person"
     )
@@ -127,4 +129,3 @@ class MeasureFilter(django_filters.FilterSet):
 
     def filter_sort(self, qs: QuerySet[Measure], name: str, value: str) -> QuerySet[Measure]:
         return qs.order_by(*SORTS.get(value, SORTS["number"]))
-

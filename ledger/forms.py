@@ -63,7 +63,9 @@ class InspectionForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise ValidationError(_("An inspection named “%(name)s” already exists.") % {"name": name})
+            raise ValidationError(
+                _("An inspection named “%(name)s” already exists.") % {"name": name}
+            )
         return name
 
     def clean(self) -> dict[str, Any]:
@@ -130,7 +132,10 @@ class MeasureForm(BootstrapMixin, forms.Form):
         label=_("Deadline as written"),
         max_length=100,
         required=False,
-        help_text=_("E.g. 2021年3月底前, 立行立改, 长期坚持, 2个月内. Read into the fields below when they are empty."),
+        help_text=_(
+            "E.g. 2021年3月底前, 立行立改, 长期坚持, 2个月内. "
+            "Read into the fields below when they are empty."
+        ),
     )
     deadline_kind = forms.ChoiceField(
         label=_("Deadline kind"), choices=[("", "---------"), *DeadlineKind.choices], required=False
@@ -156,9 +161,7 @@ class MeasureForm(BootstrapMixin, forms.Form):
     is_flagged = forms.BooleanField(label=_("Flagged for supervision (挂牌督办)"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(
-        self, *args: Any, finding: Finding, can_flag: bool = True, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, finding: Finding, can_flag: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.finding = finding
         org = finding.inspection.organization
@@ -214,7 +217,9 @@ class MeasureForm(BootstrapMixin, forms.Form):
         if self.errors:
             return data
         try:
-            validate_measure_data(self.to_data(data, tags=list(data.get("tags") or [])), finding=self.finding)
+            validate_measure_data(
+                self.to_data(data, tags=list(data.get("tags") or [])), finding=self.finding
+            )
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 target = field if field in self.fields else None
@@ -297,7 +302,11 @@ class BulkForm(BootstrapMixin, forms.Form):
         )
 
     def clean_ids(self) -> list[int]:
-        raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else [self.cleaned_data["ids"]]
+        raw = (
+            self.data.getlist("ids")
+            if hasattr(self.data, "getlist")
+            else [self.cleaned_data["ids"]]
+        )
         try:
             ids = sorted({int(x) for x in raw if str(x).strip()})
         except ValueError:

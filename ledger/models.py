@@ -61,9 +61,7 @@ class Inspection(models.Model):
         verbose_name_plural = _("inspections")
         ordering = ["-feedback_date", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "name"], name="inspection_unique_name"
-            ),
+            models.UniqueConstraint(fields=["organization", "name"], name="inspection_unique_name"),
             models.CheckConstraint(
                 condition=Q(rectification_end__gte=models.F("feedback_date")),
                 name="inspection_period_after_feedback",
@@ -168,7 +166,7 @@ class Measure(models.Model):
     lead_unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="led_measures", verbose_name=_("lead unit")
     )
-    units = models.ManyToManyField(
+    units = models.ManyToManyField(  # type: ignore[var-annotated]
         Unit, through="MeasureUnit", related_name="measures", verbose_name=_("units")
     )
     responsible_leader = models.ForeignKey(
@@ -180,10 +178,16 @@ class Measure(models.Model):
         verbose_name=_("responsible leader"),
     )
     responsible_persons = models.ManyToManyField(
-        Person, blank=True, related_name="responsible_measures", verbose_name=_("responsible persons")
+        Person,
+        blank=True,
+        related_name="responsible_measures",
+        verbose_name=_("responsible persons"),
     )
     deadline_kind = models.CharField(
-        _("deadline kind"), max_length=16, choices=DeadlineKind.choices, default=DeadlineKind.BY_DATE
+        _("deadline kind"),
+        max_length=16,
+        choices=DeadlineKind.choices,
+        default=DeadlineKind.BY_DATE,
     )
     deadline_text = models.CharField(_("deadline as written"), max_length=100, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True, db_index=True)
@@ -260,7 +264,7 @@ class Measure(models.Model):
 
 
 class MeasureUnit(models.Model):
-    """牵头/配合单位 (unit on a measure): the lead unit and each co-operating unit, with its part."""
+    """牵头/配合单位 (unit on a measure): the lead unit or a co-operating unit, with its part."""
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="unit_links")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="measure_links")

@@ -19,9 +19,7 @@ def measure_reach_q(actor: Actor, prefix: str = "") -> Q:
         groups = sorted(actor.liaison_group_ids)
         q |= Q(**{f"{prefix}lead_unit__liaison_group_id__in": groups})
         q |= Q(
-            Exists(
-                MeasureUnit.objects.filter(measure_id=pk_ref, unit__liaison_group_id__in=groups)
-            )
+            Exists(MeasureUnit.objects.filter(measure_id=pk_ref, unit__liaison_group_id__in=groups))
         )
     if actor.unit_ids:
         units = sorted(actor.unit_ids)
@@ -50,7 +48,11 @@ def finding_rule(actor: Actor, action: Action) -> Q:
     in_org = Q(inspection__organization_id=actor.organization_id)
     if actor.manages_all or (action == "view" and actor.sees_all):
         return in_org
-    tf = Q(theme__task_force_id__in=sorted(actor.task_force_ids)) if actor.task_force_ids else NOTHING
+    tf = (
+        Q(theme__task_force_id__in=sorted(actor.task_force_ids))
+        if actor.task_force_ids
+        else NOTHING
+    )
     if action == "change":
         return in_org & tf
     # A person reads the findings their measures hang from.

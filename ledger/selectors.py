@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from core.workdays import CalendarMode
-from ledger.choices import DONE_STATES, OPEN_STATES, DeadlineKind, FindingState, MeasureState, UnitPart
+from ledger.choices import (
+    DONE_STATES,
+    OPEN_STATES,
+    DeadlineKind,
+    FindingState,
+    MeasureState,
+    UnitPart,
+)
 from ledger.lights import LightPolicy, LightResult, MeasureFacts, compute_light
 from ledger.models import Finding, Inspection, Measure, MeasureUnit
 from organization.models import Organization
@@ -76,7 +83,9 @@ def overdue_q(today: dt.date) -> Q:
 
 
 def due_within_q(today: dt.date, days: int) -> Q:
-    return Q(state__in=OPEN_STATES, due_date__gte=today, due_date__lte=today + dt.timedelta(days=days))
+    return Q(
+        state__in=OPEN_STATES, due_date__gte=today, due_date__lte=today + dt.timedelta(days=days)
+    )
 
 
 @dataclass(frozen=True)

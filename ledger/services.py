@@ -52,7 +52,11 @@ def default_rectification_end(feedback_date: dt.date) -> dt.date:
 def inspection_save(*, by: Any, inspection: Inspection) -> Inspection:
     with transaction.atomic():
         creating = inspection.pk is None
-        before = {} if creating else snapshot(Inspection.objects.select_for_update().get(pk=inspection.pk))
+        before = (
+            {}
+            if creating
+            else snapshot(Inspection.objects.select_for_update().get(pk=inspection.pk))
+        )
         if inspection.rectification_end is None and inspection.feedback_date:
             inspection.rectification_end = default_rectification_end(inspection.feedback_date)
         if not creating:
@@ -65,7 +69,9 @@ def inspection_save(*, by: Any, inspection: Inspection) -> Inspection:
         return inspection
 
 
-def _audit_save(by: Any, obj: Any, creating: bool, before: dict[str, Any], after: dict[str, Any]) -> None:
+def _audit_save(
+    by: Any, obj: Any, creating: bool, before: dict[str, Any], after: dict[str, Any]
+) -> None:
     if creating:
         record_event(actor=by, obj=obj, action="create", after=after)
         return
@@ -203,7 +209,11 @@ def _default_persons(unit: Unit) -> list[Person]:
 def _apply_units(measure: Measure, lead: Unit, co_units: Iterable[Unit]) -> None:
     MeasureUnit.objects.filter(measure=measure).delete()
     links = [MeasureUnit(measure=measure, unit=lead, part=UnitPart.LEAD)]
-    links += [MeasureUnit(measure=measure, unit=u, part=UnitPart.COOP) for u in co_units if u.pk != lead.pk]
+    links += [
+        MeasureUnit(measure=measure, unit=u, part=UnitPart.COOP)
+        for u in co_units
+        if u.pk != lead.pk
+    ]
     MeasureUnit.objects.bulk_create(links)
 
 
@@ -305,7 +315,9 @@ def _concurrent_error(current: Measure) -> ConcurrentEditError:
     )
 
 
-def measure_update(*, by: Any, measure: Measure, data: MeasureData, expected_version: int) -> Measure:
+def measure_update(
+    *, by: Any, measure: Measure, data: MeasureData, expected_version: int
+) -> Measure:
     """Save edited fields; refuse if someone else saved since `expected_version` was read."""
     with transaction.atomic():
         current = _lock(measure.pk)
@@ -456,7 +468,9 @@ def measures_bulk_update(
                 unit: Unit = value
                 if unit.organization_id != m.finding.inspection.organization_id:
                     raise ValidationError(_("The unit is not in this organization."))
-                co = [link.unit for link in m.unit_links.filter(part=UnitPart.COOP).exclude(unit=unit)]
+                co = [
+                    link.unit for link in m.unit_links.filter(part=UnitPart.COOP).exclude(unit=unit)
+                ]
                 m.lead_unit = unit
                 _apply_units(m, unit, co)
                 m.responsible_persons.set(_default_persons(unit))
@@ -464,11 +478,13 @@ def measures_bulk_update(
                 due: dt.date = value
                 if m.deadline_kind == DeadlineKind.LONG_TERM:
                     raise ValidationError(
-                        _("%(measure)s is long-term (长期坚持) and has no due date.") % {"measure": m}
+                        _("%(measure)s is long-term (长期坚持) and has no due date.")
+                        % {"measure": m}
                     )
                 if due < m.finding.inspection.feedback_date:
                     raise ValidationError(
-                        _("The due date is before the feedback date of %(measure)s.") % {"measure": m}
+                        _("The due date is before the feedback date of %(measure)s.")
+                        % {"measure": m}
                     )
                 if m.original_due_date is None:
                     m.original_due_date = due

@@ -54,7 +54,16 @@ FIELD_LABELS: dict[str, Any] = {
     "name": _("Name"),
     "is_active": _("Active"),
 }
-HIDDEN_FIELDS = {"sort_key", "state_changed_at", "closed_at", "id", "created_at", "finding_id", "group_id", "urge_count"}
+HIDDEN_FIELDS = {
+    "sort_key",
+    "state_changed_at",
+    "closed_at",
+    "id",
+    "created_at",
+    "finding_id",
+    "group_id",
+    "urge_count",
+}
 # Fields whose values are ids of another model: shown by name.
 REFERENCES = {
     "lead_unit_id": "organization.unit",

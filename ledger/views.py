@@ -97,7 +97,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "bulk_form": BulkForm(organization=org) if org else None,
         "hx_target": "#ledger-table",
     }
-    template = "ledger/_table.html" if request.htmx and not request.htmx.boosted else "ledger/ledger.html"
+    template = (
+        "ledger/_table.html" if request.htmx and not request.htmx.boosted else "ledger/ledger.html"
+    )
     status = 400 if filter_errors else 200
     return render(request, template, context, status=status)
 
@@ -124,8 +126,12 @@ def bulk(request: HttpRequest) -> HttpResponse:
         elif action == "set_deadline":
             value = form.cleaned_data["due_date"]
         elif action == "add_tag":
-            value = services.tag_get_or_create(by=request.user, organization=org, name=form.cleaned_data["tag"])
-        count = services.measures_bulk_update(by=request.user, measures=selection, action=action, value=value)
+            value = services.tag_get_or_create(
+                by=request.user, organization=org, name=form.cleaned_data["tag"]
+            )
+        count = services.measures_bulk_update(
+            by=request.user, measures=selection, action=action, value=value
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -143,9 +149,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     stats = {}
     measures = Measure.objects.visible_to(request.user)
     for row in (
-        measures.order_by()
-        .values("finding__inspection_id", "state")
-        .annotate(n=Count("id"))
+        measures.order_by().values("finding__inspection_id", "state").annotate(n=Count("id"))
     ):
         entry = stats.setdefault(row["finding__inspection_id"], {"total": 0, "done": 0})
         entry["total"] += row["n"]
@@ -163,7 +167,9 @@ def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     require_capability(request, "ledger.manage")
     org = current_organization(request)
     instance = (
-        get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk) if pk else Inspection()
+        get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+        if pk
+        else Inspection()
     )
     form = InspectionForm(request.POST or None, instance=instance, organization=org)
     if request.method == "POST":
@@ -175,7 +181,9 @@ def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
             else:
                 messages.success(request, _("Saved: %(name)s") % {"name": obj})
                 return HttpResponseRedirect(reverse("ledger:inspection_detail", args=[obj.pk]))
-        return render(request, "ledger/inspection_form.html", {"form": form, "object": instance}, status=400)
+        return render(
+            request, "ledger/inspection_form.html", {"form": form, "object": instance}, status=400
+        )
     return render(request, "ledger/inspection_form.html", {"form": form, "object": instance})
 
 
@@ -204,16 +212,22 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- findings ---------------------------------------------------------------------------
 
 
-def finding_edit(request: HttpRequest, inspection_pk: int | None = None, pk: int | None = None) -> HttpResponse:
+def finding_edit(
+    request: HttpRequest, inspection_pk: int | None = None, pk: int | None = None
+) -> HttpResponse:
     require_capability(request, "ledger.manage_own_themes")
     org = current_organization(request)
     if pk is not None:
-        instance = get_object_or_404(Finding.objects.visible_to(request.user).select_related("inspection"), pk=pk)
+        instance = get_object_or_404(
+            Finding.objects.visible_to(request.user).select_related("inspection"), pk=pk
+        )
         if not Finding.objects.editable_by(request.user).filter(pk=pk).exists():
             raise PermissionDenied
         inspection = instance.inspection
     else:
-        inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=inspection_pk)
+        inspection = get_object_or_404(
+            Inspection.objects.visible_to(request.user), pk=inspection_pk
+        )
         instance = Finding(inspection=inspection)
     form = FindingForm(request.POST or None, instance=instance, organization=org)
     actor = actor_for(request.user)
@@ -236,8 +250,17 @@ def finding_edit(request: HttpRequest, inspection_pk: int | None = None, pk: int
             else:
                 messages.success(request, _("Finding saved."))
                 return HttpResponseRedirect(reverse("ledger:finding_detail", args=[finding.pk]))
-        return render(request, "ledger/finding_form.html", {"form": form, "object": instance, "inspection": inspection}, status=400)
-    return render(request, "ledger/finding_form.html", {"form": form, "object": instance, "inspection": inspection})
+        return render(
+            request,
+            "ledger/finding_form.html",
+            {"form": form, "object": instance, "inspection": inspection},
+            status=400,
+        )
+    return render(
+        request,
+        "ledger/finding_form.html",
+        {"form": form, "object": instance, "inspection": inspection},
+    )
 
 
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -249,7 +272,11 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     policy = selectors.policy_for(org)
     today = timezone.localdate()
     rows = [
-        {"m": m, "light": selectors.measure_light(m, today=today, policy=policy), "coop": [link.unit for link in m.coop_links]}  # type: ignore[attr-defined]
+        {
+            "m": m,
+            "light": selectors.measure_light(m, today=today, policy=policy),
+            "coop": [link.unit for link in m.coop_links],
+        }  # type: ignore[attr-defined]
         for m in measures
     ]
     return render(
@@ -279,7 +306,10 @@ def _measure_form_tags(request: HttpRequest, form: MeasureForm, org: Organizatio
 
 def measure_create(request: HttpRequest, finding_pk: int) -> HttpResponse:
     require_capability(request, "ledger.manage_own_themes")
-    finding = get_object_or_404(Finding.objects.editable_by(request.user).select_related("inspection__organization"), pk=finding_pk)
+    finding = get_object_or_404(
+        Finding.objects.editable_by(request.user).select_related("inspection__organization"),
+        pk=finding_pk,
+    )
     form = MeasureForm(request.POST or None, finding=finding)
     if request.method == "POST":
         if form.is_valid():
@@ -287,20 +317,27 @@ def measure_create(request: HttpRequest, finding_pk: int) -> HttpResponse:
                 measure = services.measure_create(
                     by=request.user,
                     finding=finding,
-                    data=form.to_data(tags=_measure_form_tags(request, form, finding.inspection.organization)),
+                    data=form.to_data(
+                        tags=_measure_form_tags(request, form, finding.inspection.organization)
+                    ),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("Measure created."))
                 return HttpResponseRedirect(reverse("ledger:measure_detail", args=[measure.pk]))
-        return render(request, "ledger/measure_form.html", {"form": form, "finding": finding}, status=400)
+        return render(
+            request, "ledger/measure_form.html", {"form": form, "finding": finding}, status=400
+        )
     return render(request, "ledger/measure_form.html", {"form": form, "finding": finding})
 
 
 def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
     require_capability(request, "ledger.manage_own_themes")
-    finding = get_object_or_404(Finding.objects.editable_by(request.user).select_related("inspection__organization"), pk=finding_pk)
+    finding = get_object_or_404(
+        Finding.objects.editable_by(request.user).select_related("inspection__organization"),
+        pk=finding_pk,
+    )
     form = AssignManyForm(request.POST or None, finding=finding)
     if request.method == "POST":
         if form.is_valid():
@@ -308,18 +345,28 @@ def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
                 group = services.measure_assign_to_units(
                     by=request.user,
                     finding=finding,
-                    data=form.to_data(tags=_measure_form_tags(request, form, finding.inspection.organization)),
+                    data=form.to_data(
+                        tags=_measure_form_tags(request, form, finding.inspection.organization)
+                    ),
                     units=list(form.cleaned_data["units"]),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(
-                    request, _("%(n)d measures created, one per unit.") % {"n": group.measures.count()}
+                    request,
+                    _("%(n)d measures created, one per unit.") % {"n": group.measures.count()},
                 )
                 return HttpResponseRedirect(reverse("ledger:finding_detail", args=[finding.pk]))
-        return render(request, "ledger/measure_form.html", {"form": form, "finding": finding, "many": True}, status=400)
-    return render(request, "ledger/measure_form.html", {"form": form, "finding": finding, "many": True})
+        return render(
+            request,
+            "ledger/measure_form.html",
+            {"form": form, "finding": finding, "many": True},
+            status=400,
+        )
+    return render(
+        request, "ledger/measure_form.html", {"form": form, "finding": finding, "many": True}
+    )
 
 
 def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -336,7 +383,9 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": available_transitions(actor, measure),
             "timeline": describe_events(selectors.measure_timeline(measure)),
             "can_edit": Measure.objects.editable_by(request.user).filter(pk=pk).exists(),
-            "siblings": measure.group.measures.select_related("lead_unit").order_by("sort_key") if measure.group_id else [],
+            "siblings": measure.group.measures.select_related("lead_unit").order_by("sort_key")
+            if measure.group_id
+            else [],
             "panels": measure_panels(request, measure),
         },
     )
@@ -353,7 +402,9 @@ def measure_panels(request: HttpRequest, measure: Measure) -> list[dict[str, Any
 
 def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_object_or_404(
-        Measure.objects.visible_to(request.user).select_related("finding__inspection__organization", "lead_unit"),
+        Measure.objects.visible_to(request.user).select_related(
+            "finding__inspection__organization", "lead_unit"
+        ),
         pk=pk,
     )
     if not Measure.objects.editable_by(request.user).filter(pk=pk).exists():
@@ -371,17 +422,30 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 version = form.cleaned_data.get("version")
                 if version is None:
                     raise ValidationError(_("The form is missing its version; reload the page."))
-                data = form.to_data(tags=_measure_form_tags(request, form, measure.finding.inspection.organization))
+                data = form.to_data(
+                    tags=_measure_form_tags(request, form, measure.finding.inspection.organization)
+                )
                 if not actor.manages_all:
                     data.is_flagged = measure.is_flagged
-                services.measure_update(by=request.user, measure=measure, data=data, expected_version=version)
+                services.measure_update(
+                    by=request.user, measure=measure, data=data, expected_version=version
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("Measure saved."))
                 return HttpResponseRedirect(reverse("ledger:measure_detail", args=[measure.pk]))
-        return render(request, "ledger/measure_form.html", {"form": form, "finding": measure.finding, "object": measure}, status=400)
-    return render(request, "ledger/measure_form.html", {"form": form, "finding": measure.finding, "object": measure})
+        return render(
+            request,
+            "ledger/measure_form.html",
+            {"form": form, "finding": measure.finding, "object": measure},
+            status=400,
+        )
+    return render(
+        request,
+        "ledger/measure_form.html",
+        {"form": form, "finding": measure.finding, "object": measure},
+    )
 
 
 @require_POST
@@ -419,7 +483,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     events = AuditEvent.objects.select_related("actor__person").order_by("-seq")
     q = (request.GET.get("q") or "").strip()[:100]
     if q:
-        events = events.filter(Q(object_repr__icontains=q) | Q(actor_name__icontains=q) | Q(action__icontains=q))
+        events = events.filter(
+            Q(object_repr__icontains=q) | Q(actor_name__icontains=q) | Q(action__icontains=q)
+        )
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     return render(
         request,

@@ -208,9 +208,7 @@ class PersonForm(OrgScopedModelForm):
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.user_id)
         if clash.exists():
-            raise forms.ValidationError(
-                _("The username “%(name)s” is taken.") % {"name": username}
-            )
+            raise forms.ValidationError(_("The username “%(name)s” is taken.") % {"name": username})
         return username
 
     def clean(self) -> dict[str, Any]:
@@ -230,9 +228,7 @@ class PersonForm(OrgScopedModelForm):
 
 
 class PasswordResetForm(BootstrapMixin, forms.Form):
-    password1 = forms.CharField(
-        label=_("New password"), strip=False, widget=forms.PasswordInput
-    )
+    password1 = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(
         label=_("Repeat the new password"), strip=False, widget=forms.PasswordInput
     )

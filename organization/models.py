@@ -85,7 +85,7 @@ class LiaisonGroup(models.Model):
         related_name="led_liaison_groups",
         verbose_name=_("group leader"),
     )
-    members = models.ManyToManyField(
+    members = models.ManyToManyField(  # type: ignore[var-annotated]
         "Person", blank=True, related_name="liaison_groups", verbose_name=_("members")
     )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
@@ -173,7 +173,7 @@ class TaskForce(models.Model):
         related_name="led_task_forces",
         verbose_name=_("leader"),
     )
-    members = models.ManyToManyField(
+    members = models.ManyToManyField(  # type: ignore[var-annotated]
         "Person", blank=True, related_name="task_forces", verbose_name=_("members")
     )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
@@ -228,9 +228,7 @@ class Person(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="person"
     )
-    organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="people"
-    )
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="people")
     name = models.CharField(_("name"), max_length=50)
     unit = models.ForeignKey(
         Unit,

@@ -93,10 +93,10 @@ def actor_for(user: Any) -> Actor:
         roles.add(Role.LEADER)
     if person.is_office:
         roles.add(Role.OFFICE)
-    task_force_ids = frozenset(person.task_forces.filter(is_active=True).values_list("id", flat=True))
-    led_tf = frozenset(
-        person.led_task_forces.filter(is_active=True).values_list("id", flat=True)
+    task_force_ids = frozenset(
+        person.task_forces.filter(is_active=True).values_list("id", flat=True)
     )
+    led_tf = frozenset(person.led_task_forces.filter(is_active=True).values_list("id", flat=True))
     task_force_ids |= led_tf
     liaison_ids = frozenset(
         person.liaison_groups.filter(is_active=True).values_list("id", flat=True)

@@ -45,7 +45,7 @@ def directory_save(
         creating = instance.pk is None
         before: dict[str, Any] = {}
         if not creating:
-            old = type(instance).objects.select_for_update().get(pk=instance.pk)
+            old = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
             before = snapshot(old)
             for name in m2m or {}:
                 before[name] = _m2m_ids(old, name)
@@ -76,7 +76,7 @@ def directory_save(
 def directory_set_active(*, actor: Any, instance: Model, active: bool) -> Model:
     """Deactivate or reactivate: nothing with history is ever deleted."""
     with transaction.atomic():
-        obj = type(instance).objects.select_for_update().get(pk=instance.pk)
+        obj = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
         target: Any = obj.user if isinstance(obj, Person) else obj
         if target.is_active == active:
             return obj
@@ -109,7 +109,9 @@ def person_save(
         before: dict[str, Any] = {}
         if creating:
             # The account's first name carries the person's name so audit records read naturally.
-            user: AbstractBaseUser = User(username=username, email=email, first_name=person.name[:150])
+            user: AbstractBaseUser = User(
+                username=username, email=email, first_name=person.name[:150]
+            )
             if password:
                 user.set_password(password)
             else:
@@ -149,4 +151,3 @@ def organization_update(*, actor: Any, organization: Organization) -> Organizati
     result = directory_save(actor=actor, instance=organization)
     assert isinstance(result, Organization)
     return result
-

@@ -254,7 +254,14 @@ class DirectoryEditView(View):
         )
         return kind, org, instance  # type: ignore[return-value]
 
-    def _form(self, request: HttpRequest, kind: DirectoryKind, org: Organization, instance: Any, data: Any = None) -> Any:
+    def _form(
+        self,
+        request: HttpRequest,
+        kind: DirectoryKind,
+        org: Organization,
+        instance: Any,
+        data: Any = None,
+    ) -> Any:
         kwargs: dict[str, Any] = {"instance": instance, "organization": org}
         if kind.model is Person:
             kwargs["can_grant_admin"] = actor_for(request.user).has("admin")
@@ -296,7 +303,9 @@ class DirectoryEditView(View):
         units = form.cleaned_data.get("units") if kind.model is LiaisonGroup else None
         return services.directory_save(actor=request.user, instance=instance, m2m=m2m, units=units)
 
-    def _render(self, request: HttpRequest, kind: DirectoryKind, form: Any, instance: Any, status: int = 200) -> HttpResponse:
+    def _render(
+        self, request: HttpRequest, kind: DirectoryKind, form: Any, instance: Any, status: int = 200
+    ) -> HttpResponse:
         return render(
             request,
             "organization/directory_form.html",
@@ -324,7 +333,9 @@ def directory_set_active(request: HttpRequest, slug: str, pk: int) -> HttpRespon
 
 def person_password(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request, "people.reset_password")
-    person = get_object_or_404(Person.objects.editable_by(request.user).select_related("user"), pk=pk)
+    person = get_object_or_404(
+        Person.objects.editable_by(request.user).select_related("user"), pk=pk
+    )
     form = PasswordResetForm(request.POST or None, user=person.user)
     if request.method == "POST" and form.is_valid():
         services.person_set_password(

@@ -43,7 +43,9 @@ def test_every_url_of_the_product_is_in_the_matrix() -> None:
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.url_name}{'-' + c.note if c.note else ''}")
+@pytest.mark.parametrize(
+    "case", CASES, ids=lambda c: f"{c.url_name}{'-' + c.note if c.note else ''}"
+)
 def test_role_gets_the_expected_status(case: Case, role: str, world: Any) -> None:
     client = world.client(ROLES[role])
     path = case.path(world)

@@ -29,7 +29,9 @@ CASES = [
     ),
     Case("ledger:audit_log", lambda w: reverse("ledger:audit_log"), roles(*READERS)),
     Case("ledger:inspection_list", lambda w: reverse("ledger:inspection_list"), roles(*EVERYONE)),
-    Case("ledger:inspection_create", lambda w: reverse("ledger:inspection_create"), roles(*MANAGERS)),
+    Case(
+        "ledger:inspection_create", lambda w: reverse("ledger:inspection_create"), roles(*MANAGERS)
+    ),
     Case(
         "ledger:inspection_detail",
         lambda w: reverse("ledger:inspection_detail", args=[w.inspection().pk]),

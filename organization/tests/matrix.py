@@ -45,8 +45,16 @@ CASES = [
 
 for _kind in ("units", "liaison_groups", "task_forces", "themes", "people"):
     CASES += [
-        Case(f"organization:{_kind}_list", lambda w, k=_kind: reverse(f"organization:{k}_list"), roles(*READERS)),
-        Case(f"organization:{_kind}_create", lambda w, k=_kind: reverse(f"organization:{k}_create"), roles(*MANAGERS)),
+        Case(
+            f"organization:{_kind}_list",
+            lambda w, k=_kind: reverse(f"organization:{k}_list"),
+            roles(*READERS),
+        ),
+        Case(
+            f"organization:{_kind}_create",
+            lambda w, k=_kind: reverse(f"organization:{k}_create"),
+            roles(*MANAGERS),
+        ),
         Case(
             f"organization:{_kind}_edit",
             lambda w, k=_kind: reverse(f"organization:{k}_edit", args=[_obj(k)(w)]),

@@ -58,7 +58,9 @@ def browser() -> Iterator[Any]:
 class Session:
     """One signed-in browser context, with every request URL it made."""
 
-    def __init__(self, browser: Any, base_url: str, *, width: int = 1366, height: int = 900) -> None:
+    def __init__(
+        self, browser: Any, base_url: str, *, width: int = 1366, height: int = 900
+    ) -> None:
         self.base_url = base_url
         self.requests: list[str] = []
         self.context = browser.new_context(
