@@ -50,7 +50,9 @@ def directory_save(
             for name in m2m or {}:
                 before[name] = _m2m_ids(old, name)
             if isinstance(instance, LiaisonGroup):
-                before["units"] = sorted(old.units.values_list("id", flat=True))
+                before["units"] = sorted(
+                    Unit.objects.filter(liaison_group=old.pk).values_list("id", flat=True)
+                )
         instance.full_clean(validate_unique=True, validate_constraints=True)
         instance.save()
         after = snapshot(instance)
