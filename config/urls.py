@@ -11,6 +11,7 @@ urlpatterns = [
     path("password/", core_views.PasswordChangeView.as_view(), name="password_change"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("health/", core_views.health, name="health"),
+    path("", include("dashboards.home_urls")),
     path("", include("dashboards.urls")),
     path("org/", include("organization.urls")),
     path("ledger/", include("ledger.urls")),

@@ -155,3 +155,175 @@ def scope_summary(user: Any, *, today: dt.date | None = None) -> dict[str, int]:
         "percent": round(100 * done / total) if total else 0,
         "flagged": qs.filter(Q(is_flagged=True) & ~Q(state__in=DONE_STATES)).count(),
     }
+
+
+# --- the leaders' dashboard -----------------------------------------------------------------
+
+
+@dataclass
+class Overview:
+    inspection: Any
+    findings_total: int
+    findings_done: int
+    findings_in_progress: int
+    findings_not_started: int
+    measures_total: int
+    state_counts: dict[str, int]
+    light_counts: dict[str, int]
+    by_unit: list[dict[str, Any]]
+    by_theme: list[dict[str, Any]]
+    overdue_total: int
+    relapses: int
+
+    @property
+    def completion_rate(self) -> int:
+        total = self.findings_total
+        return round(100 * self.findings_done / total) if total else 0
+
+
+def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = None) -> Overview:
+    """Figures for one inspection within the user's scope, in a fixed number of queries."""
+    from django.db.models import Count, Sum
+
+    from ledger.lights import LIGHT_ORDER, MeasureFacts, compute_light
+    from ledger.models import Finding
+    from ledger.selectors import policy_for, rollup_of, with_rollup
+
+    today = today or timezone.localdate()
+    measures = Measure.objects.visible_to(user).filter(finding__inspection=inspection).order_by()
+    findings = with_rollup(Finding.objects.visible_to(user).filter(inspection=inspection))
+    f_states = [rollup_of(f).state for f in findings.only("id")]
+    state_counts = {s: 0 for s in MeasureState.values}
+    for row in measures.values("state").annotate(n=Count("id")):
+        state_counts[row["state"]] = row["n"]
+
+    policy = policy_for(inspection.organization)
+    lights = {light.value: 0 for light in LIGHT_ORDER}
+    unit_rows: dict[int, dict[str, Any]] = {}
+    theme_rows: dict[int, dict[str, Any]] = {}
+    fields = (
+        "state",
+        "deadline_kind",
+        "due_date",
+        "progress",
+        "next_review_date",
+        "lead_unit_id",
+        "lead_unit__name",
+        "lead_unit__sort_order",
+        "finding__theme_id",
+        "finding__theme__name",
+        "relapse_count",
+    )
+    for (
+        state,
+        kind,
+        due,
+        progress,
+        review,
+        unit_id,
+        unit_name,
+        unit_order,
+        theme_id,
+        theme_name,
+        relapses,
+    ) in measures.values_list(*fields).iterator(chunk_size=5000):
+        done = state in DONE_STATES
+        result = compute_light(
+            MeasureFacts(
+                is_closed=done and kind != "long_term",
+                is_long_term=kind == "long_term",
+                due_date=due,
+                start_date=inspection.feedback_date,
+                progress=progress,
+                next_review_date=review,
+            ),
+            today=today,
+            policy=policy,
+        )
+        lights[result.light.value] += 1
+        overdue = result.light.value == "red"
+        for rows, key, name, order in (
+            (unit_rows, unit_id, unit_name, unit_order),
+            (theme_rows, theme_id, theme_name, 0),
+        ):
+            row = rows.setdefault(
+                key,
+                {
+                    "id": key,
+                    "name": name,
+                    "order": order,
+                    "total": 0,
+                    "done": 0,
+                    "overdue": 0,
+                    "relapses": 0,
+                },
+            )
+            row["total"] += 1
+            row["done"] += int(done)
+            row["overdue"] += int(overdue)
+            row["relapses"] += relapses
+    by_unit = sorted(unit_rows.values(), key=lambda r: (r["order"], r["name"]))
+    by_theme = sorted(theme_rows.values(), key=lambda r: r["name"])
+    for row in (*by_unit, *by_theme):
+        row["rate"] = round(100 * row["done"] / row["total"]) if row["total"] else 0
+    relapses = measures.aggregate(n=Sum("relapse_count"))["n"] or 0
+    return Overview(
+        inspection=inspection,
+        findings_total=len(f_states),
+        findings_done=f_states.count("done"),
+        findings_in_progress=f_states.count("in_progress"),
+        findings_not_started=f_states.count("not_started"),
+        measures_total=sum(state_counts.values()),
+        state_counts=state_counts,
+        light_counts=lights,
+        by_unit=by_unit,
+        by_theme=by_theme,
+        overdue_total=lights["red"],
+        relapses=relapses,
+    )
+
+
+def people_record(user: Any, *, young_only: bool = False) -> list[dict[str, Any]]:
+    """Each person's track record on the measures they answer for (judging young cadres on
+    their work, as the seed asks): responsible, closed, closed on time, overdue, relapses."""
+    from django.db.models import Count, F
+
+    from organization.models import Person
+
+    today = timezone.localdate()
+    measures = Measure.objects.visible_to(user)
+    people = Person.objects.visible_to(user).filter(user__is_active=True)
+    if young_only:
+        people = people.filter(is_young_cadre=True)
+    through = Measure.responsible_persons.through.objects.filter(
+        measure__in=measures.values("id"), person__in=people.values("id")
+    )
+    stats = (
+        through.values("person_id")
+        .annotate(
+            total=Count("measure_id"),
+            closed=Count("measure_id", filter=Q(measure__state__in=DONE_STATES)),
+            on_time=Count(
+                "measure_id",
+                filter=Q(measure__state=MeasureState.CLOSED)
+                & (
+                    Q(measure__original_due_date__isnull=True)
+                    | Q(measure__closed_at__date__lte=F("measure__original_due_date"))
+                ),
+            ),
+            overdue=Count(
+                "measure_id",
+                filter=Q(measure__state__in=OPEN_STATES, measure__due_date__lt=today),
+            ),
+            relapses=Count("measure_id", filter=Q(measure__relapse_count__gt=0)),
+        )
+        .order_by()
+    )
+    by_person = {row["person_id"]: row for row in stats}
+    rows = []
+    for p in people.select_related("unit").order_by("unit__sort_order", "name"):
+        s = by_person.get(p.pk)
+        if s is None:
+            continue
+        rows.append({"person": p, **s})
+    return rows

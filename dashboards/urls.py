@@ -2,6 +2,9 @@ from django.urls import path
 
 from dashboards import views
 
+app_name = "dashboards"
+
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("dashboard/", views.overview, name="overview"),
+    path("dashboard/people/", views.people, name="people"),
 ]

@@ -1,8 +1,14 @@
+"""Home page and the leaders' dashboards. Every figure comes from scoped querysets."""
+
+from __future__ import annotations
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from dashboards.selectors import home_sections, scope_summary
+from dashboards.selectors import dashboard_overview, home_sections, people_record, scope_summary
+from ledger.models import Inspection
 from organization.scope import actor_for
+from organization.views import require_capability
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -14,3 +20,57 @@ def home(request: HttpRequest) -> HttpResponse:
         "summary": scope_summary(request.user) if actor.organization_id else None,
     }
     return render(request, "dashboards/home.html", context)
+
+
+def _chosen_inspection(request: HttpRequest) -> tuple[list[Inspection], Inspection | None, bool]:
+    inspections = list(
+        Inspection.objects.visible_to(request.user).order_by("-feedback_date", "-id")
+    )
+    raw = request.GET.get("inspection")
+    if not raw:
+        return inspections, (inspections[0] if inspections else None), False
+    chosen = next((i for i in inspections if str(i.pk) == raw), None)
+    return inspections, chosen, chosen is None
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "dashboard.view")
+    inspections, inspection, bad = _chosen_inspection(request)
+    data = dashboard_overview(request.user, inspection=inspection) if inspection else None
+    chart = None
+    if data is not None:
+        chart = {
+            "lights": data.light_counts,
+            "units": [
+                {
+                    "name": r["name"],
+                    "done": r["done"],
+                    "open": r["total"] - r["done"],
+                    "overdue": r["overdue"],
+                }
+                for r in data.by_unit
+            ],
+            "themes": [{"name": r["name"], "rate": r["rate"]} for r in data.by_theme],
+        }
+    return render(
+        request,
+        "dashboards/overview.html",
+        {
+            "inspections": inspections,
+            "inspection": inspection,
+            "data": data,
+            "chart": chart,
+            "bad_inspection": bad,
+        },
+        status=404 if bad else 200,
+    )
+
+
+def people(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "organization.view")
+    young_only = request.GET.get("young") == "1"
+    return render(
+        request,
+        "dashboards/people.html",
+        {"rows": people_record(request.user, young_only=young_only), "young_only": young_only},
+    )

@@ -147,7 +147,8 @@ class Summary:
 class _Writer:
     """Insert model instances in bulk, primary keys included, with no per-row round trip."""
 
-    def __init__(self) -> None:
+    def __init__(self, log: Callable[[str], None] | None = None) -> None:
+        self.log = log
         self.vendor = connection.vendor
         self.tables: list[type[models.Model]] = []
 
@@ -178,6 +179,7 @@ class _Writer:
                 )
 
         count = 0
+        started = time.monotonic()
         if model not in self.tables:
             self.tables.append(model)
         with connection.cursor() as cursor:
@@ -203,6 +205,8 @@ class _Writer:
                 batch_objs = list(objs)
                 model._default_manager.bulk_create(batch_objs, batch_size=2000)
                 count = len(batch_objs)
+        if self.log is not None:
+            self.log(f"{model._meta.db_table}: {count} rows in {time.monotonic() - started:.1f}s")
         return count
 
     def reset_sequences(self) -> None:
@@ -299,7 +303,7 @@ class _Cast:
     unit_liaison_user: dict[int, int] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Event:
     at: dt.datetime
     actor: int
@@ -320,7 +324,7 @@ def _weighted(rng: random.Random, pairs: Sequence[tuple[Any, int]]) -> Any:
 
 
 class _Generator:
-    def __init__(self, *, measures: int, seed: int, today: dt.date, files_root: Path | None) -> None:
+    def __init__(self, *, measures: int, seed: int, today: dt.date, files_root: Path | None, log: Callable[[str], None] | None = None) -> None:
         self.n = measures
         self.rng = random.Random(seed)
         self.today = today
@@ -329,7 +333,7 @@ class _Generator:
             self.now = _aware(today, 9 * 3600)
         self.files_root = files_root
         self.text = _Text(random.Random(seed + 1))
-        self.w = _Writer()
+        self.w = _Writer(log)
         self.cast = _Cast()
         self.events: list[tuple[dt.datetime, int, int, _Event, str, int, str]] = []
         self.report_model, self.evidence_model = _reporting_models()
@@ -449,28 +453,21 @@ class _Generator:
         self.themes = themes
         tags = [Tag(id=i + 1, organization_id=1, name=name) for i, name in enumerate(TAGS)]
 
+        # Foreign keys are deferred to the commit on both databases, so the circular ones
+        # (units name their heads, people name their units) go in as they are.
         w = self.w
         w.insert(User, users)
         w.insert(Organization, [org])
-        lg_nofk = [LiaisonGroup(**{**g.__dict__, "leader_id": None}) for g in groups]
-        w.insert(LiaisonGroup, lg_nofk)
-        unit_nofk = [Unit(**{**u.__dict__, "party_secretary_id": None, "admin_head_id": None}) for u in units]
-        w.insert(Unit, unit_nofk)
+        w.insert(LiaisonGroup, groups)
+        w.insert(Unit, units)
         w.insert(Person, people)
         w.insert(TaskForce, task_forces)
         w.insert(Theme, themes)
         w.insert(Tag, tags)
-        LiaisonGroup.members.through.objects.bulk_create(
-            [LiaisonGroup.members.through(liaisongroup_id=g, person_id=p) for g, p in members]
-        )
-        TaskForce.members.through.objects.bulk_create(
-            [TaskForce.members.through(taskforce_id=t, person_id=p) for t, p in tf_members]
-        )
-        for g in groups:
-            LiaisonGroup.objects.filter(pk=g.id).update(leader_id=g.leader_id)
-        for u in units:
-            Unit.objects.filter(pk=u.id).update(party_secretary_id=u.party_secretary_id, admin_head_id=u.admin_head_id)
-        Organization.objects.filter(pk=1).update(office_director_id=org.office_director_id)
+        lg_through = LiaisonGroup.members.through
+        w.insert(lg_through, [lg_through(id=i + 1, liaisongroup_id=g, person_id=p) for i, (g, p) in enumerate(members)])
+        tf_through = TaskForce.members.through
+        w.insert(tf_through, [tf_through(id=i + 1, taskforce_id=t, person_id=p) for i, (t, p) in enumerate(tf_members)])
         self.n_people = len(people)
 
     # ledger ------------------------------------------------------------------------------
@@ -531,7 +528,9 @@ class _Generator:
         for _ in range(n - n_findings):
             per_finding[rng.randrange(n_findings)] += 1
         # Units: a skewed load (some units lead many measures), branches of the same school often together.
-        unit_weights = [rng.paretovariate(2.0) for _ in units]
+        unit_cum: list[float] = []
+        for _u in units:
+            unit_cum.append((unit_cum[-1] if unit_cum else 0.0) + rng.paretovariate(2.0))
         measures: list[Measure] = []
         links: list[MeasureUnit] = []
         persons_rows: list[Any] = []
@@ -541,7 +540,7 @@ class _Generator:
             ins = inspections[f.inspection_id]
             for k in range(count):
                 mid += 1
-                lead = rng.choices(units, weights=unit_weights)[0]
+                lead = rng.choices(units, cum_weights=unit_cum)[0]
                 m = self._measure(mid, f, ins, lead, k + 1)
                 measures.append(m)
                 links.append(MeasureUnit(id=len(links) + 1, measure_id=mid, unit_id=lead.id, part=UnitPart.LEAD))
@@ -731,13 +730,13 @@ class _Generator:
         def chained() -> Iterator[AuditEvent]:
             for at, _i, actor, ev, object_type, object_id, repr_ in self.events:
                 state["seq"] += 1
+                # Positional arguments, in field order: the fast path of Model.__init__.
                 e = AuditEvent(
-                    id=state["seq"], seq=state["seq"], created_at=at, actor_id=actor,
-                    actor_name=usernames[actor][:150], object_type=object_type, object_id=object_id,
-                    object_repr=repr_, action=ev.action[:64], message=ev.message,
-                    before=to_jsonable(ev.before) if ev.before is not None else None,
-                    after=to_jsonable(ev.after) if ev.after is not None else None,
-                    prev_hash=state["prev"],
+                    state["seq"], state["seq"], at, actor, usernames[actor][:150], object_type,
+                    object_id, repr_, ev.action[:64], ev.message,
+                    to_jsonable(ev.before) if ev.before is not None else None,
+                    to_jsonable(ev.after) if ev.after is not None else None,
+                    state["prev"], "",
                 )
                 e.hash = event_hash(e)
                 state["prev"] = e.hash
@@ -792,7 +791,7 @@ def generate(
         raise RuntimeError("generate needs an empty database: it already holds an organization or audit events")
     started = time.monotonic()
     say = log or (lambda _msg: None)
-    gen = _Generator(measures=measures, seed=seed, today=today or timezone.localdate(), files_root=files_root or Path(settings.PRIVATE_STORAGE_ROOT))
+    gen = _Generator(measures=measures, seed=seed, today=today or timezone.localdate(), files_root=files_root or Path(settings.PRIVATE_STORAGE_ROOT), log=log)
     with transaction.atomic():
         gen.organization()
         say(f"organization: {len(gen.units)} units, {gen.n_people} people ({time.monotonic() - started:.1f}s)")

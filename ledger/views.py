@@ -96,6 +96,20 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "can_bulk": has_capability(request.user, "ledger.bulk"),
         "bulk_form": BulkForm(organization=org) if org else None,
         "hx_target": "#ledger-table",
+        "more_filters": any(
+            request.GET.get(k)
+            for k in (
+                "theme",
+                "task_force",
+                "liaison_group",
+                "deadline_kind",
+                "flagged",
+                "tag",
+                "person",
+                "due_within",
+                "sort",
+            )
+        ),
     }
     template = (
         "ledger/_table.html" if request.htmx and not request.htmx.boosted else "ledger/ledger.html"

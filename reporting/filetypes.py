@@ -1,0 +1,203 @@
+"""What an uploaded file really is, read from its bytes, never from its name.
+
+`sniff(file)` returns the detected kind ("pdf", "docx", "jpg", ...) or raises `FileRefused` with
+a message for the person who uploaded it. Office Open XML files are ZIP archives: their members
+are inflated with a running cap, so a "zip bomb" is refused before it can fill memory or disk.
+"""
+
+from __future__ import annotations
+
+import codecs
+import zipfile
+from dataclasses import dataclass
+from typing import IO
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# Kind -> (MIME type, extensions offered to the file picker).
+KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "pdf": ("application/pdf", (".pdf",)),
+    "doc": ("application/msword", (".doc",)),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (".docx",),
+    ),
+    "xls": ("application/vnd.ms-excel", (".xls",)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
+    "ppt": ("application/vnd.ms-powerpoint", (".ppt",)),
+    "pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        (".pptx",),
+    ),
+    "jpg": ("image/jpeg", (".jpg", ".jpeg")),
+    "png": ("image/png", (".png",)),
+    "txt": ("text/plain; charset=utf-8", (".txt",)),
+}
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+# Stream names inside an OLE compound file, as stored (UTF-16LE) in its directory.
+OLE_STREAMS = (
+    ("doc", "WordDocument".encode("utf-16-le")),
+    ("xls", "Workbook".encode("utf-16-le")),
+    ("xls", "Book".encode("utf-16-le")),
+    ("ppt", "PowerPoint Document".encode("utf-16-le")),
+)
+OOXML_PARTS = (
+    ("docx", "word/document.xml"),
+    ("xlsx", "xl/workbook.xml"),
+    ("pptx", "ppt/presentation.xml"),
+)
+# Executables and archives named as documents are the usual disguise; name them in the refusal.
+KNOWN_FOREIGN = (
+    (b"MZ", gettext_lazy("a Windows program")),
+    (b"\x7fELF", gettext_lazy("a Linux program")),
+    (b"\xcf\xfa\xed\xfe", gettext_lazy("a macOS program")),
+    (b"Rar!", gettext_lazy("a RAR archive")),
+    (b"7z\xbc\xaf\x27\x1c", gettext_lazy("a 7-Zip archive")),
+    (b"\x1f\x8b", gettext_lazy("a gzip archive")),
+)
+MAX_ZIP_MEMBERS = 5000
+MAX_RATIO = 200  # a member inflating more than this many times its packed size is a bomb
+CHUNK = 1 << 16
+
+
+class FileRefused(Exception):
+    """The file is not accepted; the message says why, for the uploader."""
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    kind: str
+    content_type: str
+
+
+def accept_attribute(allowed: list[str]) -> str:
+    """The `accept` attribute of a file input for the allowed kinds (images first for phones)."""
+    parts = ["image/*"] if {"jpg", "png"} & set(allowed) else []
+    for kind in allowed:
+        parts.extend(KINDS.get(kind, ("", ()))[1])
+    return ",".join(parts)
+
+
+def _read_head(f: IO[bytes], size: int = 8192) -> bytes:
+    f.seek(0)
+    head = f.read(size)
+    f.seek(0)
+    return head
+
+
+def _ole_kind(f: IO[bytes], extension: str) -> str:
+    found: set[str] = set()
+    f.seek(0)
+    tail = b""
+    while True:
+        chunk = f.read(1 << 20)
+        if not chunk:
+            break
+        window = tail + chunk
+        for kind, marker in OLE_STREAMS:
+            if marker in window:
+                found.add(kind)
+        tail = chunk[-64:]
+    f.seek(0)
+    if extension in found:
+        return extension
+    for kind in ("doc", "xls", "ppt"):
+        if kind in found:
+            return kind
+    raise FileRefused(_("The file is an Office file of an unknown kind."))
+
+
+def _ooxml_kind(f: IO[bytes], *, max_unzipped: int) -> str:
+    try:
+        archive = zipfile.ZipFile(f)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileRefused(_("The file is damaged: it cannot be opened as an Office document.")) from exc
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise FileRefused(_("The document holds too many parts to be a genuine Office file."))
+        names = {m.filename for m in members}
+        kind = next((k for k, part in OOXML_PARTS if part in names), None)
+        if kind is None or "[Content_Types].xml" not in names:
+            raise FileRefused(_("ZIP archives are not accepted; upload the documents themselves."))
+        declared = 0
+        for m in members:
+            declared += m.file_size
+            if m.file_size > 1_000_000 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+                raise FileRefused(_("The document expands to an implausible size (a “zip bomb”)."))
+        if declared > max_unzipped:
+            raise FileRefused(_("The document expands to an implausible size (a “zip bomb”)."))
+        # The sizes in the header can lie: inflate every part with a running total, which the
+        # archive itself stops at the declared size and checks against the part's CRC.
+        total = 0
+        try:
+            for m in members:
+                with archive.open(m) as part:
+                    while True:
+                        chunk = part.read(CHUNK)
+                        if not chunk:
+                            break
+                        total += len(chunk)
+                        if total > max_unzipped:
+                            raise FileRefused(
+                                _("The document expands to an implausible size (a “zip bomb”).")
+                            )
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+            raise FileRefused(
+                _("The file is damaged: it cannot be opened as an Office document.")
+            ) from exc
+    f.seek(0)
+    return kind
+
+
+def _is_text(f: IO[bytes]) -> bool:
+    """Plain text: no NUL byte, and valid UTF-8 or GB18030 throughout."""
+    f.seek(0)
+    decoders = {name: codecs.getincrementaldecoder(name)() for name in ("utf-8", "gb18030")}
+    alive = set(decoders)
+    try:
+        while alive:
+            chunk = f.read(CHUNK)
+            if b"\x00" in chunk:
+                return False
+            for name in list(alive):
+                try:
+                    decoders[name].decode(chunk, final=not chunk)
+                except UnicodeDecodeError:
+                    alive.discard(name)
+            if not chunk:
+                break
+        return bool(alive)
+    finally:
+        f.seek(0)
+
+
+def sniff(f: IO[bytes], *, name: str, max_unzipped: int) -> Sniffed:
+    """Detect the kind of an uploaded file from its content."""
+    head = _read_head(f)
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    kind: str | None = None
+    for magic, what in KNOWN_FOREIGN:
+        if head.startswith(magic):
+            raise FileRefused(
+                _("The file is %(what)s, whatever its name says; it is not accepted.")
+                % {"what": what}
+            )
+    if b"%PDF-" in head[:1024]:
+        kind = "pdf"
+    elif head.startswith(b"\xff\xd8\xff"):
+        kind = "jpg"
+    elif head.startswith(b"\x89PNG\r\n\x1a\n"):
+        kind = "png"
+    elif head.startswith(OLE_MAGIC):
+        kind = _ole_kind(f, extension)
+    elif head.startswith(ZIP_MAGIC):
+        kind = _ooxml_kind(f, max_unzipped=max_unzipped)
+    elif _is_text(f):
+        kind = "txt"
+    if kind is None:
+        raise FileRefused(_("The file's content is not of an accepted type."))
+    return Sniffed(kind=kind, content_type=KINDS[kind][0])

@@ -1,0 +1,47 @@
+// Draws the dashboard charts from the JSON the page carries (no inline scripts: CSP).
+(function () {
+  "use strict";
+  var source = document.getElementById("dashboard-data");
+  if (!source || !window.echarts) return;
+  var data = JSON.parse(source.textContent);
+  var labels = document.getElementById("dashboard-labels").dataset;
+  var colours = { red: "#dc3545", yellow: "#ffc107", blue: "#0d6efd", white: "#ced4da", green: "#198754", grey: "#adb5bd" };
+  var charts = [];
+  function make(id, option) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    var chart = window.echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption(option);
+    charts.push(chart);
+  }
+  make("chart-lights", {
+    tooltip: { trigger: "item" },
+    legend: { bottom: 0 },
+    series: [{
+      type: "pie", radius: ["40%", "70%"],
+      data: Object.keys(data.lights).filter(function (k) { return data.lights[k] > 0; }).map(function (k) {
+        return { name: labels[k] || k, value: data.lights[k], itemStyle: { color: colours[k] } };
+      })
+    }]
+  });
+  make("chart-units", {
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    grid: { left: 8, right: 8, bottom: 8, top: 30, containLabel: true },
+    xAxis: { type: "category", data: data.units.map(function (u) { return u.name; }), axisLabel: { interval: 0, rotate: 35 } },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [
+      { name: labels.closed, type: "bar", stack: "m", itemStyle: { color: colours.green }, data: data.units.map(function (u) { return u.done; }) },
+      { name: labels.open, type: "bar", stack: "m", itemStyle: { color: "#9ec5fe" }, data: data.units.map(function (u) { return u.open; }) },
+      { name: labels.overdue, type: "line", itemStyle: { color: colours.red }, data: data.units.map(function (u) { return u.overdue; }) }
+    ]
+  });
+  make("chart-themes", {
+    tooltip: { trigger: "axis" },
+    grid: { left: 8, right: 24, bottom: 8, top: 8, containLabel: true },
+    xAxis: { type: "value", max: 100 },
+    yAxis: { type: "category", data: data.themes.map(function (t) { return t.name; }) },
+    series: [{ name: labels.rate, type: "bar", itemStyle: { color: colours.blue }, label: { show: true, position: "right", formatter: "{c}%" }, data: data.themes.map(function (t) { return t.rate; }) }]
+  });
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();
