@@ -55,23 +55,78 @@ K = DeadlineKind
 # --- the organization ----------------------------------------------------------------------
 
 SCHOOLS = [
-    "航空运输学院", "航空乘务学院", "空港管理学院", "航空维修工程学院", "航空制造学院",
-    "基础教学部", "马克思主义学院", "外国语学院", "信息工程学院", "经济管理学院",
-    "艺术设计学院", "继续教育学院", "国际教育学院", "体育部", "机电工程学院",
-    "材料工程学院", "交通运输学院", "安全工程学院", "飞行技术学院", "通用航空学院",
+    "航空运输学院",
+    "航空乘务学院",
+    "空港管理学院",
+    "航空维修工程学院",
+    "航空制造学院",
+    "基础教学部",
+    "马克思主义学院",
+    "外国语学院",
+    "信息工程学院",
+    "经济管理学院",
+    "艺术设计学院",
+    "继续教育学院",
+    "国际教育学院",
+    "体育部",
+    "机电工程学院",
+    "材料工程学院",
+    "交通运输学院",
+    "安全工程学院",
+    "飞行技术学院",
+    "通用航空学院",
 ]
 SCHOOL_BRANCHES = [
-    "教工第一党支部", "教工第二党支部", "教工第三党支部", "学生第一党支部",
-    "学生第二党支部", "学生第三党支部", "学生第四党支部", "离退休党支部",
+    "教工第一党支部",
+    "教工第二党支部",
+    "教工第三党支部",
+    "学生第一党支部",
+    "学生第二党支部",
+    "学生第三党支部",
+    "学生第四党支部",
+    "离退休党支部",
 ]
 DEPARTMENTS = [
-    "党委办公室", "校长办公室", "党委组织部", "党委宣传部", "党委统战部", "纪委办公室",
-    "人事处", "教务处", "科研处", "财务处", "审计处", "资产管理处", "后勤管理处", "保卫处",
-    "学生工作处(团委)", "研究生院", "国际交流处", "发展规划处", "招生就业处", "图文信息中心",
-    "网络信息中心", "实验室管理处", "基建处", "工会", "离退休工作处", "档案馆",
-    "校友工作办公室", "质量评估办公室", "采购中心", "医务室", "产教融合办公室", "法律事务室",
-    "信访办公室", "保密办公室", "安全生产办公室", "社会服务处", "培训中心", "机关党委",
-    "教师发展中心", "后勤服务公司",
+    "党委办公室",
+    "校长办公室",
+    "党委组织部",
+    "党委宣传部",
+    "党委统战部",
+    "纪委办公室",
+    "人事处",
+    "教务处",
+    "科研处",
+    "财务处",
+    "审计处",
+    "资产管理处",
+    "后勤管理处",
+    "保卫处",
+    "学生工作处(团委)",
+    "研究生院",
+    "国际交流处",
+    "发展规划处",
+    "招生就业处",
+    "图文信息中心",
+    "网络信息中心",
+    "实验室管理处",
+    "基建处",
+    "工会",
+    "离退休工作处",
+    "档案馆",
+    "校友工作办公室",
+    "质量评估办公室",
+    "采购中心",
+    "医务室",
+    "产教融合办公室",
+    "法律事务室",
+    "信访办公室",
+    "保密办公室",
+    "安全生产办公室",
+    "社会服务处",
+    "培训中心",
+    "机关党委",
+    "教师发展中心",
+    "后勤服务公司",
 ]
 TASK_FORCES = [
     ("党建和党风廉政建设问题整改落实工作专班", ["党的建设", "党风廉政建设"]),
@@ -82,8 +137,16 @@ TASK_FORCES = [
     ("巡视移交问题线索和信访件办理工作专班", ["问题线索处置", "信访件办理"]),
 ]
 TAGS = [
-    "党史学习教育", "警示教育", "主题教育", "作风建设年", "以案促改", "安全生产",
-    "师德师风", "三重一大", "基层党建", "清廉校园",
+    "党史学习教育",
+    "警示教育",
+    "主题教育",
+    "作风建设年",
+    "以案促改",
+    "安全生产",
+    "师德师风",
+    "三重一大",
+    "基层党建",
+    "清廉校园",
 ]
 CN_DIGITS = "零一二三四五六七八九十"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -91,9 +154,27 @@ GIVEN = "嘉禾以宁思远明轩若溪子谦云帆宏博雨桐亦舟书瑶清�
 
 # How measures end up, by deadline kind: (state, weight).
 STATE_WEIGHTS = {
-    K.IMMEDIATE: [(S.NOT_STARTED, 5), (S.IN_PROGRESS, 20), (S.PENDING_REVIEW, 8), (S.PENDING_CLOSE, 7), (S.CLOSED, 60)],
-    K.BY_DATE: [(S.NOT_STARTED, 14), (S.IN_PROGRESS, 38), (S.PENDING_REVIEW, 10), (S.PENDING_CLOSE, 8), (S.CLOSED, 30)],
-    K.LONG_TERM: [(S.NOT_STARTED, 8), (S.IN_PROGRESS, 45), (S.PENDING_REVIEW, 8), (S.PENDING_CLOSE, 6), (S.STAGE_DONE, 33)],
+    K.IMMEDIATE: [
+        (S.NOT_STARTED, 5),
+        (S.IN_PROGRESS, 20),
+        (S.PENDING_REVIEW, 8),
+        (S.PENDING_CLOSE, 7),
+        (S.CLOSED, 60),
+    ],
+    K.BY_DATE: [
+        (S.NOT_STARTED, 14),
+        (S.IN_PROGRESS, 38),
+        (S.PENDING_REVIEW, 10),
+        (S.PENDING_CLOSE, 8),
+        (S.CLOSED, 30),
+    ],
+    K.LONG_TERM: [
+        (S.NOT_STARTED, 8),
+        (S.IN_PROGRESS, 45),
+        (S.PENDING_REVIEW, 8),
+        (S.PENDING_CLOSE, 6),
+        (S.STAGE_DONE, 33),
+    ],
 }
 KIND_WEIGHTS = [(K.IMMEDIATE, 15), (K.BY_DATE, 65), (K.LONG_TERM, 20)]
 
@@ -122,8 +203,14 @@ REPORT_NEXT = [
     "下一步将完善佐证材料，按程序申请对账销号。",
 ]
 EVIDENCE_NAMES = [
-    "会议纪要.pdf", "整改工作方案.docx", "制度文件.pdf", "现场照片.jpg", "签到表.pdf",
-    "整改台账.xlsx", "学习记录.docx", "通报.pdf",
+    "会议纪要.pdf",
+    "整改工作方案.docx",
+    "制度文件.pdf",
+    "现场照片.jpg",
+    "签到表.pdf",
+    "整改台账.xlsx",
+    "学习记录.docx",
+    "通报.pdf",
 ]
 
 
@@ -157,23 +244,31 @@ class _Writer:
             return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
         if self.vendor == "sqlite":
             if isinstance(f, models.DateTimeField):
-                return lambda v: None if v is None else str(v.astimezone(dt.UTC).replace(tzinfo=None))
+                return lambda v: (
+                    None if v is None else str(v.astimezone(dt.UTC).replace(tzinfo=None))
+                )
             if isinstance(f, models.DateField):
                 return lambda v: None if v is None else v.isoformat()
         if self.vendor not in ("sqlite", "postgresql"):
             return lambda v: f.get_db_prep_save(v, connection)
         return None
 
-    def insert(self, model: type[models.Model], objs: Iterable[models.Model]) -> int:
+    def insert(
+        self, model: type[models.Model], objs: Iterable[models.Model | dict[str, Any]]
+    ) -> int:
+        """Insert model instances, or dicts of attribute names (missing ones take the default)."""
         fields = [f for f in model._meta.concrete_fields]
         attnames = [f.attname for f in fields]
         convs = [self._converter(f) for f in fields]
+        defaults = {f.attname: f.get_default() for f in fields if f.has_default() or f.null}
         table = connection.ops.quote_name(model._meta.db_table)
         cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
 
         def rows() -> Iterator[tuple[Any, ...]]:
             for obj in objs:
-                d = obj.__dict__
+                d = obj if isinstance(obj, dict) else obj.__dict__
+                if len(d) < len(attnames) or isinstance(obj, dict):
+                    d = defaults | d
                 yield tuple(
                     c(d[a]) if c is not None else d[a] for a, c in zip(attnames, convs, strict=True)
                 )
@@ -202,7 +297,7 @@ class _Writer:
                     raw.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
                     count += len(batch)
             else:
-                batch_objs = list(objs)
+                batch_objs = [o if isinstance(o, models.Model) else model(**o) for o in objs]
                 model._default_manager.bulk_create(batch_objs, batch_size=2000)
                 count = len(batch_objs)
         if self.log is not None:
@@ -324,22 +419,21 @@ def _weighted(rng: random.Random, pairs: Sequence[tuple[Any, int]]) -> Any:
 
 
 class _Generator:
-    def __init__(self, *, measures: int, seed: int, today: dt.date, files_root: Path | None, log: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, *, measures: int, seed: int, today: dt.date, log: Callable[[str], None] | None = None
+    ) -> None:
         self.n = measures
         self.rng = random.Random(seed)
         self.today = today
         self.now = timezone.now()
         if timezone.localdate(self.now) != today:
             self.now = _aware(today, 9 * 3600)
-        self.files_root = files_root
         self.text = _Text(random.Random(seed + 1))
         self.w = _Writer(log)
         self.cast = _Cast()
         self.events: list[tuple[dt.datetime, int, int, _Event, str, int, str]] = []
-        self.report_model, self.evidence_model = _reporting_models()
-        self.reports: list[models.Model] = []
-        self.evidence: list[models.Model] = []
         self.notes: list[str] = []
+        self.reporting = _Reporting.if_available(self.rng, self.notes)
 
     # organization -------------------------------------------------------------------------
 
@@ -364,11 +458,29 @@ class _Generator:
         for si, school in enumerate(SCHOOLS):
             for bi, branch in enumerate(SCHOOL_BRANCHES):
                 uid += 1
-                units.append(Unit(id=uid, organization_id=1, name=f"{school}{branch}", kind=UnitKind.BRANCH, sort_order=si * 10 + bi, is_active=True))
+                units.append(
+                    Unit(
+                        id=uid,
+                        organization_id=1,
+                        name=f"{school}{branch}",
+                        kind=UnitKind.BRANCH,
+                        sort_order=si * 10 + bi,
+                        is_active=True,
+                    )
+                )
         n_branches = uid
         for di, dept in enumerate(DEPARTMENTS + [f"{s}办公室" for s in SCHOOLS]):
             uid += 1
-            units.append(Unit(id=uid, organization_id=1, name=dept, kind=UnitKind.DEPARTMENT, sort_order=1000 + di, is_active=True))
+            units.append(
+                Unit(
+                    id=uid,
+                    organization_id=1,
+                    name=dept,
+                    kind=UnitKind.DEPARTMENT,
+                    sort_order=1000 + di,
+                    is_active=True,
+                )
+            )
         self.units = units
         self.branch_ids = [u.id for u in units[:n_branches]]
         unit_by_name = {u.name: u for u in units}
@@ -379,11 +491,45 @@ class _Generator:
         people: list[Person] = []
         joined = _aware(self.today - dt.timedelta(days=1000), 0)
 
-        def person(username: str, unit: Unit | None, role: str = UnitRole.STAFF, position: str = "", **flags: bool) -> Person:
+        def person(
+            username: str,
+            unit: Unit | None,
+            role: str = UnitRole.STAFF,
+            position: str = "",
+            **flags: bool,
+        ) -> Person:
             pk = len(users) + 1
-            users.append(User(id=pk, username=username, password=password, email=f"{username}@example.edu.cn", is_active=True, is_staff=False, is_superuser=False, first_name="", last_name="", date_joined=joined, last_login=None))
+            users.append(
+                User(
+                    id=pk,
+                    username=username,
+                    password=password,
+                    email=f"{username}@example.edu.cn",
+                    is_active=True,
+                    is_staff=False,
+                    is_superuser=False,
+                    first_name="",
+                    last_name="",
+                    date_joined=joined,
+                    last_login=None,
+                )
+            )
             name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice((1, 2))))
-            p = Person(id=pk, user_id=pk, organization_id=1, name=name, unit_id=unit.id if unit else None, unit_role=role, position=position, phone=f"021-6{rng.randrange(10**7):07d}", birth_year=rng.randint(1962, 1998), is_young_cadre=False, is_system_admin=False, is_leader=False, is_office=False)
+            p = Person(
+                id=pk,
+                user_id=pk,
+                organization_id=1,
+                name=name,
+                unit_id=unit.id if unit else None,
+                unit_role=role,
+                position=position,
+                phone=f"021-6{rng.randrange(10**7):07d}",
+                birth_year=rng.randint(1962, 1998),
+                is_young_cadre=False,
+                is_system_admin=False,
+                is_leader=False,
+                is_office=False,
+            )
             p.is_young_cadre = p.birth_year >= 1986
             for k, v in flags.items():
                 setattr(p, k, v)
@@ -393,16 +539,22 @@ class _Generator:
             return p
 
         person("admin", None, position="信息化管理员", is_system_admin=True)
-        director = person("office", discipline, UnitRole.HEAD, "纪委书记、整改办主任", is_office=True)
+        director = person(
+            "office", discipline, UnitRole.HEAD, "纪委书记、整改办主任", is_office=True
+        )
         org.office_director_id = director.id
         discipline.party_secretary_id = director.id
         self.cast.office.append(director.user_id)
         for i in range(2, 6):
-            self.cast.office.append(person(f"office{i}", discipline, position="整改办工作人员", is_office=True).user_id)
+            self.cast.office.append(
+                person(f"office{i}", discipline, position="整改办工作人员", is_office=True).user_id
+            )
         leader = person("leader", None, position="党委书记、领导小组组长", is_leader=True)
         self.cast.leaders.append(leader.id)
         for i in range(2, 9):
-            self.cast.leaders.append(person(f"leader{i}", None, position="校领导、领导小组成员", is_leader=True).id)
+            self.cast.leaders.append(
+                person(f"leader{i}", None, position="校领导、领导小组成员", is_leader=True).id
+            )
 
         # Liaison groups: 22 grids of 10 units, each with a leader and two members.
         n_groups = 22
@@ -410,8 +562,21 @@ class _Generator:
         members: list[tuple[int, int]] = []
         for gi in range(n_groups):
             label = f"第{_cn_number(gi + 1)}联络组"
-            lead = person(f"liaison{gi + 1}", discipline if gi % 2 else organization_dept, position=f"{label}组长")
-            groups.append(LiaisonGroup(id=gi + 1, organization_id=1, name=label, leader_id=lead.id, sort_order=gi, is_active=True))
+            lead = person(
+                f"liaison{gi + 1}",
+                discipline if gi % 2 else organization_dept,
+                position=f"{label}组长",
+            )
+            groups.append(
+                LiaisonGroup(
+                    id=gi + 1,
+                    organization_id=1,
+                    name=label,
+                    leader_id=lead.id,
+                    sort_order=gi,
+                    is_active=True,
+                )
+            )
             members.append((gi + 1, lead.id))
             for mi in range(2):
                 m = person(f"liaison{gi + 1}_{mi + 2}", organization_dept, position=f"{label}成员")
@@ -427,29 +592,69 @@ class _Generator:
         for i, u in enumerate(units):
             is_branch = u.kind == UnitKind.BRANCH
             if u.party_secretary_id is None:
-                sec = person(f"branch{i + 1}" if is_branch else f"dept{i + 1 - n_branches}", u, UnitRole.HEAD, f"{u.name}书记" if is_branch else f"{u.name}负责人")
+                sec = person(
+                    f"branch{i + 1}" if is_branch else f"dept{i + 1 - n_branches}",
+                    u,
+                    UnitRole.HEAD,
+                    f"{u.name}书记" if is_branch else f"{u.name}负责人",
+                )
                 u.party_secretary_id = sec.id
-            head = person(f"head{i + 1}", u, UnitRole.HEAD, f"{u.name}主任" if is_branch else f"{u.name}副处长")
+            head = person(
+                f"head{i + 1}",
+                u,
+                UnitRole.HEAD,
+                f"{u.name}主任" if is_branch else f"{u.name}副处长",
+            )
             u.admin_head_id = head.id
             self.cast.unit_secretary_user[u.id] = u.party_secretary_id
             self.cast.unit_persons[u.id] = [u.party_secretary_id, head.id]
             staff: list[int] = []
             for _ in range(rng.randint(7, 12)):
                 staff_no += 1
-                staff.append(person(f"staff{staff_no}", u, position=rng.choice(["组织委员", "宣传委员", "纪检委员", "科员", "辅导员", "专任教师"])).user_id)
+                staff.append(
+                    person(
+                        f"staff{staff_no}",
+                        u,
+                        position=rng.choice(
+                            ["组织委员", "宣传委员", "纪检委员", "科员", "辅导员", "专任教师"]
+                        ),
+                    ).user_id
+                )
             self.cast.unit_staff_users[u.id] = staff
 
         task_forces: list[TaskForce] = []
         themes: list[Theme] = []
         tf_members: list[tuple[int, int]] = []
         for ti, (tf_name, theme_names) in enumerate(TASK_FORCES):
-            task_forces.append(TaskForce(id=ti + 1, organization_id=1, name=tf_name, leader_id=self.cast.leaders[ti % len(self.cast.leaders)], sort_order=ti, is_active=True))
+            task_forces.append(
+                TaskForce(
+                    id=ti + 1,
+                    organization_id=1,
+                    name=tf_name,
+                    leader_id=self.cast.leaders[ti % len(self.cast.leaders)],
+                    sort_order=ti,
+                    is_active=True,
+                )
+            )
             for mi in range(4):
                 unit = units[n_branches + rng.randrange(len(DEPARTMENTS))]
-                m = person(f"taskforce{ti + 1}" if mi == 0 else f"taskforce{ti + 1}_{mi + 1}", unit, position=f"{tf_name.removesuffix('工作专班')}专班成员")
+                m = person(
+                    f"taskforce{ti + 1}" if mi == 0 else f"taskforce{ti + 1}_{mi + 1}",
+                    unit,
+                    position=f"{tf_name.removesuffix('工作专班')}专班成员",
+                )
                 tf_members.append((ti + 1, m.id))
             for j, theme in enumerate(theme_names):
-                themes.append(Theme(id=len(themes) + 1, organization_id=1, name=theme, task_force_id=ti + 1, sort_order=ti * 10 + j, is_active=True))
+                themes.append(
+                    Theme(
+                        id=len(themes) + 1,
+                        organization_id=1,
+                        name=theme,
+                        task_force_id=ti + 1,
+                        sort_order=ti * 10 + j,
+                        is_active=True,
+                    )
+                )
         self.themes = themes
         tags = [Tag(id=i + 1, organization_id=1, name=name) for i, name in enumerate(TAGS)]
 
@@ -465,9 +670,21 @@ class _Generator:
         w.insert(Theme, themes)
         w.insert(Tag, tags)
         lg_through = LiaisonGroup.members.through
-        w.insert(lg_through, [lg_through(id=i + 1, liaisongroup_id=g, person_id=p) for i, (g, p) in enumerate(members)])
+        w.insert(
+            lg_through,
+            [
+                lg_through(id=i + 1, liaisongroup_id=g, person_id=p)
+                for i, (g, p) in enumerate(members)
+            ],
+        )
         tf_through = TaskForce.members.through
-        w.insert(tf_through, [tf_through(id=i + 1, taskforce_id=t, person_id=p) for i, (t, p) in enumerate(tf_members)])
+        w.insert(
+            tf_through,
+            [
+                tf_through(id=i + 1, taskforce_id=t, person_id=p)
+                for i, (t, p) in enumerate(tf_members)
+            ],
+        )
         self.n_people = len(people)
 
     # ledger ------------------------------------------------------------------------------
@@ -487,12 +704,39 @@ class _Generator:
             end = feedback - dt.timedelta(days=28)
             name = f"{feedback.year}年{body}{'巡视' if kind == InspectionKind.XUNSHI else '巡察'}（第{_cn_number(i + 1)}轮）"
             self.inspection_rows.append(
-                Inspection(id=i + 1, organization_id=1, name=name, kind=kind, inspecting_body=body, start_date=start, end_date=end, feedback_date=feedback, rectification_end=feedback + dt.timedelta(days=91), status=status, feedback_text=f"{body}于{_cn_date(start)}至{_cn_date(end)}对学校党委开展了巡视，并于{_cn_date(feedback)}反馈了巡视意见。", created_at=_aware(feedback, 0), version=1)
+                Inspection(
+                    id=i + 1,
+                    organization_id=1,
+                    name=name,
+                    kind=kind,
+                    inspecting_body=body,
+                    start_date=start,
+                    end_date=end,
+                    feedback_date=feedback,
+                    rectification_end=feedback + dt.timedelta(days=91),
+                    status=status,
+                    feedback_text=f"{body}于{_cn_date(start)}至{_cn_date(end)}对学校党委开展了巡视，并于{_cn_date(feedback)}反馈了巡视意见。",
+                    created_at=_aware(feedback, 0),
+                    version=1,
+                )
             )
             self.inspection_weights.append(weight)
         self.w.insert(Inspection, self.inspection_rows)
         for ins in self.inspection_rows:
-            self._event(ins.created_at, self.cast.office[0], "ledger.inspection", ins.id, ins.name, _Event(ins.created_at, self.cast.office[0], "create", None, {"name": ins.name, "feedback_date": ins.feedback_date.isoformat()}))
+            self._event(
+                ins.created_at,
+                self.cast.office[0],
+                "ledger.inspection",
+                ins.id,
+                ins.name,
+                _Event(
+                    ins.created_at,
+                    self.cast.office[0],
+                    "create",
+                    None,
+                    {"name": ins.name, "feedback_date": ins.feedback_date.isoformat()},
+                ),
+            )
 
     def ledger(self) -> None:
         rng = self.rng
@@ -500,7 +744,13 @@ class _Generator:
         n_findings = max(1, n // 5)
         # Findings per inspection, weighted; measures spread over findings 1..9 each.
         finding_inspection = [
-            _weighted(rng, [(ins, int(wt * 100)) for ins, wt in zip(self.inspection_rows, self.inspection_weights, strict=True)])
+            _weighted(
+                rng,
+                [
+                    (ins, int(wt * 100))
+                    for ins, wt in zip(self.inspection_rows, self.inspection_weights, strict=True)
+                ],
+            )
             for _ in range(n_findings)
         ]
         finding_inspection.sort(key=lambda ins: ins.id)
@@ -514,14 +764,43 @@ class _Generator:
             unit = rng.choice(units)
             text = self.text.finding(unit.name)
             created = _aware(ins.feedback_date, rng.randrange(3 * 86400))
-            findings.append(Finding(id=fi + 1, inspection_id=ins.id, theme_id=rng.choice(self.themes).id, number=number, sort_key=number_sort_key(number), text=text, source_excerpt=text if rng.random() < 0.3 else "", created_at=created, version=1))
+            findings.append(
+                Finding(
+                    id=fi + 1,
+                    inspection_id=ins.id,
+                    theme_id=rng.choice(self.themes).id,
+                    number=number,
+                    sort_key=number_sort_key(number),
+                    text=text,
+                    source_excerpt=text if rng.random() < 0.3 else "",
+                    created_at=created,
+                    version=1,
+                )
+            )
             for p in rng.sample(self.cast.leaders, rng.choice((1, 1, 2))):
-                leaders_rows.append(Finding.responsible_leaders.through(id=len(leaders_rows) + 1, finding_id=fi + 1, person_id=p))
+                leaders_rows.append(
+                    Finding.responsible_leaders.through(
+                        id=len(leaders_rows) + 1, finding_id=fi + 1, person_id=p
+                    )
+                )
         self.w.insert(Finding, findings)
         self.w.insert(Finding.responsible_leaders.through, leaders_rows)
         inspections = {i.id: i for i in self.inspection_rows}
         for f in findings:
-            self._event(f.created_at, self.cast.office[0], "ledger.finding", f.id, str(f), _Event(f.created_at, self.cast.office[0], "create", None, {"number": f.number, "theme_id": f.theme_id}))
+            self._event(
+                f.created_at,
+                self.cast.office[0],
+                "ledger.finding",
+                f.id,
+                str(f),
+                _Event(
+                    f.created_at,
+                    self.cast.office[0],
+                    "create",
+                    None,
+                    {"number": f.number, "theme_id": f.theme_id},
+                ),
+            )
 
         # Measures: each finding gets at least one; the rest spread at random.
         per_finding = [1] * n_findings
@@ -543,14 +822,30 @@ class _Generator:
                 lead = rng.choices(units, cum_weights=unit_cum)[0]
                 m = self._measure(mid, f, ins, lead, k + 1)
                 measures.append(m)
-                links.append(MeasureUnit(id=len(links) + 1, measure_id=mid, unit_id=lead.id, part=UnitPart.LEAD))
+                links.append(
+                    MeasureUnit(
+                        id=len(links) + 1, measure_id=mid, unit_id=lead.id, part=UnitPart.LEAD
+                    )
+                )
                 for co in rng.sample(units, rng.choice((0, 0, 0, 1, 1, 2))):
                     if co.id != lead.id:
-                        links.append(MeasureUnit(id=len(links) + 1, measure_id=mid, unit_id=co.id, part=UnitPart.COOP))
+                        links.append(
+                            MeasureUnit(
+                                id=len(links) + 1, measure_id=mid, unit_id=co.id, part=UnitPart.COOP
+                            )
+                        )
                 for p in self.cast.unit_persons[lead.id]:
-                    persons_rows.append(Measure.responsible_persons.through(id=len(persons_rows) + 1, measure_id=mid, person_id=p))
+                    persons_rows.append(
+                        Measure.responsible_persons.through(
+                            id=len(persons_rows) + 1, measure_id=mid, person_id=p
+                        )
+                    )
                 if rng.random() < 0.25:
-                    tag_rows.append(Measure.tags.through(id=len(tag_rows) + 1, measure_id=mid, tag_id=rng.randint(1, len(TAGS))))
+                    tag_rows.append(
+                        Measure.tags.through(
+                            id=len(tag_rows) + 1, measure_id=mid, tag_id=rng.randint(1, len(TAGS))
+                        )
+                    )
         self.w.insert(Measure, measures)
         self.w.insert(MeasureUnit, links)
         self.w.insert(Measure.responsible_persons.through, persons_rows)
@@ -574,14 +869,33 @@ class _Generator:
         number = f"{f.number}.{k}"
         created = f.created_at + dt.timedelta(seconds=rng.randrange(1, 5 * 86400))
         m = Measure(
-            id=mid, finding_id=f.id, group_id=None, number=number, sort_key=number_sort_key(number),
-            content=self.text.measure(lead.name), lead_unit_id=lead.id,
+            id=mid,
+            finding_id=f.id,
+            group_id=None,
+            number=number,
+            sort_key=number_sort_key(number),
+            content=self.text.measure(lead.name),
+            lead_unit_id=lead.id,
             responsible_leader_id=rng.choice(self.cast.leaders) if rng.random() < 0.3 else None,
-            deadline_kind=kind, deadline_text=_deadline_text(kind, due), due_date=due, original_due_date=due,
-            review_interval_days=interval, next_review_date=None, is_flagged=rng.random() < 0.03,
-            progress=0, state=S.NOT_STARTED, state_changed_at=created, closed_at=None,
-            evidence_count=0, last_report_at=None, relapse_count=0, urge_count=0,
-            created_at=created, updated_at=created, updated_by_id=self.cast.office[0], version=1,
+            deadline_kind=kind,
+            deadline_text=_deadline_text(kind, due),
+            due_date=due,
+            original_due_date=due,
+            review_interval_days=interval,
+            next_review_date=None,
+            is_flagged=rng.random() < 0.03,
+            progress=0,
+            state=S.NOT_STARTED,
+            state_changed_at=created,
+            closed_at=None,
+            evidence_count=0,
+            last_report_at=None,
+            relapse_count=0,
+            urge_count=0,
+            created_at=created,
+            updated_at=created,
+            updated_by_id=self.cast.office[0],
+            version=1,
         )
         self._play(m, lead, state, long_timeline)
         if kind == K.LONG_TERM:
@@ -614,20 +928,36 @@ class _Generator:
                 work.insert(0, work.pop(first_e))
             steps += work
             if target == S.IN_PROGRESS and n_evidence and rng.random() < 0.15:
-                steps += [("request_close", secretary), ("liaison_return", liaison), ("report", secretary)]
-            if target in (S.PENDING_REVIEW, S.PENDING_CLOSE, S.CLOSED) or (target == S.STAGE_DONE and rng.random() < 0.5):
+                steps += [
+                    ("request_close", secretary),
+                    ("liaison_return", liaison),
+                    ("report", secretary),
+                ]
+            if target in (S.PENDING_REVIEW, S.PENDING_CLOSE, S.CLOSED) or (
+                target == S.STAGE_DONE and rng.random() < 0.5
+            ):
                 if target == S.CLOSED and m.deadline_kind == K.IMMEDIATE and rng.random() < 0.4:
                     steps.append(("direct_close", office))
                 else:
                     if rng.random() < 0.1:
-                        steps += [("request_close", secretary), ("liaison_return", liaison), ("report", secretary)]
+                        steps += [
+                            ("request_close", secretary),
+                            ("liaison_return", liaison),
+                            ("report", secretary),
+                        ]
                     steps.append(("request_close", secretary))
                     if target in (S.PENDING_CLOSE, S.CLOSED, S.STAGE_DONE):
                         steps.append(("liaison_approve", liaison))
                     if target == S.CLOSED:
                         steps.append(("office_close", office))
                         if rng.random() < 0.05:
-                            steps += [("reopen", office), ("report", secretary), ("request_close", secretary), ("liaison_approve", liaison), ("office_close", office)]
+                            steps += [
+                                ("reopen", office),
+                                ("report", secretary),
+                                ("request_close", secretary),
+                                ("liaison_approve", liaison),
+                                ("office_close", office),
+                            ]
             if target == S.STAGE_DONE:
                 steps.append(("office_stage_complete", office))
         # Times: spread between creation and now, in order.
@@ -636,7 +966,9 @@ class _Generator:
         if target == S.NOT_STARTED or end <= start:
             end = max(start + 3600, min(end, start + 30 * 86400))
         offsets = sorted(rng.uniform(start, end) for _ in range(len(steps) - 1))
-        times = [m.created_at] + [dt.datetime.fromtimestamp(round(t, 6), tz=dt.UTC) for t in offsets]
+        times = [m.created_at] + [
+            dt.datetime.fromtimestamp(round(t, 6), tz=dt.UTC) for t in offsets
+        ]
         repr_ = str(m)[:300]
         state = S.NOT_STARTED
         progress = 0
@@ -646,36 +978,57 @@ class _Generator:
             message = ""
             action = step
             if step == "create":
-                after = {"number": m.number, "content": m.content, "lead_unit_id": m.lead_unit_id, "deadline_kind": m.deadline_kind, "due_date": m.due_date.isoformat() if m.due_date else None, "state": S.NOT_STARTED}
+                after = {
+                    "number": m.number,
+                    "content": m.content,
+                    "lead_unit_id": m.lead_unit_id,
+                    "deadline_kind": m.deadline_kind,
+                    "due_date": m.due_date.isoformat() if m.due_date else None,
+                    "state": S.NOT_STARTED,
+                }
             elif step == "flag":
                 action, before, after = "update", {"is_flagged": False}, {"is_flagged": True}
                 m.version += 1
             elif step == "report":
+                # As reporting.services records them: on the measure, the text as the message.
+                before = {"progress": progress}
                 progress = min(95 if state != S.CLOSED else 100, progress + rng.randint(5, 30))
-                action, after = "report:filed", {"progress": progress}
-                report_id = self._report(m, actor, at, progress)
-                if report_id:
-                    after["report"] = report_id
+                work_done = rng.choice(REPORT_DONE) + rng.choice(REPORT_DONE)
+                action, after, message = "report:filed", {"progress": progress}, work_done
+                if self.reporting is not None:
+                    after["snapshot_report"] = self.reporting.report(
+                        m, actor, at, progress, work_done
+                    )
                 m.last_report_at = at
                 m.progress = progress
             elif step == "evidence":
                 name = rng.choice(EVIDENCE_NAMES)
-                action, after = "evidence:added", {"name": name}
-                evidence_id = self._evidence(m, actor, at, name)
-                if evidence_id:
-                    after["evidence"] = evidence_id
+                action, message = "evidence:added", name
+                if self.reporting is not None:
+                    after = {"snapshot_evidence": [self.reporting.evidence(m, actor, at, name)]}
+                else:
+                    after = {"snapshot_evidence": [{"name": name}]}
                 m.evidence_count += 1
             else:
                 target_state = {
-                    "start": S.IN_PROGRESS, "request_close": S.PENDING_REVIEW, "liaison_return": S.IN_PROGRESS,
-                    "liaison_approve": S.PENDING_CLOSE, "office_close": S.CLOSED, "direct_close": S.CLOSED,
-                    "reopen": S.IN_PROGRESS, "office_stage_complete": S.STAGE_DONE,
+                    "start": S.IN_PROGRESS,
+                    "request_close": S.PENDING_REVIEW,
+                    "liaison_return": S.IN_PROGRESS,
+                    "liaison_approve": S.PENDING_CLOSE,
+                    "office_close": S.CLOSED,
+                    "direct_close": S.CLOSED,
+                    "reopen": S.IN_PROGRESS,
+                    "office_stage_complete": S.STAGE_DONE,
                 }[step]
                 action = f"transition:{step}"
                 before, after = {"state": state}, {"state": target_state}
                 message = {
-                    "request_close": NOTE_REQUEST_CLOSE, "liaison_approve": NOTE_APPROVE, "office_close": NOTE_CLOSE,
-                    "direct_close": NOTE_DIRECT, "office_stage_complete": NOTE_STAGE, "liaison_return": NOTE_RETURN,
+                    "request_close": NOTE_REQUEST_CLOSE,
+                    "liaison_approve": NOTE_APPROVE,
+                    "office_close": NOTE_CLOSE,
+                    "direct_close": NOTE_DIRECT,
+                    "office_stage_complete": NOTE_STAGE,
+                    "liaison_return": NOTE_RETURN,
                     "reopen": NOTE_REOPEN,
                 }.get(step, "")
                 state = target_state
@@ -686,37 +1039,30 @@ class _Generator:
                 if state == S.CLOSED:
                     m.closed_at = at
                     m.progress = progress = 100
+                if self.reporting is not None:
+                    self.reporting.review(m, step, actor, at, message)
                 if step == "reopen":
                     m.relapse_count += 1
                     m.closed_at = None
                     after["relapse_count"] = m.relapse_count
             m.updated_at = at
-            self._event(at, actor, "ledger.measure", m.id, repr_, _Event(at, actor, action, before, after, message))
+            self._event(
+                at,
+                actor,
+                "ledger.measure",
+                m.id,
+                repr_,
+                _Event(at, actor, action, before, after, message),
+            )
         if target == S.PENDING_REVIEW and m.progress < 90:
             m.progress = rng.randint(90, 100)
         if target == S.STAGE_DONE and m.progress < 60:
             m.progress = rng.randint(60, 100)
         assert m.state == target, (m.id, m.state, target)
 
-    def _report(self, m: Measure, actor: int, at: dt.datetime, progress: int) -> int | None:
-        if self.report_model is None:
-            return None
-        row = _build_report(self.report_model, len(self.reports) + 1, m, actor, at, progress, self.rng)
-        if row is None:
-            return None
-        self.reports.append(row)
-        return row.pk
-
-    def _evidence(self, m: Measure, actor: int, at: dt.datetime, name: str) -> int | None:
-        if self.evidence_model is None:
-            return None
-        row = _build_evidence(self.evidence_model, len(self.evidence) + 1, m, actor, at, name, self.rng, self.files_root)
-        if row is None:
-            return None
-        self.evidence.append(row)
-        return row.pk
-
-    def _event(self, at: dt.datetime, actor: int, object_type: str, object_id: int, repr_: str, ev: _Event) -> None:
+    def _event(
+        self, at: dt.datetime, actor: int, object_type: str, object_id: int, repr_: str, ev: _Event
+    ) -> None:
         self.events.append((at, len(self.events), actor, ev, object_type, object_id, repr_))
 
     # audit chain ---------------------------------------------------------------------------
@@ -732,18 +1078,29 @@ class _Generator:
                 state["seq"] += 1
                 # Positional arguments, in field order: the fast path of Model.__init__.
                 e = AuditEvent(
-                    state["seq"], state["seq"], at, actor, usernames[actor][:150], object_type,
-                    object_id, repr_, ev.action[:64], ev.message,
+                    state["seq"],
+                    state["seq"],
+                    at,
+                    actor,
+                    usernames[actor][:150],
+                    object_type,
+                    object_id,
+                    repr_,
+                    ev.action[:64],
+                    ev.message,
                     to_jsonable(ev.before) if ev.before is not None else None,
                     to_jsonable(ev.after) if ev.after is not None else None,
-                    state["prev"], "",
+                    state["prev"],
+                    "",
                 )
                 e.hash = event_hash(e)
                 state["prev"] = e.hash
                 yield e
 
         count = self.w.insert(AuditEvent, chained())
-        AuditChainHead.objects.update_or_create(pk=1, defaults={"seq": state["seq"], "last_hash": state["prev"]})
+        AuditChainHead.objects.update_or_create(
+            pk=1, defaults={"seq": state["seq"], "last_hash": state["prev"]}
+        )
         self.events = []
         return count
 
@@ -751,26 +1108,164 @@ class _Generator:
 # --- the reporting layer's rows (when its models exist) ----------------------------------------
 
 
-def _reporting_models() -> tuple[type[models.Model] | None, type[models.Model] | None]:
-    if not apps.is_installed("reporting"):
-        return None, None
-    try:
-        report = apps.get_model("reporting", "ProgressReport")
-    except LookupError:
-        report = None
-    try:
-        evidence = apps.get_model("reporting", "Evidence")
-    except LookupError:
-        evidence = None
-    return report, evidence
+class _Reporting:
+    """Rows of the reporting layer: progress reports, evidence, close-out requests, decisions."""
 
+    MODELS = ("ProgressReport", "Evidence", "CloseRequest", "ReviewDecision")
+    CONTENT_TYPES = {
+        "pdf": "application/pdf",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "jpg": "image/jpeg",
+    }
 
-def _build_report(model: type[models.Model], pk: int, m: Measure, actor: int, at: dt.datetime, progress: int, rng: random.Random) -> models.Model | None:
-    return None
+    @classmethod
+    def if_available(cls, rng: random.Random, notes: list[str]) -> _Reporting | None:
+        if not apps.is_installed("reporting"):
+            return None
+        try:
+            found = {name: apps.get_model("reporting", name) for name in cls.MODELS}
+        except LookupError:
+            notes.append("the reporting models are not there: no reports or evidence generated")
+            return None
+        tables = set(connection.introspection.table_names())
+        missing = [m._meta.db_table for m in found.values() if m._meta.db_table not in tables]
+        if missing:
+            notes.append(f"reporting tables missing (not migrated?): {', '.join(missing)}")
+            return None
+        return cls(rng, found)
 
+    def __init__(self, rng: random.Random, found: dict[str, type[models.Model]]) -> None:
+        self.rng = rng
+        self.models = found
+        self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in self.MODELS}
+        self.files = self._store_files()
+        self.open_request: dict[int, dict[str, Any]] = {}
+        self.measure_evidence: dict[int, list[int]] = {}
 
-def _build_evidence(model: type[models.Model], pk: int, m: Measure, actor: int, at: dt.datetime, name: str, rng: random.Random, files_root: Path | None) -> models.Model | None:
-    return None
+    @staticmethod
+    def _store_files() -> dict[str, tuple[str, int]]:
+        """One small file per evidence name, stored once by content (as uploads are)."""
+        try:
+            from reporting import storage
+        except ImportError:
+            return {}
+        files = {}
+        for name in EVIDENCE_NAMES:
+            body = f"佐证材料 {name}\n".encode() * 40
+            files[name] = storage.store([body])
+        return files
+
+    def report(self, m: Measure, actor: int, at: dt.datetime, progress: int, work_done: str) -> int:
+        rows = self.rows["ProgressReport"]
+        pk = len(rows) + 1
+        rng = self.rng
+        rows.append(
+            {
+                "id": pk,
+                "measure_id": m.id,
+                "unit_id": m.lead_unit_id,
+                "author_id": actor,
+                "filed_at": at,
+                "work_done": work_done,
+                "problems": rng.choice(REPORT_PROBLEMS),
+                "next_steps": rng.choice(REPORT_NEXT),
+                "progress": progress,
+                "supersedes_id": None,
+                "correction_reason": "",
+            }
+        )
+        return pk
+
+    def evidence(self, m: Measure, actor: int, at: dt.datetime, name: str) -> dict[str, Any]:
+        rows = self.rows["Evidence"]
+        pk = len(rows) + 1
+        kind = name.rsplit(".", 1)[-1]
+        sha, size = self.files.get(name, ("0" * 64, 1))
+        rows.append(
+            {
+                "id": pk,
+                "measure_id": m.id,
+                "report_id": None,
+                "lookback_id": None,
+                "unit_id": m.lead_unit_id,
+                "original_name": name,
+                "description": "",
+                "kind": kind,
+                "content_type": self.CONTENT_TYPES.get(kind, "application/octet-stream"),
+                "size": size,
+                "sha256": sha,
+                "uploaded_by_id": actor,
+                "uploaded_at": at,
+                "withdrawn_at": None,
+                "withdrawn_by_id": None,
+                "withdraw_reason": "",
+            }
+        )
+        self.measure_evidence.setdefault(m.id, []).append(pk)
+        return {"id": pk, "name": name, "sha256": sha, "size": size}
+
+    def review(self, m: Measure, step: str, actor: int, at: dt.datetime, message: str) -> None:
+        """The close-out request and review decisions behind a transition."""
+        request = self.open_request.get(m.id)
+        evidence = list(self.measure_evidence.get(m.id, []))
+        if step == "request_close":
+            rows = self.rows["CloseRequest"]
+            request = {
+                "id": len(rows) + 1,
+                "measure_id": m.id,
+                "kind": "stage" if m.deadline_kind == K.LONG_TERM else "close",
+                "summary": message,
+                "requested_by_id": actor,
+                "requested_at": at,
+                "status": "pending_liaison",
+                "evidence_snapshot": evidence,
+                "updated_at": at,
+            }
+            rows.append(request)
+            self.open_request[m.id] = request
+            return
+        decision = {
+            "liaison_approve": ("liaison", "approved", "pending_office"),
+            "liaison_return": ("liaison", "returned", "returned"),
+            "office_close": ("office", "closed", "done"),
+            "office_stage_complete": ("office", "stage_done", "done"),
+            "direct_close": ("office", "direct_closed", "done"),
+        }.get(step)
+        if decision is None:
+            return
+        stage, outcome, status = decision
+        rows = self.rows["ReviewDecision"]
+        rows.append(
+            {
+                "id": len(rows) + 1,
+                "measure_id": m.id,
+                "request_id": request["id"] if request else None,
+                "stage": stage,
+                "outcome": outcome,
+                "reason": message,
+                "decided_by_id": actor,
+                "decided_at": at,
+                "measure_snapshot": {
+                    "state": m.state,
+                    "progress": m.progress,
+                    "due_date": m.due_date.isoformat() if m.due_date else None,
+                },
+                "evidence_snapshot": evidence,
+            }
+        )
+        if request is not None:
+            request["status"] = status
+            request["updated_at"] = at
+            if status != "pending_office":
+                del self.open_request[m.id]
+
+    def write(self, w: _Writer) -> dict[str, int]:
+        counts = {}
+        for name in self.MODELS:
+            counts[name] = w.insert(self.models[name], self.rows[name])
+            self.rows[name] = []
+        return counts
 
 
 # --- entry point ---------------------------------------------------------------------------
@@ -781,29 +1276,30 @@ def generate(
     measures: int,
     seed: int = DEFAULT_SEED,
     today: dt.date | None = None,
-    files_root: Path | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Summary:
     """Fill an empty, migrated database with a ledger of `measures` measures."""
     if measures < 1:
         raise ValueError("measures must be at least 1")
     if Organization.objects.exists() or AuditEvent.objects.exists():
-        raise RuntimeError("generate needs an empty database: it already holds an organization or audit events")
+        raise RuntimeError(
+            "generate needs an empty database: it already holds an organization or audit events"
+        )
     started = time.monotonic()
     say = log or (lambda _msg: None)
-    gen = _Generator(measures=measures, seed=seed, today=today or timezone.localdate(), files_root=files_root or Path(settings.PRIVATE_STORAGE_ROOT), log=log)
+    gen = _Generator(measures=measures, seed=seed, today=today or timezone.localdate(), log=log)
     with transaction.atomic():
         gen.organization()
-        say(f"organization: {len(gen.units)} units, {gen.n_people} people ({time.monotonic() - started:.1f}s)")
+        say(
+            f"organization: {len(gen.units)} units, {gen.n_people} people ({time.monotonic() - started:.1f}s)"
+        )
         gen.inspections()
         gen.ledger()
-        say(f"ledger: {gen.n_findings} findings, {measures} measures ({time.monotonic() - started:.1f}s)")
-        if gen.reports:
-            gen.w.insert(type(gen.reports[0]), gen.reports)
-        if gen.evidence:
-            gen.w.insert(type(gen.evidence[0]), gen.evidence)
-        n_reports, n_evidence = len(gen.reports), len(gen.evidence)
-        gen.reports, gen.evidence = [], []
+        say(
+            f"ledger: {gen.n_findings} findings, {measures} measures ({time.monotonic() - started:.1f}s)"
+        )
+        counts = gen.reporting.write(gen.w) if gen.reporting is not None else {}
+        n_reports, n_evidence = counts.get("ProgressReport", 0), counts.get("Evidence", 0)
         events = gen.audit()
         say(f"audit: {events} events ({time.monotonic() - started:.1f}s)")
         gen.w.reset_sequences()

@@ -393,7 +393,7 @@ def read_ledger(
             _("The file is larger than %(limit)s MB.")
             % {"limit": _megabytes(max_uncompressed_bytes)},
         )
-    if not data.strip():
+    if not data or data.isspace():
         raise LedgerReadError(
             LedgerErrorCode.NOT_SPREADSHEET,
             _("The file %(name)s is empty.") % {"name": filename},
@@ -614,7 +614,7 @@ class _PartCounter:
                 raise _too_many_cells(self.limits)
         elif local == "mergeCell":
             self.merged_area += _range_area(attrs.get("ref", ""))
-            if False:
+            if self.merged_area > self.limits.max_cells:
                 raise _too_many_cells(self.limits)
 
     def end(self, tag: str) -> None:

@@ -96,6 +96,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "can_bulk": has_capability(request.user, "ledger.bulk"),
         "bulk_form": BulkForm(organization=org) if org else None,
         "hx_target": "#ledger-table",
+        "ledger_links": _links(LEDGER_LINKS, request),
         "more_filters": any(
             request.GET.get(k)
             for k in (
@@ -303,6 +304,8 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "groups": finding.groups.all(),
             "timeline": describe_events(selectors.finding_timeline(finding)),
             "can_edit": Finding.objects.editable_by(request.user).filter(pk=pk).exists(),
+            "finding_links": _links(FINDING_LINKS, request, finding),
+            "panels": [panel(request, finding) for panel in FINDING_PANELS],
         },
     )
 
@@ -401,13 +404,28 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if measure.group_id
             else [],
             "panels": measure_panels(request, measure),
+            "measure_links": _links(MEASURE_LINKS, request, measure),
         },
     )
+
+
+# Links that other layers add to ledger pages (exports, documents): callables returning a list
+# of {"url", "label"} dicts, registered in their AppConfig.ready(). The ledger imports none of them.
+LEDGER_LINKS: list[Any] = []  # fn(request) -> list[dict]
+FINDING_LINKS: list[Any] = []  # fn(request, finding) -> list[dict]
+MEASURE_LINKS: list[Any] = []  # fn(request, measure) -> list[dict]
+
+
+def _links(hooks: list[Any], *args: Any) -> list[dict[str, Any]]:
+    return [link for hook in hooks for link in hook(*args)]
 
 
 # Panels that other layers add to the measure page (reports, evidence, reviews...). Each is a
 # callable (request, measure) -> dict with "template" and context, registered in AppConfig.ready.
 MEASURE_PANELS: list[Any] = []
+
+
+FINDING_PANELS: list[Any] = []  # the same for the finding page's side column
 
 
 def measure_panels(request: HttpRequest, measure: Measure) -> list[dict[str, Any]]:

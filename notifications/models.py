@@ -22,6 +22,17 @@ from organization.models import Organization, ScopedQuerySet
 DEFAULT_NOTICE_PREFIX = "督办"
 
 
+KIND_ICONS = {
+    Kind.REMINDER: "bi-alarm",
+    Kind.URGE: "bi-megaphone",
+    Kind.URGE_ANSWER: "bi-reply",
+    Kind.TRANSITION: "bi-arrow-left-right",
+    Kind.NOTICE: "bi-flag",
+    Kind.NOTICE_REPLY: "bi-reply-all",
+    Kind.TEST: "bi-broadcast",
+}
+
+
 def default_ladder_config() -> list[dict[str, Any]]:
     return ladder_to_config(DEFAULT_LADDER)
 
@@ -148,6 +159,10 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def icon(self) -> str:
+        return KIND_ICONS.get(self.kind, "bi-bell")
 
 
 class Delivery(models.Model):

@@ -209,7 +209,7 @@ def finding_first_row_only() -> bytes:
 
     Row 4 names a finding and a unit but no measure (an error); row 6 holds only spaces
     (skipped); row 7 starts a new theme with a finding that gets no measure at all (an error at
-    C7); row 8 is a note under the table (skipped).
+    C7); rows 8 and 9 are notes under the table ("注：…", "填表人：…"; skipped).
     """
     workbook, sheet = _sheet()
     _put_rows(
@@ -230,6 +230,7 @@ def finding_first_row_only() -> bytes:
             ("  ", None, None, None, None),
             ("业务工作", "（三）内部控制不健全", None, None, None),
             ("注：完成时限请填写具体日期", None, None, None, None),
+            (None, None, None, "填表人：王芳", "审核人：李强"),
         ],
     )
     return _save(workbook)

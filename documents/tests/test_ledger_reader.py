@@ -197,7 +197,7 @@ def test_findings_merged_down_over_their_measures_fill_every_row() -> None:
 def test_a_finding_written_only_in_its_first_row_is_carried_down() -> None:
     sheet = read(samples.finding_first_row_only())
 
-    # Row 6 (spaces only) and row 8 (a note under the table) are not rows.
+    # Row 6 (spaces only) and rows 8-9 (notes under the table) are not rows.
     assert [r.row_number for r in sheet.rows] == [2, 3, 4, 5, 7]
     assert [(cells(r)["theme"], cells(r)["finding"]) for r in sheet.rows] == [
         (("党建工作", "A2"), ("组织生活会质量不高", "B2")),

@@ -1,0 +1,99 @@
+"""The private calendar feed (iCalendar): due dates and review dates of a person's measures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from urllib.parse import urlparse
+
+import icalendar
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ledger.choices import DeadlineKind
+from ledger.models import Measure
+
+PRODID = "-//Rectify//Rectification deadlines//EN"
+
+
+def _uid_host() -> str:
+    return urlparse(settings.SITE_URL).hostname or "rectify.invalid"
+
+
+def _summary(prefix: str, measure: Measure) -> str:
+    content = measure.content if len(measure.content) <= 60 else measure.content[:60] + "…"
+    return f"{prefix} {measure.lead_unit.name}: {content}"
+
+
+def _event(
+    *, uid: str, day: dt.date, summary: str, description: str, url: str, stamp: dt.datetime
+) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    # An all-day event: DTSTART is the date, DTEND the (exclusive) next day.
+    event.add("dtstart", day)
+    event.add("dtend", day + dt.timedelta(days=1))
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("url", url)
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def build_calendar(
+    measures: Sequence[Measure], *, name: str, now: dt.datetime | None = None
+) -> bytes:
+    """An iCalendar document with one all-day event per due date and per review date."""
+    stamp = (now or timezone.now()).astimezone(dt.UTC)
+    host = _uid_host()
+    base = settings.SITE_URL.rstrip("/")
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", settings.TIME_ZONE)
+    # Calendar apps poll a subscription; ask for no more than every few hours.
+    cal.add("refresh-interval", dt.timedelta(hours=4), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", dt.timedelta(hours=4))
+    for m in measures:
+        url = base + reverse("ledger:measure_detail", args=[m.pk])
+        description = "\n".join(
+            [
+                m.content,
+                _("Lead unit: %(unit)s") % {"unit": m.lead_unit.name},
+                _("Finding %(number)s") % {"number": m.finding.number},
+                _("State: %(state)s · progress %(progress)d%%")
+                % {"state": m.get_state_display(), "progress": m.progress},
+                url,
+            ]
+        )
+        if m.deadline_kind == DeadlineKind.LONG_TERM:
+            if m.next_review_date is None:
+                continue
+            cal.add_component(
+                _event(
+                    uid=f"measure-{m.pk}-review@{host}",
+                    day=m.next_review_date,
+                    summary=_summary(_("[Review]"), m),
+                    description=description,
+                    url=url,
+                    stamp=stamp,
+                )
+            )
+        elif m.due_date is not None:
+            cal.add_component(
+                _event(
+                    uid=f"measure-{m.pk}-due@{host}",
+                    day=m.due_date,
+                    summary=_summary(_("[Due]"), m),
+                    description=description,
+                    url=url,
+                    stamp=stamp,
+                )
+            )
+    return cal.to_ical()
