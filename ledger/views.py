@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from core.models import AuditEvent
 from ledger import selectors, services
-from ledger.choices import MeasureState
+from ledger.choices import DONE_STATES, MeasureState
 from ledger.filters import MeasureFilter
 from ledger.forms import (
     AssignManyForm,
@@ -168,7 +168,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     ):
         entry = stats.setdefault(row["finding__inspection_id"], {"total": 0, "done": 0})
         entry["total"] += row["n"]
-        if row["state"] in ("closed", "stage_done"):
+        if row["state"] in DONE_STATES:
             entry["done"] += row["n"]
     items = [(i, stats.get(i.pk, {"total": 0, "done": 0})) for i in inspections]
     return render(
