@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.models import AuditEvent
+from core.workdays import non_working_reason
 from ledger import selectors, services
 from ledger.choices import DONE_STATES, MeasureState
 from ledger.filters import MeasureFilter
@@ -313,6 +314,19 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- measures ---------------------------------------------------------------------------
 
 
+def _flag_non_working_due_date(request: HttpRequest, measure: Measure) -> None:
+    """A due date on a weekend or public holiday is allowed but flagged when it is set."""
+    if measure.due_date is None:
+        return
+    reason = non_working_reason(measure.due_date)
+    if reason:
+        messages.warning(
+            request,
+            _("Note: the due date %(date)s falls on %(reason)s.")
+            % {"date": measure.due_date.isoformat(), "reason": reason},
+        )
+
+
 def _measure_form_tags(request: HttpRequest, form: MeasureForm, org: Organization) -> list[Tag]:
     tags = list(form.cleaned_data.get("tags") or [])
     for name in (form.cleaned_data.get("new_tags") or "").replace("，", ",").split(","):
@@ -342,6 +356,7 @@ def measure_create(request: HttpRequest, finding_pk: int) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("Measure created."))
+                _flag_non_working_due_date(request, measure)
                 return HttpResponseRedirect(reverse("ledger:measure_detail", args=[measure.pk]))
         return render(
             request, "ledger/measure_form.html", {"form": form, "finding": finding}, status=400
@@ -405,6 +420,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else [],
             "panels": measure_panels(request, measure),
             "measure_links": _links(MEASURE_LINKS, request, measure),
+            "due_date_note": non_working_reason(measure.due_date) if measure.due_date else None,
         },
     )
 
@@ -459,13 +475,14 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 if not actor.manages_all:
                     data.is_flagged = measure.is_flagged
-                services.measure_update(
+                measure = services.measure_update(
                     by=request.user, measure=measure, data=data, expected_version=version
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("Measure saved."))
+                _flag_non_working_due_date(request, measure)
                 return HttpResponseRedirect(reverse("ledger:measure_detail", args=[measure.pk]))
         return render(
             request,
