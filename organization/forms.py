@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
@@ -70,8 +71,10 @@ class UnitForm(OrgScopedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Keep the current choice selectable even when it was deactivated, so saving the form
+        # never silently drops it.
         self.fields["liaison_group"].queryset = LiaisonGroup.objects.filter(  # type: ignore[attr-defined]
-            organization=self.organization, is_active=True
+            Q(is_active=True) | Q(pk=self.instance.liaison_group_id), organization=self.organization
         )
 
 
@@ -90,8 +93,9 @@ class LiaisonGroupForm(OrgScopedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        in_grid = Q(liaison_group=self.instance) if self.instance.pk else Q(pk__in=[])
         self.fields["units"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
-            organization=self.organization, is_active=True
+            Q(is_active=True) | in_grid, organization=self.organization
         ).select_related("liaison_group")
         if self.instance.pk:
             self.initial["units"] = list(self.instance.units.values_list("pk", flat=True))
@@ -192,7 +196,7 @@ class PersonForm(OrgScopedModelForm):
             self.initial.setdefault("email", self.instance.user.email)
             del self.fields["password"]
         self.fields["unit"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
-            organization=self.organization, is_active=True
+            Q(is_active=True) | Q(pk=self.instance.unit_id), organization=self.organization
         )
 
     def clean_name(self) -> str:

@@ -321,11 +321,6 @@ def test_every_page_sends_the_usual_protective_headers(world: Any) -> None:
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config/urls.py sets no handler500, so a crash renders Django's bare "
-    "'Server Error (500)' instead of templates/errors/500.html",
-)
 def test_a_server_error_shows_the_products_error_page() -> None:
     handler = get_resolver().resolve_error_handler(500)
     response = handler(RequestFactory().get("/"))
@@ -375,3 +370,59 @@ def test_a_bad_password_change_is_refused_with_a_message(data: dict[str, str]) -
     assert response.status_code == 200
     assert b"invalid-feedback" in response.content or b"alert-danger" in response.content
     assert User.objects.get(username="branch1").check_password(PASSWORD)
+
+
+# --- names are data, never markup --------------------------------------------------------
+
+HOSTILE_UNIT = "<script>alert('unit')</script>"
+HOSTILE_PERSON = '<img src=x onerror="alert(1)">'
+
+
+def test_names_typed_by_users_are_escaped_on_every_screen_that_shows_them(world: Any) -> None:
+    office = world.client("office")
+    office.post(
+        reverse("organization:units_create"),
+        {"name": HOSTILE_UNIT, "kind": "department", "sort_order": "1"},
+    )
+    unit = Unit.objects.get(name=HOSTILE_UNIT)
+    office.post(
+        reverse("organization:people_create"),
+        {
+            "name": HOSTILE_PERSON,
+            "username": "hostile",
+            "password": NEW_PASSWORD,
+            "unit": unit.pk,
+            "unit_role": "staff",
+        },
+    )
+    assert User.objects.filter(username="hostile").exists()
+    group = LiaisonGroup.objects.order_by("id").first()
+    office.post(
+        reverse("organization:liaison_groups_edit", args=[group.pk]),
+        {"name": group.name, "sort_order": "0", "units": [unit.pk]},
+    )
+    other = LiaisonGroup.objects.order_by("id").last()
+    refused = office.post(
+        reverse("organization:liaison_groups_edit", args=[other.pk]),
+        {"name": other.name, "sort_order": "0", "units": [unit.pk]},
+    )
+    assert refused.status_code == 400
+    screens = [
+        refused,
+        office.get(reverse("organization:units_list")),
+        office.get(reverse("organization:people_list")),
+        office.get(reverse("organization:liaison_groups_list")),
+        office.get(reverse("organization:units_edit", args=[unit.pk])),
+        office.get(reverse("organization:liaison_groups_edit", args=[group.pk])),
+        office.get(reverse("organization:units_create")),
+        Client(HTTP_HOST="127.0.0.1").get(reverse("login")),
+    ]
+    hostile = Client()
+    hostile.post(reverse("login"), {"username": "hostile", "password": NEW_PASSWORD})
+    screens.append(hostile.get(reverse("home")))
+    for response in screens:
+        assert response.status_code in (200, 400)
+        found = scripts_of(response)
+        assert found.inline == [] and found.handlers == [], found.inline + found.handlers
+        body = response.content.decode()
+        assert HOSTILE_UNIT not in body and HOSTILE_PERSON not in body

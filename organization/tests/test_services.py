@@ -24,9 +24,9 @@ NEW_PASSWORD = "Qingshui-Hebian-2031"
 
 def events_of(obj: Any) -> list[AuditEvent]:
     return list(
-        AuditEvent.objects.filter(
-            object_type=obj._meta.label_lower, object_id=obj.pk
-        ).order_by("seq")
+        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=obj.pk).order_by(
+            "seq"
+        )
     )
 
 
@@ -102,9 +102,7 @@ def test_a_liaison_group_takes_the_units_listed_and_releases_the_others(
     group = LiaisonGroup.objects.get(name="第七联络组")
     before = sorted(group.units.values_list("id", flat=True))
     kept = world.unit(world.BRANCH7)
-    newcomer = Unit.objects.create(
-        organization=world.org, name="保卫处", kind=UnitKind.DEPARTMENT
-    )
+    newcomer = Unit.objects.create(organization=world.org, name="保卫处", kind=UnitKind.DEPARTMENT)
     services.directory_save(actor=office, instance=group, m2m={}, units=[kept, newcomer])
     assert set(group.units.all()) == {kept, newcomer}
     released = set(before) - {kept.pk}
@@ -130,7 +128,11 @@ def test_changing_the_organization_settings_is_audited(office: Any, org: Organiz
     org.warn_days = 7
     services.organization_update(actor=office, organization=org)
     event = events_of(org)[-1]
-    assert (event.action, event.before, event.after) == ("update", {"warn_days": 10}, {"warn_days": 7})
+    assert (event.action, event.before, event.after) == (
+        "update",
+        {"warn_days": 10},
+        {"warn_days": 7},
+    )
 
 
 def test_a_theme_moves_to_another_task_force_with_audit(office: Any) -> None:
