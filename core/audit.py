@@ -196,7 +196,8 @@ def verify_chain() -> VerifyResult:
         expected_seq += 1
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.seq != expected_seq - 1 or head.last_hash != expected_prev):
-        return VerifyResult(
-            checked, ChainBreak(expected_seq, "chain head does not match the last event")
-        )
+        # Name the first event the head does not account for: an event appended behind the
+        # head's back, or (when events were deleted from the end) the first one missing.
+        first = min(head.seq, expected_seq - 1) + 1
+        return VerifyResult(checked, ChainBreak(first, "chain head does not match the last event"))
     return VerifyResult(checked, None)

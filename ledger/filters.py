@@ -100,6 +100,15 @@ class MeasureFilter(django_filters.FilterSet):
         f["tag"].queryset = Tag.objects.visible_to(user)
         f["person"].queryset = Person.objects.visible_to(user).order_by("name")
 
+    def frozen_choices(self) -> dict[str, list[tuple[str, str]]]:
+        """Each select's options read once: a template loop over a lazy ModelChoiceIterator
+        would run a COUNT and a SELECT per select on every page view."""
+        return {
+            name: [(str(value), str(label)) for value, label in field.choices]
+            for name, field in self.form.fields.items()
+            if hasattr(field, "choices")
+        }
+
     def filter_q(self, qs: QuerySet[Measure], name: str, value: str) -> QuerySet[Measure]:
         # Substring match: Chinese has no word boundaries, so token search would find nothing.
         # On PostgreSQL, trigram indexes serve these ILIKE lookups.

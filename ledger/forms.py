@@ -289,7 +289,7 @@ class BulkForm(BootstrapMixin, forms.Form):
         ("flag", _("Flag for supervision")),
         ("unflag", _("Remove supervision flag")),
     ]
-    ids = forms.CharField()
+    ids = forms.CharField(required=False)
     action = forms.ChoiceField(choices=ACTION_CHOICES, label=_("Action"))
     unit = forms.ModelChoiceField(queryset=Unit.objects.none(), required=False, label=_("Unit"))
     due_date = forms.DateField(required=False, label=_("Due date"), widget=DateInput())

@@ -468,6 +468,10 @@ def measures_bulk_update(
                 unit: Unit = value
                 if unit.organization_id != m.finding.inspection.organization_id:
                     raise ValidationError(_("The unit is not in this organization."))
+                if not unit.is_active:
+                    raise ValidationError(
+                        _("%(unit)s is deactivated; choose an active unit.") % {"unit": unit}
+                    )
                 co = [
                     link.unit for link in m.unit_links.filter(part=UnitPart.COOP).exclude(unit=unit)
                 ]

@@ -89,6 +89,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "filter": filterset,
+        "filter_choices": filterset.frozen_choices(),
         "filter_errors": filter_errors,
         "page": page,
         "rows": _ledger_rows(list(page.object_list), org),

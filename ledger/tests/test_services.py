@@ -44,6 +44,14 @@ def english() -> Iterator[None]:
 
 
 @pytest.fixture
+def no_guards(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Close-out without the guards higher layers register (evidence first); restored after."""
+    from ledger import workflow
+
+    monkeypatch.setattr(workflow, "_GUARDS", {})
+
+
+@pytest.fixture
 def elsewhere() -> dict[str, Any]:
     """A second organization with a unit, a tag and a person: never valid on our measures."""
     from django.contrib.auth import get_user_model
@@ -77,9 +85,9 @@ def data_of(measure: Measure, **changes: Any) -> MeasureData:
 
 
 def events(obj: Any, action: str | None = None) -> list[AuditEvent]:
-    qs = AuditEvent.objects.filter(
-        object_type=obj._meta.label_lower, object_id=obj.pk
-    ).order_by("seq")
+    qs = AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=obj.pk).order_by(
+        "seq"
+    )
     if action:
         qs = qs.filter(action=action)
     return list(qs)
@@ -168,7 +176,10 @@ def test_an_edit_that_changes_nothing_writes_no_event(world: Any) -> None:
     measure = world.measure(state=MeasureState.IN_PROGRESS)
     count = len(events(measure))
     measure_update(
-        by=world.user("office"), measure=measure, data=data_of(measure), expected_version=measure.version
+        by=world.user("office"),
+        measure=measure,
+        data=data_of(measure),
+        expected_version=measure.version,
     )
     assert len(events(measure)) == count
 
@@ -213,7 +224,12 @@ def test_an_invalid_edit_is_refused_and_changes_nothing(world: Any) -> None:
 def _invalid_cases() -> list[tuple[str, dict[str, Any], str, str]]:
     return [
         ("a blank measure text", {"content": "   "}, "content", "required"),
-        ("a due date before the feedback date", {"due_date": "before"}, "due_date", "before the feedback date"),
+        (
+            "a due date before the feedback date",
+            {"due_date": "before"},
+            "due_date",
+            "before the feedback date",
+        ),
         (
             "a long-term measure with a due date",
             {"deadline_kind": DeadlineKind.LONG_TERM, "review_interval_days": 30},
@@ -226,14 +242,34 @@ def _invalid_cases() -> list[tuple[str, dict[str, Any], str, str]]:
             "review_interval_days",
             "review interval",
         ),
-        ("a measure fixed by a date without a date", {"due_date": None}, "due_date", "needs a due date"),
+        (
+            "a measure fixed by a date without a date",
+            {"due_date": None},
+            "due_date",
+            "needs a due date",
+        ),
         ("an unknown deadline kind", {"deadline_kind": "someday"}, "deadline_kind", "Unknown"),
         ("progress above a hundred", {"progress": 101}, "progress", "0 to 100"),
-        ("a lead unit of another organization", {"lead_unit": "elsewhere"}, "lead_unit", "not in this organization"),
-        ("a co-operating unit of another organization", {"co_units": "elsewhere"}, "co_units", "not in this organization"),
+        (
+            "a lead unit of another organization",
+            {"lead_unit": "elsewhere"},
+            "lead_unit",
+            "not in this organization",
+        ),
+        (
+            "a co-operating unit of another organization",
+            {"co_units": "elsewhere"},
+            "co_units",
+            "not in this organization",
+        ),
         ("the lead unit also co-operating", {"co_units": "lead"}, "co_units", "cannot also be"),
         ("a tag of another organization", {"tags": "elsewhere"}, "tags", "another organization"),
-        ("a responsible person of another organization", {"responsible_persons": "elsewhere"}, "responsible_persons", "belong to this organization"),
+        (
+            "a responsible person of another organization",
+            {"responsible_persons": "elsewhere"},
+            "responsible_persons",
+            "belong to this organization",
+        ),
     ]
 
 
@@ -241,7 +277,12 @@ def _invalid_cases() -> list[tuple[str, dict[str, Any], str, str]]:
     ("case", "changes", "field", "words"), _invalid_cases(), ids=[c[0] for c in _invalid_cases()]
 )
 def test_a_measure_is_refused_with_a_clear_message_for(
-    world: Any, elsewhere: dict[str, Any], case: str, changes: dict[str, Any], field: str, words: str
+    world: Any,
+    elsewhere: dict[str, Any],
+    case: str,
+    changes: dict[str, Any],
+    field: str,
+    words: str,
 ) -> None:
     measure = world.measure(deadline_kind="by_date")
     resolved = dict(changes)
@@ -269,7 +310,9 @@ def test_a_deactivated_lead_unit_is_refused_by_name(world: Any) -> None:
     Unit.objects.filter(pk=unit.pk).update(is_active=False)
     unit.refresh_from_db()
     with pytest.raises(ValidationError) as exc:
-        validate_measure_data(data_of(measure, lead_unit=unit, co_units=[]), finding=measure.finding)
+        validate_measure_data(
+            data_of(measure, lead_unit=unit, co_units=[]), finding=measure.finding
+        )
     assert unit.name in exc.value.message_dict["lead_unit"][0]
 
 
@@ -320,7 +363,9 @@ def test_one_task_for_many_units_makes_one_numbered_measure_per_unit(world: Any)
     group = measure_assign_to_units(
         by=world.user("office"),
         finding=finding,
-        data=MeasureData(content="召开专题组织生活会", lead_unit=units[0], number="5", due_date=due(world)),
+        data=MeasureData(
+            content="召开专题组织生活会", lead_unit=units[0], number="5", due_date=due(world)
+        ),
         units=units,
     )
     measures = list(group.measures.order_by("sort_key"))
@@ -345,7 +390,9 @@ def test_numbers_of_the_copies_follow_the_given_number(
     group = measure_assign_to_units(
         by=world.user("office"),
         finding=new_finding(world),
-        data=MeasureData(content="x", lead_unit=world.unit(world.BRANCH1), number=number, due_date=due(world)),
+        data=MeasureData(
+            content="x", lead_unit=world.unit(world.BRANCH1), number=number, due_date=due(world)
+        ),
         units=[world.unit(world.BRANCH1), world.unit(world.BRANCH7)],
     )
     assert sorted(group.measures.values_list("number", flat=True)) == expected
@@ -394,7 +441,9 @@ def test_a_finding_without_measures_is_not_rectified(world: Any) -> None:
     assert plain.percent == 0
 
 
-def test_the_finding_roll_up_follows_the_states_of_its_measures(world: Any) -> None:
+def test_the_finding_roll_up_follows_the_states_of_its_measures(
+    world: Any, no_guards: None
+) -> None:
     office = world.user("office")
     finding = new_finding(world)
     units = [world.unit(n) for n in ("航空运输系党支部", "航空乘务系党支部", "空港管理系党支部")]
@@ -410,7 +459,12 @@ def test_the_finding_roll_up_follows_the_states_of_its_measures(world: Any) -> N
 
     plain, annotated = _rollups(finding)
     assert plain == annotated
-    assert (plain.total, plain.done, plain.started, plain.state) == (3, 0, 0, FindingState.NOT_STARTED)
+    assert (plain.total, plain.done, plain.started, plain.state) == (
+        3,
+        0,
+        0,
+        FindingState.NOT_STARTED,
+    )
     assert plain.state_label == str(FindingState.NOT_STARTED.label)
 
     measure_transition(by=world.user("branch1"), measure=m1, name="start")
@@ -433,7 +487,9 @@ def test_the_finding_roll_up_follows_the_states_of_its_measures(world: Any) -> N
     assert rollup_of(Finding.objects.get(pk=finding.pk)).state == FindingState.IN_PROGRESS
 
 
-def test_a_stage_completed_long_term_measure_counts_as_rectified(world: Any) -> None:
+def test_a_stage_completed_long_term_measure_counts_as_rectified(
+    world: Any, no_guards: None
+) -> None:
     finding = new_finding(world)
     measure = measure_create(
         by=world.user("office"),
@@ -470,7 +526,9 @@ def test_the_roll_up_of_every_demo_finding_matches_its_measures(world: Any) -> N
 
 def _selection(world: Any, n: int = 3, **filters: Any) -> list[Measure]:
     return list(
-        Measure.objects.filter(deadline_kind__in=["by_date", "immediate"], **filters).order_by("id")[:n]
+        Measure.objects.filter(deadline_kind__in=["by_date", "immediate"], **filters).order_by(
+            "id"
+        )[:n]
     )
 
 
@@ -487,7 +545,10 @@ def test_the_office_reassigns_the_lead_unit_of_a_selection_each_audited(world: A
     ids = [m.pk for m in chosen]
     unit = world.unit("财务处")
     count = measures_bulk_update(
-        by=world.user("office"), measures=Measure.objects.filter(pk__in=ids), action="reassign_unit", value=unit
+        by=world.user("office"),
+        measures=Measure.objects.filter(pk__in=ids),
+        action="reassign_unit",
+        value=unit,
     )
     assert count == 3
     for m in Measure.objects.filter(pk__in=ids):
@@ -523,7 +584,9 @@ def test_the_office_tags_and_flags_a_selection(world: Any) -> None:
     ids = [m.pk for m in chosen]
     office = world.user("office")
     tag = services.tag_get_or_create(by=office, organization=world.org, name="警示教育")
-    measures_bulk_update(by=office, measures=Measure.objects.filter(pk__in=ids), action="add_tag", value=tag)
+    measures_bulk_update(
+        by=office, measures=Measure.objects.filter(pk__in=ids), action="add_tag", value=tag
+    )
     measures_bulk_update(by=office, measures=Measure.objects.filter(pk__in=ids), action="flag")
     for m in Measure.objects.filter(pk__in=ids):
         assert tag in m.tags.all()
@@ -573,7 +636,9 @@ def test_a_unit_of_another_organization_stops_the_whole_reassignment(
     ids = [m.pk for m in _selection(world)]
     before = _snapshot(ids)
     links = sorted(
-        Measure.units.through.objects.filter(measure_id__in=ids).values_list("measure_id", "unit_id", "part")
+        Measure.units.through.objects.filter(measure_id__in=ids).values_list(
+            "measure_id", "unit_id", "part"
+        )
     )
     with pytest.raises(ValidationError):
         measures_bulk_update(
@@ -593,11 +658,30 @@ def test_a_unit_of_another_organization_stops_the_whole_reassignment(
     )
 
 
+def test_a_deactivated_unit_cannot_take_over_a_selection(world: Any) -> None:
+    ids = [m.pk for m in _selection(world)]
+    unit = world.unit("财务处")
+    Unit.objects.filter(pk=unit.pk).update(is_active=False)
+    before = _snapshot(ids)
+    with pytest.raises(ValidationError):
+        measures_bulk_update(
+            by=world.user("office"),
+            measures=Measure.objects.filter(pk__in=ids),
+            action="reassign_unit",
+            value=Unit.objects.get(pk=unit.pk),
+        )
+    assert _snapshot(ids) == before
+
+
 def test_an_unknown_bulk_action_or_an_empty_selection_is_refused(world: Any) -> None:
     with pytest.raises(ValidationError, match="Unknown bulk action"):
-        measures_bulk_update(by=world.user("office"), measures=Measure.objects.all(), action="delete")
+        measures_bulk_update(
+            by=world.user("office"), measures=Measure.objects.all(), action="delete"
+        )
     with pytest.raises(ValidationError, match="Select at least one measure"):
-        measures_bulk_update(by=world.user("office"), measures=Measure.objects.none(), action="flag")
+        measures_bulk_update(
+            by=world.user("office"), measures=Measure.objects.none(), action="flag"
+        )
 
 
 # --- other services ------------------------------------------------------------------------

@@ -143,18 +143,32 @@ def test_each_person_stands_to_the_scoped_measure_as_the_demo_places_them(
 # (sources, target, who, needs a reason, deadline kinds or None for all)
 S = MeasureState
 SPEC: dict[str, tuple[set[str], str, set[str], bool, set[str] | None]] = {
-    "start": ({S.NOT_STARTED}, S.IN_PROGRESS, {OFFICE, LEAD_HEAD, LEAD_MEMBER, TASK_FORCE}, False, None),
+    "start": (
+        {S.NOT_STARTED},
+        S.IN_PROGRESS,
+        {OFFICE, LEAD_HEAD, LEAD_MEMBER, TASK_FORCE},
+        False,
+        None,
+    ),
     "request_close": ({S.IN_PROGRESS}, S.PENDING_REVIEW, {OFFICE, LEAD_HEAD}, False, None),
     "withdraw": ({S.PENDING_REVIEW}, S.IN_PROGRESS, {OFFICE, LEAD_HEAD}, False, None),
     "liaison_approve": ({S.PENDING_REVIEW}, S.PENDING_CLOSE, {LIAISON}, False, None),
     "liaison_return": ({S.PENDING_REVIEW}, S.IN_PROGRESS, {LIAISON}, True, None),
     "office_close": ({S.PENDING_CLOSE}, S.CLOSED, {OFFICE}, False, {"immediate", "by_date"}),
     "office_stage_complete": (
-        {S.IN_PROGRESS, S.PENDING_CLOSE}, S.STAGE_DONE, {OFFICE}, False, {"long_term"}
+        {S.IN_PROGRESS, S.PENDING_CLOSE},
+        S.STAGE_DONE,
+        {OFFICE},
+        False,
+        {"long_term"},
     ),
     "office_return": ({S.PENDING_CLOSE}, S.IN_PROGRESS, {OFFICE}, True, None),
     "direct_close": (
-        {S.NOT_STARTED, S.IN_PROGRESS, S.PENDING_REVIEW}, S.CLOSED, {OFFICE}, False, {"immediate"}
+        {S.NOT_STARTED, S.IN_PROGRESS, S.PENDING_REVIEW},
+        S.CLOSED,
+        {OFFICE},
+        False,
+        {"immediate"},
     ),
     "reopen": ({S.CLOSED, S.STAGE_DONE}, S.IN_PROGRESS, {OFFICE}, True, None),
 }
@@ -234,9 +248,7 @@ def test_the_actions_offered_are_exactly_those_the_person_may_fire(
             assert offered == set()
             continue
         allowed = {
-            n
-            for n in TRANSITIONS
-            if expected_outcome(n, person, state, kind, REASON) == {"ok"}
+            n for n in TRANSITIONS if expected_outcome(n, person, state, kind, REASON) == {"ok"}
         }
         assert offered == allowed, f"{person} on a {kind} measure in {state}"
 
@@ -300,7 +312,9 @@ def test_a_long_term_measure_is_stage_completed_not_closed(world: Any, no_guards
     with pytest.raises(TransitionError) as exc:
         measure_transition(by=world.user("office"), measure=measure, name="office_close")
     assert exc.value.code == "kind"
-    done = measure_transition(by=world.user("office"), measure=measure, name="office_stage_complete")
+    done = measure_transition(
+        by=world.user("office"), measure=measure, name="office_stage_complete"
+    )
     assert done.state == MeasureState.STAGE_DONE
     assert done.next_review_date == timezone.localdate() + dt.timedelta(days=30)
     assert events_of(done)[-1].after["next_review_date"] == done.next_review_date.isoformat()
@@ -398,9 +412,7 @@ def test_a_registered_guard_blocks_the_transition_and_leaves_no_trace(
     branch1 = world.user("branch1")
     before = events_of(measure)
     with pytest.raises(TransitionError) as exc:
-        measure_transition(
-            by=branch1, measure=measure, name="request_close", payload={"files": 0}
-        )
+        measure_transition(by=branch1, measure=measure, name="request_close", payload={"files": 0})
     assert exc.value.code == "guard"
     assert exc.value.messages == ["Attach the evidence first."]
     assert seen == [(measure.pk, branch1.pk, {"files": 0})]
