@@ -21,16 +21,20 @@ migrate: venv
 	$(PY) manage.py migrate --no-input -v 0
 
 demo: migrate
-	$(PY) manage.py load_demo --if-empty
+	$(PY) manage.py load_demo --if-empty --quiet
+	$(PY) manage.py run_reminders >/dev/null
 
 run: demo
+	@$(PY) manage.py load_demo --logins
+	@echo ""
 	@echo "Rectify is serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy core/audit.py organization/scope.py organization/services.py ledger/services.py ledger/selectors.py ledger/workflow.py
+	$(VENV)/bin/mypy core/audit.py organization/scope.py organization/services.py ledger/services.py ledger/selectors.py ledger/workflow.py \
+		notifications/services.py notifications/selectors.py notifications/dispatch.py notifications/escalation.py
 
 check: venv
 	@# The compiled catalogues are committed (a fresh machine needs no gettext to run);

@@ -25,6 +25,11 @@ NAV = (
     ("ledger:audit_log", _("Audit log"), "bi-shield-check", "audit.view"),
 )
 
+USER_MENU = (
+    ("notifications:preferences", _("Notification preferences"), None),
+    ("notifications:deliveries", _("Delivery log"), "notifications.admin"),
+)
+
 
 def _reverse(name: str) -> str | None:
     try:
@@ -58,6 +63,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
 
         Notification = apps.get_model("notifications", "Notification")
         unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+    user_menu = []
+    for name, label, capability in USER_MENU:
+        url = _reverse(name)
+        if url and (capability is None or has_capability(actor, capability)):
+            user_menu.append({"url": url, "label": label})
     return {
         "shell": {
             "nav": nav,
@@ -65,6 +75,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "role_labels": labels,
             "inbox_url": inbox_url,
             "unread": unread,
-            "user_menu": [],
+            "user_menu": user_menu,
         }
     }

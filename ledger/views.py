@@ -315,9 +315,21 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- measures ---------------------------------------------------------------------------
 
 
+# Checks other layers add for a due date as it is set: fn(organization, date) -> message | None.
+# Without any, the ledger falls back to flagging weekends and official holidays itself.
+DUE_DATE_WARNINGS: list[Any] = []
+
+
 def _flag_non_working_due_date(request: HttpRequest, measure: Measure) -> None:
     """A due date on a weekend or public holiday is allowed but flagged when it is set."""
     if measure.due_date is None:
+        return
+    if DUE_DATE_WARNINGS:
+        org = measure.finding.inspection.organization
+        for check in DUE_DATE_WARNINGS:
+            message = check(org, measure.due_date)
+            if message:
+                messages.warning(request, message)
         return
     reason = non_working_reason(measure.due_date)
     if reason:

@@ -7,10 +7,11 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from ledger import views as ledger_views
         from ledger.timeline import EXTRA_ACTION_LABELS
-        from ledger.views import MEASURE_PANELS
         from notifications.scope import register_notification_rules
-        from notifications.views import measure_panel
+        from notifications.selectors import due_date_warning
+        from notifications.views import ledger_links, measure_panel
 
         register_notification_rules()
         EXTRA_ACTION_LABELS.update(
@@ -25,5 +26,11 @@ class NotificationsConfig(AppConfig):
                 "calendar_token_regenerated": _("Calendar address regenerated"),
             }
         )
-        if measure_panel not in MEASURE_PANELS:
-            MEASURE_PANELS.append(measure_panel)
+        for hooks, hook in (
+            (ledger_views.MEASURE_PANELS, measure_panel),
+            (ledger_views.LEDGER_LINKS, ledger_links),
+            # Warnings on a due date as it is set: (organization, date) -> message | None.
+            (getattr(ledger_views, "DUE_DATE_WARNINGS", None), due_date_warning),
+        ):
+            if hooks is not None and hook not in hooks:
+                hooks.append(hook)

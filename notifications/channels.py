@@ -76,9 +76,7 @@ def webhook_payload(
 def dingtalk_signed_url(url: str, secret: str, *, now_ms: int | None = None) -> str:
     """DingTalk's 加签: timestamp and an HMAC-SHA256 signature appended to the address."""
     timestamp = str(now_ms if now_ms is not None else int(time.time() * 1000))
-    digest = hmac.new(
-        secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256
-    ).digest()
+    digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
     sign = urllib.parse.quote_plus(base64.b64encode(digest).decode())
     joiner = "&" if "?" in url else "?"
     return f"{url}{joiner}timestamp={timestamp}&sign={sign}"
@@ -97,7 +95,7 @@ def send_webhook(*, url: str, payload: dict[str, Any], secret: str = "", kind: s
     )
     timeout = getattr(settings, "NOTIFICATION_WEBHOOK_TIMEOUT", DEFAULT_WEBHOOK_TIMEOUT)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             raw = response.read(65536)
     except urllib.error.HTTPError as exc:
         raise DeliveryError(f"HTTP {exc.code} {exc.reason}"[:MAX_ERROR_LENGTH]) from exc
@@ -111,4 +109,6 @@ def send_webhook(*, url: str, payload: dict[str, Any], secret: str = "", kind: s
         return
     if isinstance(answer, dict) and answer.get("errcode") not in (None, 0):
         message = answer.get("errmsg") or ""
-        raise DeliveryError(f"robot refused: errcode {answer['errcode']} {message}"[:MAX_ERROR_LENGTH])
+        raise DeliveryError(
+            f"robot refused: errcode {answer['errcode']} {message}"[:MAX_ERROR_LENGTH]
+        )

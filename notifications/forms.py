@@ -122,20 +122,17 @@ class LadderStepForm(BootstrapMixin, forms.Form):
         }
 
 
-class BaseLadderFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
-    def to_config(self) -> list[dict[str, Any]]:
-        """The ladder the rows describe, in firing order; blank and deleted rows left out."""
-        steps = [
-            form.to_config()
-            for form in self.forms
-            if form.has_changed() and not self._should_delete_form(form) and form.cleaned_data
-        ]
-        return sorted(steps, key=lambda step: step["offset_days"])
+LadderFormSet = forms.formset_factory(LadderStepForm, extra=1, can_delete=True, max_num=12)
 
 
-LadderFormSet = forms.formset_factory(
-    LadderStepForm, formset=BaseLadderFormSet, extra=1, can_delete=True, max_num=12
-)
+def ladder_config(formset: forms.BaseFormSet) -> list[dict[str, Any]]:  # type: ignore[type-arg]
+    """The ladder a valid formset describes, in firing order; blank and deleted rows left out."""
+    steps = [
+        form.to_config()
+        for form in formset.forms
+        if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+    return sorted(steps, key=lambda step: step["offset_days"])
 
 
 class SettingsForm(BootstrapMixin, forms.Form):

@@ -22,7 +22,7 @@ from organization.models import Organization, ScopedQuerySet
 DEFAULT_NOTICE_PREFIX = "督办"
 
 
-KIND_ICONS = {
+KIND_ICONS: dict[str, str] = {
     Kind.REMINDER: "bi-alarm",
     Kind.URGE: "bi-megaphone",
     Kind.URGE_ANSWER: "bi-reply",
@@ -94,8 +94,12 @@ class Preference(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
     email_enabled = models.BooleanField(_("email"), default=True)
-    webhook_enabled = models.BooleanField(_("mention me in the group robot's messages"), default=True)
-    daily_digest = models.BooleanField(_("one daily digest email instead of single emails"), default=False)
+    webhook_enabled = models.BooleanField(
+        _("mention me in the group robot's messages"), default=True
+    )
+    daily_digest = models.BooleanField(
+        _("one daily digest email instead of single emails"), default=False
+    )
     digest_hour = models.PositiveSmallIntegerField(
         _("digest hour"), default=8, validators=[MaxValueValidator(23)]
     )
@@ -218,7 +222,14 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.to}"
+        return f"{self.get_channel_display()} → {self.shown_to}"
+
+    @property
+    def shown_to(self) -> str:
+        """The address without a robot's query string, which carries its access key."""
+        if self.channel == Channel.WEBHOOK:
+            return self.to.split("?", 1)[0]
+        return self.to
 
 
 class ReminderLog(models.Model):

@@ -1,4 +1,4 @@
-"""Scope rules for the notification models, registered with the choke point in organization.scope."""
+"""Scope rules for the notification models, registered with the choke point (organization.scope)."""
 
 from __future__ import annotations
 

@@ -100,7 +100,9 @@ def webhook_target(organization: Organization) -> WebhookTarget | None:
     kind = stored.webhook_kind if stored.webhook_url else WebhookKind.AUTO
     if kind == WebhookKind.AUTO:
         kind = detect_webhook_kind(url)
-    return WebhookTarget(url=url, kind=kind, secret=stored.webhook_secret if stored.webhook_url else "")
+    return WebhookTarget(
+        url=url, kind=kind, secret=stored.webhook_secret if stored.webhook_url else ""
+    )
 
 
 # --- working days -----------------------------------------------------------------------
@@ -205,9 +207,12 @@ def audience_users(measure: Measure, audiences: Sequence[Audience]) -> list[Any]
     return _users(people)
 
 
+# "The unit" of a measure: its responsible persons and the lead unit's two heads.
+UNIT_AUDIENCES = (Audience.RESPONSIBLE_PERSONS, Audience.UNIT_HEADS)
+
+
 def unit_users(measure: Measure) -> list[Any]:
-    """"The unit" of a measure: its responsible persons and the lead unit's two heads."""
-    return audience_users(measure, (Audience.RESPONSIBLE_PERSONS, Audience.UNIT_HEADS))
+    return audience_users(measure, UNIT_AUDIENCES)
 
 
 def is_unit_member(user: Any, measure: Measure) -> bool:
@@ -286,7 +291,9 @@ def reminder_status(measure: Measure) -> ReminderStatus:
         else ReminderLog.objects.none()
     )
     sent = [
-        SentStep(log.step_code, offsets.get(log.step_code), log.sent_at, log.recipient_count, log.flagged)
+        SentStep(
+            log.step_code, offsets.get(log.step_code), log.sent_at, log.recipient_count, log.flagged
+        )
         for log in logs
     ]
     next_code: str | None = None
@@ -296,8 +303,9 @@ def reminder_status(measure: Measure) -> ReminderStatus:
         done = {s.code for s in sent}
         # Ladder order is firing order, so the first rung not yet sent is the next one (it may
         # already be due, and goes out at the scheduler's next run).
+        waiting = measure.state in AWAITING_REVIEW_STATES
         for step in ladder:
-            if step.code not in done:
+            if step.code not in done and not (waiting and step.offset_days <= 0):
                 next_code = step.code
                 next_date = step_trigger_date(step, due_date=measure.due_date, mode=mode)
                 break
@@ -316,7 +324,9 @@ def measure_notices(measure: Measure) -> list[SupervisionNotice]:
     return list(SupervisionNotice.objects.filter(measure=measure).order_by("-year", "-seq"))
 
 
-def urge_candidates(user: Any, *, today: dt.date | None = None, warn_days: int = 10) -> QuerySet[Measure]:
+def urge_candidates(
+    user: Any, *, today: dt.date | None = None, warn_days: int = 10
+) -> QuerySet[Measure]:
     """Open measures in the user's scope that are overdue or due within the warning window:
     what the office or a liaison group would want to urge."""
     today = today or timezone.localdate()

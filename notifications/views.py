@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from ledger.choices import OPEN_STATES
 from ledger.models import Measure
 from ledger.selectors import measure_light, policy_for
-from notifications import feeds, selectors, services
+from notifications import dispatch, feeds, selectors, services
 from notifications.choices import DeliveryStatus
 from notifications.forms import (
     AUDIENCE_LABELS,
@@ -36,6 +36,7 @@ from notifications.forms import (
     PreferenceForm,
     SettingsForm,
     UrgeForm,
+    ladder_config,
 )
 from notifications.ladder import DEFAULT_LADDER, Audience, LadderStep, ladder_to_config
 from notifications.models import Delivery, Notification, Preference, SupervisionNotice, Urge
@@ -130,8 +131,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             "form": form,
             "feed_url": feed_url,
             "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
-            "has_email": bool(request.user.email),
-            "email": request.user.email,
+            "email": getattr(request.user, "email", ""),
             "has_webhook": selectors.webhook_target(org) is not None,
         },
         status=status,
@@ -192,7 +192,7 @@ def urge(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:
-                    messages.error(request, error)
+                    messages.error(request, str(error))
             return HttpResponseRedirect(back)
         try:
             urges = services.urge_create(
@@ -334,7 +334,9 @@ def notice_reply(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Write a reply."))
         return HttpResponseRedirect(back)
     try:
-        services.notice_reply(by=request.user, notice_id=notice.pk, reply=form.cleaned_data["reply"])
+        services.notice_reply(
+            by=request.user, notice_id=notice.pk, reply=form.cleaned_data["reply"]
+        )
     except ValidationError as exc:
         _messages_from(request, exc)
     else:
@@ -368,9 +370,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "reset":
         formset = LadderFormSet(initial=ladder_to_config(DEFAULT_LADDER), prefix="step")
         form = SettingsForm(initial=_settings_initial(stored))
-        messages.info(
-            request, _("The default ladder is filled in below; save to use it.")
-        )
+        messages.info(request, _("The default ladder is filled in below; save to use it."))
     elif request.method == "POST":
         formset = LadderFormSet(request.POST, prefix="step")
         form = SettingsForm(request.POST)
@@ -381,7 +381,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 services.settings_update(
                     by=request.user,
                     organization=org,
-                    ladder=formset.to_config(),
+                    ladder=ladder_config(formset),
                     webhook_url=data["webhook_url"],
                     webhook_kind=data["webhook_kind"],
                     webhook_secret=secret,
@@ -448,7 +448,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
             "show": show,
             "counts": counts,
             "statuses": DeliveryStatus.choices,
-            "max_attempts": services.max_attempts(),
+            "max_attempts": dispatch.max_attempts(),
         },
     )
 
@@ -500,8 +500,39 @@ def measure_panel(request: HttpRequest, measure: Measure) -> dict[str, Any]:
         "notices": selectors.measure_notices(measure),
         "can_urge": is_open and has_capability(request.user, "urge"),
         "can_answer": selectors.is_unit_member(request.user, measure),
-        "can_issue": is_open and measure.is_flagged and has_capability(request.user, "review.office"),
+        "can_issue": is_open
+        and measure.is_flagged
+        and has_capability(request.user, "review.office"),
         "due_warning": selectors.due_date_warning(org, measure.due_date) if is_open else None,
         "urge_form": UrgeForm(auto_id="id_urge_%s"),
         "answer_form": AnswerForm(auto_id=False),
     }
+
+
+def ledger_links(request: HttpRequest) -> list[dict[str, Any]]:
+    """Buttons on the ledger page: urging, the supervision notices, the office's settings."""
+    links = [
+        {
+            "url": reverse("notifications:notice_list"),
+            "label": _("Supervision notices"),
+            "icon": "bi-flag",
+        }
+    ]
+    if has_capability(request.user, "urge"):
+        links.insert(
+            0,
+            {
+                "url": reverse("notifications:urge"),
+                "label": _("Urge (催办)"),
+                "icon": "bi-megaphone",
+            },
+        )
+    if has_capability(request.user, "organization.manage"):
+        links.append(
+            {
+                "url": reverse("notifications:settings"),
+                "label": _("Reminder settings"),
+                "icon": "bi-sliders",
+            }
+        )
+    return links

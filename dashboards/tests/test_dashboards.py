@@ -18,9 +18,10 @@ def test_the_overview_counts_every_measure_of_the_inspection_for_the_office(worl
     measures = Measure.objects.filter(finding__inspection=inspection)
     assert data.measures_total == measures.count()
     assert sum(data.light_counts.values()) == measures.count()
-    assert data.light_counts["green"] == measures.filter(state="closed").exclude(
-        deadline_kind="long_term"
-    ).count()
+    assert (
+        data.light_counts["green"]
+        == measures.filter(state="closed").exclude(deadline_kind="long_term").count()
+    )
     assert data.findings_total == Finding.objects.filter(inspection=inspection).count()
     assert sum(r["total"] for r in data.by_unit) == measures.count()
     assert sum(r["done"] for r in data.by_unit) == measures.filter(state__in=DONE_STATES).count()

@@ -20,10 +20,16 @@ class Command(BaseCommand):
             help="Do nothing when the database already holds an organization.",
         )
         parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
+        parser.add_argument(
+            "--logins", action="store_true", help="Only print the demo logins; load nothing."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from organization.models import Organization
 
+        if options["logins"]:
+            self.print_logins()
+            return
         if options["if_empty"] and Organization.objects.exists():
             self.stdout.write("Database already holds data; demo not loaded.")
         else:

@@ -1,0 +1,73 @@
+"""`manage.py run_reminders`: compute and send everything that is due. Safe to run every minute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from notifications.escalation import RunReport, reminders_run, transitions_skip_to_latest
+
+
+class _DryRun(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = (
+        "Announce close-out progress, fire the due rungs of the escalation ladder, bundle daily "
+        "digests and send queued emails and group-robot messages. Idempotent: run it every few "
+        "minutes from cron or a systemd timer."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--no-send",
+            action="store_true",
+            help="Queue notifications but send no email or group-robot message.",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Show what would be done, then roll everything back.",
+        )
+        parser.add_argument(
+            "--skip-history",
+            action="store_true",
+            help=(
+                "Announce no transition recorded before now (once, when turning notifications "
+                "on over a long history)."
+            ),
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.verbosity = int(options["verbosity"])
+        if options["skip_history"]:
+            seq = transitions_skip_to_latest()
+            self._say(f"Transitions up to audit event {seq} will not be announced.")
+        if options["dry_run"]:
+            try:
+                with transaction.atomic():
+                    report = reminders_run(send=False)
+                    raise _DryRun
+            except _DryRun:
+                self._say("Dry run, nothing kept: " + self._summary(report))
+            return
+        report = reminders_run(send=not options["no_send"])
+        self._say(self._summary(report))
+
+    def _say(self, text: str) -> None:
+        if self.verbosity > 0:
+            self.stdout.write(text)
+
+    @staticmethod
+    def _summary(report: RunReport) -> str:
+        return (
+            f"transition notifications: {report.transition_notifications}; "
+            f"ladder steps: {report.ladder.steps} "
+            f"({report.ladder.notifications} notifications, {report.ladder.flagged} flagged); "
+            f"digests: {report.digests}; "
+            f"sent: {report.sending.sent}, retrying: {report.sending.retrying}, "
+            f"failed: {report.sending.failed}"
+        )
