@@ -29,4 +29,16 @@
   }
   onReady(function () { bind(document); });
   document.addEventListener("htmx:afterSwap", function (ev) { bind(ev.target); });
+  // Links that carry the page's filters (e.g. the Excel export) follow the filters that htmx
+  // pushed into the address bar.
+  document.addEventListener("htmx:pushedIntoHistory", function () {
+    var q = new URLSearchParams(window.location.search);
+    q.delete("page");
+    q.delete("per_page");
+    document.querySelectorAll("a[data-keep-query]").forEach(function (a) {
+      var u = new URL(a.href, window.location.origin);
+      u.search = q.toString();
+      a.href = u.pathname + u.search;
+    });
+  });
 })();
