@@ -109,3 +109,14 @@ class World:
 @pytest.fixture
 def world(db: Any) -> World:
     return World()
+
+
+@pytest.fixture(autouse=True)
+def messages_in_english_outside_requests() -> Any:
+    """Service-level messages read in English in tests; pages keep their own language, which
+    LocaleMiddleware chooses per request (zh-Hans unless the request asks for another)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()

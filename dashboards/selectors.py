@@ -17,6 +17,7 @@ from ledger.models import Measure
 from ledger.selectors import due_within_q, ledger_measures, overdue_q
 from organization.models import Organization
 from organization.scope import Actor, actor_for
+from reporting.selectors import missing_report_measures
 
 HOME_LIST_SIZE = 8
 
@@ -101,6 +102,18 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 ("due_date", "id"),
                 _ledger_url(unit=unit_ids[0]),
                 "primary",
+            )
+        )
+    if actor.unit_ids or actor.has("liaison") or actor.manages_all:
+        sections.append(
+            _section(
+                "missing_reports",
+                _("No progress report this cycle"),
+                _("Open measures without a report in the current reporting cycle."),
+                missing_report_measures(user, today=today),
+                ("lead_unit__sort_order", "due_date", "id"),
+                reverse("reporting:missing"),
+                "danger",
             )
         )
     scope_title = _("Overdue in your scope") if not actor.sees_all else _("Overdue")

@@ -39,6 +39,7 @@ from ledger.services import (
     tag_get_or_create,
 )
 from organization.models import Organization, Person, Theme, Unit
+from reporting.services import CycleData, cycle_save, evidence_add_text
 
 # --- identity of the demo round ------------------------------------------------------------
 
@@ -961,13 +962,25 @@ class _Cast:
 # --- acting on a measure -----------------------------------------------------------------
 
 
+def _attach_evidence(measure: Measure, user: AbstractBaseUser, note: str) -> None:
+    """A short written account (整改情况说明), stored as evidence through the normal upload path."""
+    evidence_add_text(
+        by=user,
+        measure=measure,
+        name=f"整改情况说明-{measure.finding.number}-{measure.number}.txt",
+        content=f"{measure.content}\n\n{note}\n",
+        description="整改情况说明",
+    )
+
+
 def _request_close(measure: Measure, user: AbstractBaseUser) -> Measure:
     """Ask for close-out (申请销号): every demo close-out request goes through here.
 
-    Guards that higher layers may register on "request_close" (e.g. "attach evidence first")
-    meet every demo request at this one point: once such a guard exists, the demo attaches the
-    evidence it asks for here, just before the transition. None is registered yet.
+    Guards that higher layers register on "request_close" (reporting: "attach evidence first")
+    meet every demo request at this one point, so the demo attaches its evidence here, just
+    before the transition.
     """
+    _attach_evidence(measure, user, NOTE_REQUEST_CLOSE)
     return measure_transition(
         by=user, measure=measure, name="request_close", reason=NOTE_REQUEST_CLOSE
     )
@@ -1027,6 +1040,7 @@ def _play(
     if story == Story.IN_PROGRESS:
         report(open_progress)
     elif story == Story.DIRECT_CLOSED:
+        _attach_evidence(measure, office, NOTE_DIRECT_CLOSE)
         fire(office, "direct_close", NOTE_DIRECT_CLOSE)
     elif story == Story.STAGE_DONE:
         report(100)
@@ -1096,6 +1110,8 @@ def load_ledger(org: Organization) -> None:
                 ),
             ),
         )
+        # Units report weekly, by Friday, as the seed's branches do at their meetings.
+        cycle_save(by=office, inspection=inspection, data=CycleData(frequency="weekly", weekday=4))
         themes = {t.name: t for t in Theme.objects.filter(organization=org)}
         units = {
             u.name: u

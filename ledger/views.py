@@ -315,6 +315,10 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- measures ---------------------------------------------------------------------------
 
 
+# Transitions another layer offers with its own forms on the measure page (e.g. close-out with a
+# summary and evidence): the Actions card leaves them out so there is one way to fire each.
+HANDLED_TRANSITIONS: set[str] = set()
+
 # Checks other layers add for a due date as it is set: fn(organization, date) -> message | None.
 # Without any, the ledger falls back to flagging weekends and official holidays itself.
 DUE_DATE_WARNINGS: list[Any] = []
@@ -425,7 +429,11 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "m": measure,
             "light": selectors.measure_light(measure, policy=selectors.policy_for(org)),
             "coop": [link.unit for link in measure.coop_links],  # type: ignore[attr-defined]
-            "transitions": available_transitions(actor, measure),
+            "transitions": [
+                t
+                for t in available_transitions(actor, measure)
+                if t.name not in HANDLED_TRANSITIONS
+            ],
             "timeline": describe_events(selectors.measure_timeline(measure)),
             "can_edit": Measure.objects.editable_by(request.user).filter(pk=pk).exists(),
             "siblings": measure.group.measures.select_related("lead_unit").order_by("sort_key")

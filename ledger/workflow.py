@@ -95,7 +95,8 @@ TRANSITIONS: dict[str, Transition] = {
         Transition(
             "office_stage_complete",
             _("Mark stage completed"),
-            frozenset({S.IN_PROGRESS, S.PENDING_CLOSE}),
+            # Again at each periodic review: a long-term measure is never closed.
+            frozenset({S.IN_PROGRESS, S.PENDING_CLOSE, S.STAGE_DONE}),
             S.STAGE_DONE,
             frozenset({OFFICE}),
             kinds=frozenset({DeadlineKind.LONG_TERM}),

@@ -59,7 +59,9 @@ def period_containing(
     raise ValueError(f"unknown frequency {frequency!r}")
 
 
-def previous_period(period: Period, *, frequency: str, weekday: int = 4, day_of_month: int = 25) -> Period:
+def previous_period(
+    period: Period, *, frequency: str, weekday: int = 4, day_of_month: int = 25
+) -> Period:
     return period_containing(
         period.start - dt.timedelta(days=1),
         frequency=frequency,

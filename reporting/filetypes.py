@@ -114,7 +114,9 @@ def _ooxml_kind(f: IO[bytes], *, max_unzipped: int) -> str:
     try:
         archive = zipfile.ZipFile(f)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise FileRefused(_("The file is damaged: it cannot be opened as an Office document.")) from exc
+        raise FileRefused(
+            _("The file is damaged: it cannot be opened as an Office document.")
+        ) from exc
     with archive:
         members = archive.infolist()
         if len(members) > MAX_ZIP_MEMBERS:

@@ -41,13 +41,17 @@ def file_widget_attrs() -> dict[str, str]:
         "accept": accept_attribute(list(settings.EVIDENCE_ALLOWED_TYPES)),
         "class": "form-control js-evidence-files",
         "data-max-bytes": str(settings.EVIDENCE_MAX_BYTES),
+        "data-testid": "files-input",
+        "aria-describedby": "files-help",
     }
 
 
 def _files_help() -> str:
     kinds = ", ".join(k.upper() for k in settings.EVIDENCE_ALLOWED_TYPES)
     mb = settings.EVIDENCE_MAX_BYTES // (1024 * 1024)
-    return str(_("Accepted: %(kinds)s; up to %(mb)d MB each. Several files may be chosen at once.")) % {
+    return str(
+        _("Accepted: %(kinds)s; up to %(mb)d MB each. Several files may be chosen at once.")
+    ) % {
         "kinds": kinds,
         "mb": mb,
     }
@@ -66,7 +70,12 @@ class EvidenceFieldsMixin:
         fields["files"].widget.attrs.update(file_widget_attrs())
         fields["photos"] = MultipleFileField(label=_("Take a photo"), required=False)
         fields["photos"].widget.attrs.update(
-            {"accept": "image/*", "capture": "environment", "class": "form-control js-evidence-files"}
+            {
+                "accept": "image/*",
+                "capture": "environment",
+                "class": "visually-hidden js-evidence-files",
+                "data-testid": "photos-input",
+            }
         )
         fields["description"] = forms.CharField(
             label=_("Description of the files"),
@@ -90,7 +99,9 @@ class EvidenceFieldsMixin:
 
 class ReportForm(EvidenceFieldsMixin, BootstrapMixin, forms.Form):
     work_done = forms.CharField(
-        label=_("Work done (工作开展情况)"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+        label=_("Work done (工作开展情况)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
     )
     problems = forms.CharField(
         label=_("Problems and obstacles (存在的问题 / 难点堵点)"),
@@ -150,7 +161,9 @@ class CloseRequestForm(BootstrapMixin, forms.Form):
 
 
 class DecisionForm(BootstrapMixin, forms.Form):
-    stage = forms.ChoiceField(choices=[("liaison", "liaison"), ("office", "office")], widget=forms.HiddenInput())
+    stage = forms.ChoiceField(
+        choices=[("liaison", "liaison"), ("office", "office")], widget=forms.HiddenInput()
+    )
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("return", _("Return"))])
     reason = forms.CharField(
         label=_("Comments / reason for returning"),
@@ -167,7 +180,9 @@ class DecisionForm(BootstrapMixin, forms.Form):
 
 
 class NoteForm(BootstrapMixin, forms.Form):
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
 
 
 class ExtensionRequestForm(BootstrapMixin, forms.Form):
@@ -207,7 +222,9 @@ class CycleForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
 
 class UnitReportForm(BootstrapMixin, forms.Form):
     work_done = forms.CharField(
-        label=_("Work done (工作开展情况)"), widget=forms.Textarea(attrs={"rows": 8}), max_length=20000
+        label=_("Work done (工作开展情况)"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20000,
     )
     problems = forms.CharField(
         label=_("Problems and obstacles (存在的问题 / 难点堵点)"),
@@ -243,7 +260,9 @@ class LookBackScheduleForm(BootstrapMixin, forms.Form):
         choices=[("months", _("Months after each closure")), ("date", _("On a date"))],
         initial="months",
     )
-    months = forms.IntegerField(label=_("Months after closure"), min_value=1, max_value=60, initial=6, required=False)
+    months = forms.IntegerField(
+        label=_("Months after closure"), min_value=1, max_value=60, initial=6, required=False
+    )
     planned_date = forms.DateField(label=_("Date"), required=False, widget=DateInput())
     label = forms.CharField(label=_("Label"), required=False, max_length=200)
 
@@ -268,8 +287,12 @@ class LookBackScheduleForm(BootstrapMixin, forms.Form):
 
 
 class LookBackRecordForm(EvidenceFieldsMixin, BootstrapMixin, forms.Form):
-    rating = forms.ChoiceField(label=_("Rating"), choices=LookBackRating.choices, widget=forms.RadioSelect)
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    rating = forms.ChoiceField(
+        label=_("Rating"), choices=LookBackRating.choices, widget=forms.RadioSelect
+    )
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
     new_due_date = forms.DateField(
         label=_("New due date (when rated 一般 or 差)"), required=False, widget=DateInput()
     )

@@ -129,9 +129,7 @@ class CloseRequest(models.Model):
     """销号申请 (close-out request): the lead unit's summary, reviewed by its liaison group and
     then closed out (or, for a long-term measure, marked 阶段性完成) by the office."""
 
-    measure = models.ForeignKey(
-        Measure, on_delete=models.PROTECT, related_name="close_requests"
-    )
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="close_requests")
     kind = models.CharField(_("kind"), max_length=8, choices=RequestKind.choices)
     summary = models.TextField(_("summary"))
     requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
@@ -303,7 +301,7 @@ class Evidence(models.Model):
 
     @property
     def previewable(self) -> str:
-        """"image" or "pdf" when the page can show the file itself, else ""."""
+        """How the page can show the file itself: as an image, a PDF, or not at all ("")."""
         if self.kind in ("jpg", "png"):
             return "image"
         return "pdf" if self.kind == "pdf" else ""

@@ -97,7 +97,9 @@ def missing_report_measures(user: Any, *, today: dt.date) -> QuerySet[Measure]:
             measure_id=OuterRef("pk"), filed_at__gte=start, filed_at__lt=end
         )
         q |= Q(finding__inspection_id=inspection_id) & ~Q(Exists(reported))
-    return base.filter(q).order_by("lead_unit__sort_order", "lead_unit_id", "finding__sort_key", "sort_key", "id")
+    return base.filter(q).order_by(
+        "lead_unit__sort_order", "lead_unit_id", "finding__sort_key", "sort_key", "id"
+    )
 
 
 @dataclass
@@ -196,20 +198,39 @@ def measure_decisions(user: Any, measure: Measure) -> list[DecisionView]:
         DecisionView(
             d,
             changes_since(d, m_now, e_now)
-            if d.outcome in (ReviewOutcome.APPROVED, ReviewOutcome.CLOSED, ReviewOutcome.STAGE_DONE, ReviewOutcome.DIRECT_CLOSED)
+            if d.outcome
+            in (
+                ReviewOutcome.APPROVED,
+                ReviewOutcome.CLOSED,
+                ReviewOutcome.STAGE_DONE,
+                ReviewOutcome.DIRECT_CLOSED,
+            )
             else [],
         )
         for d in decisions
     ]
 
 
+# A request is current only while the measure stands where the request says it waits; a step
+# fired from elsewhere (the ledger's own buttons) leaves the row behind, and it is not shown.
+CURRENT_STATE_OF = {
+    RequestStatus.PENDING_LIAISON: MeasureState.PENDING_REVIEW,
+    RequestStatus.PENDING_OFFICE: MeasureState.PENDING_CLOSE,
+}
+
+
+def is_current(request: CloseRequest, measure: Measure) -> bool:
+    return CURRENT_STATE_OF.get(request.status) == measure.state  # type: ignore[call-overload]
+
+
 def open_request(measure: Measure) -> CloseRequest | None:
-    return (
+    request = (
         CloseRequest.objects.filter(measure=measure, status__in=OPEN_REQUEST_STATUSES)
         .select_related("requested_by__person")
         .order_by("-requested_at", "-id")
         .first()
     )
+    return request if request is not None and is_current(request, measure) else None
 
 
 def last_return(measure: Measure) -> ReviewDecision | None:
@@ -243,20 +264,26 @@ def last_return_event(measure: Measure) -> AuditEvent | None:
     )
 
 
-def request_summary(measure: Measure) -> str:
-    """The summary of the pending request: from the request, else from the ledger event."""
-    req = open_request(measure)
-    if req is not None:
-        return req.summary
-    event = (
+def request_summaries(measure_ids: list[int]) -> dict[int, str]:
+    """The summary of each measure's latest close-out request, read from the ledger's own
+    event (the request's reason), so requests made from any screen have one."""
+    summaries: dict[int, str] = {}
+    rows = (
         AuditEvent.objects.filter(
-            object_type="ledger.measure", object_id=measure.pk, action="transition:request_close"
+            object_type="ledger.measure",
+            object_id__in=measure_ids,
+            action="transition:request_close",
         )
-        .order_by("-seq")
-        .values_list("message", flat=True)
-        .first()
+        .order_by("object_id", "-seq")
+        .values_list("object_id", "message")
     )
-    return event or ""
+    for object_id, message in rows:
+        summaries.setdefault(object_id, message)
+    return summaries
+
+
+def request_summary(measure: Measure) -> str:
+    return request_summaries([measure.pk]).get(measure.pk, "")
 
 
 def measure_extensions(user: Any, measure: Measure) -> list[ExtensionRequest]:
@@ -475,7 +502,9 @@ def reconcile_finding(user: Any, finding: Finding) -> Reconciliation:
         latest.setdefault(r.measure_id, r)
         coop_latest.setdefault((r.measure_id, r.unit_id), r.progress)
     coop_units: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for link in MeasureUnit.objects.filter(measure_id__in=ids, part=UnitPart.COOP).select_related("unit"):
+    for link in MeasureUnit.objects.filter(measure_id__in=ids, part=UnitPart.COOP).select_related(
+        "unit"
+    ):
         coop_units[link.measure_id].append((link.unit_id, link.unit.name))
     history: dict[int, list[AuditEvent]] = defaultdict(list)
     for e in (
@@ -539,11 +568,21 @@ def relapse_counts(user: Any) -> dict[str, list[dict[str, Any]]]:
     )
     return {
         "by_unit": [
-            {"unit_id": r["lead_unit_id"], "name": r["lead_unit__name"], "relapses": r["relapses"], "measures": r["measures"]}
+            {
+                "unit_id": r["lead_unit_id"],
+                "name": r["lead_unit__name"],
+                "relapses": r["relapses"],
+                "measures": r["measures"],
+            }
             for r in by_unit
         ],
         "by_theme": [
-            {"theme_id": r["finding__theme_id"], "name": r["finding__theme__name"], "relapses": r["relapses"], "measures": r["measures"]}
+            {
+                "theme_id": r["finding__theme_id"],
+                "name": r["finding__theme__name"],
+                "relapses": r["relapses"],
+                "measures": r["measures"],
+            }
             for r in by_theme
         ],
     }
@@ -561,7 +600,9 @@ def extension_stats(user: Any, *, today: dt.date) -> dict[str, int]:
     measures = Measure.objects.visible_to(user)
     return {
         "extended": measures.filter(extensions__status=ExtensionStatus.APPROVED).distinct().count(),
-        "pending": ExtensionRequest.objects.visible_to(user).filter(status=ExtensionStatus.PENDING).count(),
+        "pending": ExtensionRequest.objects.visible_to(user)
+        .filter(status=ExtensionStatus.PENDING)
+        .count(),
         "late_against_original": measures.filter(late_against_original_q(today)).count(),
     }
 
@@ -647,11 +688,15 @@ def unit_report_for(
         MeasureLine(m, getattr(m, "unit_part", None) or UnitPart.LEAD, latest.get(m.pk))
         for m in measures
     ]
-    return UnitReportView(unit=unit, inspection=inspection, period=period, report=report, lines=lines)
+    return UnitReportView(
+        unit=unit, inspection=inspection, period=period, report=report, lines=lines
+    )
 
 
 def unit_reports(user: Any, *, inspection: Inspection | None = None) -> QuerySet[UnitReport]:
-    qs = UnitReport.objects.visible_to(user).select_related("unit", "inspection", "updated_by__person")
+    qs = UnitReport.objects.visible_to(user).select_related(
+        "unit", "inspection", "updated_by__person"
+    )
     if inspection is not None:
         qs = qs.filter(inspection=inspection)
     return qs.order_by("-period_start", "unit__sort_order")

@@ -10,7 +10,9 @@ urlpatterns = [
     path("measures/<int:pk>/report/", views.report_create, name="report_create"),
     path("measures/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("measures/<int:pk>/close-out/", views.closeout_request, name="closeout_request"),
-    path("measures/<int:pk>/close-out/withdraw/", views.closeout_withdraw, name="closeout_withdraw"),
+    path(
+        "measures/<int:pk>/close-out/withdraw/", views.closeout_withdraw, name="closeout_withdraw"
+    ),
     path("measures/<int:pk>/close-out/decide/", views.closeout_decide, name="closeout_decide"),
     path("measures/<int:pk>/close-out/direct/", views.closeout_direct, name="closeout_direct"),
     path("measures/<int:pk>/stage-complete/", views.stage_complete, name="stage_complete"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,6 +14,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from ledger.choices import DONE_STATES, MeasureState
@@ -125,7 +128,11 @@ def measure_panel(request: HttpRequest, measure: Measure) -> dict[str, Any]:
     return_event = None
     if last_return is None and measure.state == MeasureState.IN_PROGRESS:
         event = selectors.last_return_event(measure)
-        later = event is not None and measure.state_changed_at and event.created_at >= measure.state_changed_at
+        later = (
+            event is not None
+            and measure.state_changed_at
+            and event.created_at >= measure.state_changed_at
+        )
         return_event = event if later else None
     return {
         "template": "reporting/_measure_panel.html",
@@ -148,7 +155,8 @@ def measure_panel(request: HttpRequest, measure: Measure) -> dict[str, Any]:
         "decision_form": DecisionForm(initial={"stage": stage}) if stage else None,
         "close_form": CloseRequestForm(),
         "can_direct_close": "direct_close" in names,
-        "can_stage_complete": "office_stage_complete" in names and measure.state != MeasureState.PENDING_CLOSE,
+        "can_stage_complete": "office_stage_complete" in names
+        and measure.state != MeasureState.PENDING_CLOSE,
         "extensions": extensions,
         "pending_extension": pending_ext,
         "can_request_extension": (
@@ -177,7 +185,10 @@ def measure_panel(request: HttpRequest, measure: Measure) -> dict[str, Any]:
 def report_create(request: HttpRequest, pk: int) -> HttpResponse:
     measure = _measure(request, pk)
     actor = actor_for(request.user)
-    if not has_capability(actor, "report.file") or services.reporting_unit_for(actor, measure) is None:
+    if (
+        not has_capability(actor, "report.file")
+        or services.reporting_unit_for(actor, measure) is None
+    ):
         raise PermissionDenied
     supersedes = None
     raw = request.POST.get("supersedes") or request.GET.get("supersedes")
@@ -198,7 +209,10 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
             "supersedes": supersedes.pk,
         }
     form = ReportForm(
-        request.POST or None, request.FILES or None, initial=initial, correcting=supersedes is not None
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        correcting=supersedes is not None,
     )
     context = {"m": measure, "form": form, "supersedes": supersedes}
     if request.method == "POST":
@@ -233,7 +247,10 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     measure = _measure(request, pk)
     actor = actor_for(request.user)
-    if not has_capability(actor, "report.file") or services.reporting_unit_for(actor, measure) is None:
+    if (
+        not has_capability(actor, "report.file")
+        or services.reporting_unit_for(actor, measure) is None
+    ):
         raise PermissionDenied
     form = EvidenceForm(request.POST or None, request.FILES or None)
     context = {"m": measure, "form": form}
@@ -247,13 +264,18 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 _add_errors(form, exc)
             else:
                 messages.success(
-                    request, _("%(n)d evidence files added.") % {"n": len(rows)}
+                    request,
+                    ngettext("%(n)d evidence file added.", "%(n)d evidence files added.", len(rows))
+                    % {"n": len(rows)},
                 )
                 return _back(measure, "evidence")
         return render(request, "reporting/evidence_form.html", context, status=400)
     return render(request, "reporting/evidence_form.html", context)
 
 
+# The measure page previews PDFs in an <iframe>; only this view may be framed, by the site itself.
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Serve an evidence file to those who see its measure, and nobody else (404 otherwise)."""
     evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
@@ -291,7 +313,8 @@ def evidence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             _flash_errors(request, exc)
         else:
             messages.success(
-                request, _("Withdrawn: %(name)s (the file is kept).") % {"name": evidence.original_name}
+                request,
+                _("Withdrawn: %(name)s (the file is kept).") % {"name": evidence.original_name},
             )
     return _back(evidence.measure, "evidence")
 
@@ -307,7 +330,9 @@ def closeout_request(request: HttpRequest, pk: int) -> HttpResponse:
         _form_errors(request, form)
         return _back(measure, "closeout")
     try:
-        services.closeout_request(by=request.user, measure=measure, summary=form.cleaned_data["summary"])
+        services.closeout_request(
+            by=request.user, measure=measure, summary=form.cleaned_data["summary"]
+        )
     except ValidationError as exc:
         _flash_errors(request, exc)
     else:
@@ -319,7 +344,9 @@ def closeout_request(request: HttpRequest, pk: int) -> HttpResponse:
 def closeout_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     measure = _measure(request, pk)
     try:
-        services.closeout_withdraw(by=request.user, measure=measure, reason=request.POST.get("reason", ""))
+        services.closeout_withdraw(
+            by=request.user, measure=measure, reason=request.POST.get("reason", "")
+        )
     except ValidationError as exc:
         _flash_errors(request, exc)
     else:
@@ -346,7 +373,10 @@ def closeout_decide(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         _flash_errors(request, exc)
     else:
-        messages.success(request, _("Decision recorded: %(outcome)s") % {"outcome": decision.get_outcome_display()})
+        messages.success(
+            request,
+            _("Decision recorded: %(outcome)s") % {"outcome": decision.get_outcome_display()},
+        )
         nxt = request.POST.get("next") or ""
         if nxt.startswith("/") and not nxt.startswith("//"):
             return HttpResponseRedirect(nxt)
@@ -362,7 +392,9 @@ def closeout_direct(request: HttpRequest, pk: int) -> HttpResponse:
         _form_errors(request, form)
         return _back(measure, "closeout")
     try:
-        services.closeout_direct(by=request.user, measure=measure, summary=form.cleaned_data["note"])
+        services.closeout_direct(
+            by=request.user, measure=measure, summary=form.cleaned_data["note"]
+        )
     except ValidationError as exc:
         _flash_errors(request, exc)
     else:
@@ -379,11 +411,15 @@ def stage_complete(request: HttpRequest, pk: int) -> HttpResponse:
         _form_errors(request, form)
         return _back(measure, "closeout")
     try:
-        services.period_review_complete(by=request.user, measure=measure, note=form.cleaned_data["note"])
+        services.period_review_complete(
+            by=request.user, measure=measure, note=form.cleaned_data["note"]
+        )
     except ValidationError as exc:
         _flash_errors(request, exc)
     else:
-        messages.success(request, _("Stage marked completed (阶段性完成); the next review is scheduled."))
+        messages.success(
+            request, _("Stage marked completed (阶段性完成); the next review is scheduled.")
+        )
     return _back(measure, "closeout")
 
 
@@ -414,7 +450,9 @@ def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request, "review.office")
-    ext = get_object_or_404(ExtensionRequest.objects.visible_to(request.user).select_related("measure"), pk=pk)
+    ext = get_object_or_404(
+        ExtensionRequest.objects.visible_to(request.user).select_related("measure"), pk=pk
+    )
     form = ExtensionDecisionForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -494,20 +532,30 @@ def lookback_schedule(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(created)d look-back checks scheduled; %(skipped)d measures skipped (not closed, or a check is already waiting).")
+                    _(
+                        "%(created)d look-back checks scheduled; %(skipped)d measures skipped "
+                        "(not closed, or a check is already waiting)."
+                    )
                     % {"created": result.created, "skipped": result.skipped},
                 )
                 if measure is not None:
                     return _back(measure, "lookback")
                 return HttpResponseRedirect(reverse("reporting:lookback_list"))
-        return render(request, "reporting/lookback_schedule.html", {"form": form, "measure": measure}, status=400)
+        return render(
+            request,
+            "reporting/lookback_schedule.html",
+            {"form": form, "measure": measure},
+            status=400,
+        )
     return render(request, "reporting/lookback_schedule.html", {"form": form, "measure": measure})
 
 
 def lookback_record(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request, "review.office")
     lookback = get_object_or_404(
-        LookBack.objects.visible_to(request.user).select_related("measure__lead_unit", "measure__finding"),
+        LookBack.objects.visible_to(request.user).select_related(
+            "measure__lead_unit", "measure__finding"
+        ),
         pk=pk,
     )
     form = LookBackRecordForm(request.POST or None, request.FILES or None)
@@ -532,7 +580,11 @@ def lookback_record(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 if lb.relapsed:
                     messages.warning(
-                        request, _("Recorded as a relapse (反弹回潮): the measure is reopened for renewed rectification.")
+                        request,
+                        _(
+                            "Recorded as a relapse (反弹回潮): the measure is reopened for "
+                            "renewed rectification."
+                        ),
                     )
                 else:
                     messages.success(request, _("Look-back recorded."))
@@ -547,21 +599,24 @@ def lookback_record(request: HttpRequest, pk: int) -> HttpResponse:
 def reconcile(request: HttpRequest, pk: int) -> HttpResponse:
     finding = get_object_or_404(visible_findings(request.user), pk=pk)
     result = selectors.reconcile_finding(request.user, finding)
-    return render(
-        request,
-        "reporting/reconcile.html",
-        {"finding": finding, "result": result, "action_label": action_label},
-    )
+    for row in result.rows:
+        for event in row.history:
+            event.label = action_label(event.action)  # type: ignore[attr-defined]
+    return render(request, "reporting/reconcile.html", {"finding": finding, "result": result})
 
 
 # --- queues -----------------------------------------------------------------------------------
 
 
 def _rows(measures: Any) -> list[dict[str, Any]]:
+    measures = list(measures)
+    summaries = selectors.request_summaries([m.pk for m in measures])
     rows = []
     for m in measures:
-        reqs = getattr(m, "open_requests", [])
-        rows.append({"m": m, "request": reqs[0] if reqs else None})
+        current = [r for r in getattr(m, "open_requests", []) if selectors.is_current(r, m)]
+        rows.append(
+            {"m": m, "request": current[0] if current else None, "summary": summaries.get(m.pk, "")}
+        )
     return rows
 
 
@@ -638,8 +693,15 @@ def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 _add_errors(form, exc)
             else:
                 messages.success(request, _("Reporting cycle saved."))
-                return HttpResponseRedirect(reverse("reporting:missing") + f"?inspection={inspection.pk}")
-        return render(request, "reporting/cycle_form.html", {"form": form, "inspection": inspection}, status=400)
+                return HttpResponseRedirect(
+                    reverse("reporting:missing") + f"?inspection={inspection.pk}"
+                )
+        return render(
+            request,
+            "reporting/cycle_form.html",
+            {"form": form, "inspection": inspection},
+            status=400,
+        )
     return render(request, "reporting/cycle_form.html", {"form": form, "inspection": inspection})
 
 
@@ -652,7 +714,11 @@ def missing(request: HttpRequest) -> HttpResponse:
     periods = selectors.current_periods(user, today=today)
     cycles = selectors.active_cycles(user)
     inspections = {c.inspection_id: c.inspection for c in cycles}
-    my_units = list(Unit.objects.filter(pk__in=sorted(actor.unit_ids)).order_by("sort_order")) if actor.unit_ids else []
+    my_units = (
+        list(Unit.objects.filter(pk__in=sorted(actor.unit_ids)).order_by("sort_order"))
+        if actor.unit_ids
+        else []
+    )
     return render(
         request,
         "reporting/missing.html",
@@ -681,7 +747,9 @@ def unit_report(request: HttpRequest, inspection_pk: int, unit_pk: int) -> HttpR
         if not ReportingCycle.objects.filter(inspection=inspection).exists() and (
             actor.sees_all or unit.pk in actor.unit_ids
         ):
-            messages.warning(request, _("The office has not set a reporting cycle for this inspection yet."))
+            messages.warning(
+                request, _("The office has not set a reporting cycle for this inspection yet.")
+            )
             return HttpResponseRedirect(reverse("reporting:missing"))
         raise Http404
     can_edit = unit.pk in actor.unit_ids or actor.manages_all
@@ -689,12 +757,23 @@ def unit_report(request: HttpRequest, inspection_pk: int, unit_pk: int) -> HttpR
         raise PermissionDenied
     report = view.report
     initial = (
-        {"work_done": report.work_done, "problems": report.problems, "next_steps": report.next_steps, "version": report.version}
+        {
+            "work_done": report.work_done,
+            "problems": report.problems,
+            "next_steps": report.next_steps,
+            "version": report.version,
+        }
         if report
         else {**view.prefill, "version": 0}
     )
     form = UnitReportForm(request.POST or None, initial=initial)
-    context = {"view": view, "form": form, "can_edit": can_edit, "inspection": inspection, "unit": unit}
+    context = {
+        "view": view,
+        "form": form,
+        "can_edit": can_edit,
+        "inspection": inspection,
+        "unit": unit,
+    }
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
@@ -714,6 +793,36 @@ def unit_report(request: HttpRequest, inspection_pk: int, unit_pk: int) -> HttpR
                 _add_errors(form, exc)
             else:
                 messages.success(request, _("Unit report saved."))
-                return HttpResponseRedirect(reverse("reporting:unit_report", args=[inspection.pk, unit.pk]))
+                return HttpResponseRedirect(
+                    reverse("reporting:unit_report", args=[inspection.pk, unit.pk])
+                )
         return render(request, "reporting/unit_report.html", context, status=400)
     return render(request, "reporting/unit_report.html", context)
+
+
+# --- links on the ledger's pages -------------------------------------------------------------
+
+
+def finding_links(request: HttpRequest, finding: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "url": reverse("reporting:reconcile", args=[finding.pk]),
+            "label": _("Reconcile (对账)"),
+            "icon": "bi-list-check",
+        }
+    ]
+
+
+def ledger_links(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "url": reverse("reporting:missing"),
+            "label": _("Missing reports"),
+            "icon": "bi-exclamation-circle",
+        },
+        {
+            "url": reverse("reporting:lookback_list"),
+            "label": _("Look-backs (回头看)"),
+            "icon": "bi-arrow-counterclockwise",
+        },
+    ]

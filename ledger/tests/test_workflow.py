@@ -156,7 +156,7 @@ SPEC: dict[str, tuple[set[str], str, set[str], bool, set[str] | None]] = {
     "liaison_return": ({S.PENDING_REVIEW}, S.IN_PROGRESS, {LIAISON}, True, None),
     "office_close": ({S.PENDING_CLOSE}, S.CLOSED, {OFFICE}, False, {"immediate", "by_date"}),
     "office_stage_complete": (
-        {S.IN_PROGRESS, S.PENDING_CLOSE},
+        {S.IN_PROGRESS, S.PENDING_CLOSE, S.STAGE_DONE},
         S.STAGE_DONE,
         {OFFICE},
         False,

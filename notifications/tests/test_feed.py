@@ -69,7 +69,9 @@ def test_it_is_valid_icalendar_with_all_day_events_and_links(world: Any) -> None
         assert isinstance(start, dt.date) and not isinstance(start, dt.datetime)
         assert event.decoded("DTEND") == start + dt.timedelta(days=1)
         assert str(event["URL"]).startswith("http")
-        assert str(event["SUMMARY"]).startswith(("[Due]", "[Review]", "[到期]", "[复查]"))
+        assert str(event["SUMMARY"]).startswith(
+            ("[Due]", "[Review]", "[到期]", "[复查]", "【到期】", "【复查】")
+        )
         assert event["DTSTAMP"]
     uids = [str(e["UID"]) for e in events]
     assert len(uids) == len(set(uids))

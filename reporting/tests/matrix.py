@@ -1,0 +1,217 @@
+"""Permission-matrix cases for every reporting URL (collected by tests/test_permission_matrix.py).
+
+The in-scope object is branch 1's scoped measure (task force 1's theme, grid 1), waiting for its
+liaison review in the demo; branch 7 (the outsider) must not even learn that it exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.matrix import EVERYONE, MANAGERS, Case, roles
+
+SEES = ("admin", "leader", "office", "taskforce", "liaison", "branch", "staff")
+UNIT_WRITERS = ("admin", "office", "branch", "staff")
+
+
+def _m(w: Any) -> Any:
+    return w.scoped_measure()
+
+
+def _in_progress(w: Any) -> Any:
+    """The scoped measure, taken back by its unit so that it can be asked for again."""
+    from ledger.services import measure_transition
+
+    m = _m(w)
+    if m.state == "pending_review":
+        m = measure_transition(by=w.user("branch1"), measure=m, name="withdraw", reason="补充材料")
+    return m
+
+
+def _evidence(w: Any) -> Any:
+    from reporting.models import Evidence
+    from reporting.services import evidence_add_text
+
+    m = _m(w)
+    found = Evidence.objects.filter(measure=m, withdrawn_at__isnull=True).order_by("id").first()
+    if found is not None:
+        from reporting import storage
+
+        if storage.exists(found.sha256):
+            return found
+    return evidence_add_text(by=w.user("branch1"), measure=m, name="说明.txt", content="整改说明")
+
+
+def _extension(w: Any) -> Any:
+    from reporting.models import ExtensionRequest
+    from reporting.services import extension_request
+
+    m = _m(w)
+    found = ExtensionRequest.objects.filter(measure=m, status="pending").first()
+    if found is not None:
+        return found
+    return extension_request(
+        by=w.user("branch1"),
+        measure=m,
+        new_due_date=max(m.due_date, timezone.localdate()) + dt.timedelta(days=20),
+        reason="配合单位调整，需延期",
+    )
+
+
+def _lookback(w: Any) -> Any:
+    from ledger.models import Measure
+    from reporting.models import LookBack
+    from reporting.services import lookback_schedule
+
+    m = w.measure(state="closed")
+    found = LookBack.objects.filter(measure=m, status="scheduled").first()
+    if found is not None:
+        return found
+    lookback_schedule(
+        by=w.user("office"),
+        measures=Measure.objects.filter(pk=m.pk),
+        planned_date=timezone.localdate(),
+    )
+    return LookBack.objects.get(measure=m, status="scheduled")
+
+
+def _cycle_inspection(w: Any) -> Any:
+    from reporting.models import ReportingCycle
+    from reporting.services import CycleData, cycle_save
+
+    inspection = w.inspection()
+    if not ReportingCycle.objects.filter(inspection=inspection).exists():
+        cycle_save(by=w.user("office"), inspection=inspection, data=CycleData(frequency="weekly"))
+    return inspection
+
+
+def _unit_report_path(w: Any) -> str:
+    inspection = _cycle_inspection(w)
+    return reverse("reporting:unit_report", args=[inspection.pk, w.unit(w.BRANCH1).pk])
+
+
+CASES = [
+    Case("reporting:queue", lambda w: reverse("reporting:queue"), roles(*MANAGERS)),
+    Case("reporting:liaison_queue", lambda w: reverse("reporting:liaison_queue"), roles("liaison")),
+    Case("reporting:missing", lambda w: reverse("reporting:missing"), roles(*EVERYONE)),
+    Case(
+        "reporting:report_create",
+        lambda w: reverse("reporting:report_create", args=[_m(w).pk]),
+        roles(*UNIT_WRITERS) | {"outsider": 404},
+    ),
+    Case(
+        "reporting:report_create",
+        lambda w: reverse("reporting:report_create", args=[_m(w).pk]),
+        roles(*UNIT_WRITERS, status=302) | {"outsider": 404},
+        method="post",
+        data=lambda w: {"work_done": "召开专题会议，完成制度修订。", "progress": "80"},
+        note="post",
+    ),
+    Case(
+        "reporting:evidence_upload",
+        lambda w: reverse("reporting:evidence_upload", args=[_m(w).pk]),
+        roles(*UNIT_WRITERS) | {"outsider": 404},
+    ),
+    Case(
+        "reporting:evidence_download",
+        lambda w: reverse("reporting:evidence_download", args=[_evidence(w).pk]),
+        roles(*SEES) | {"outsider": 404},
+    ),
+    Case(
+        "reporting:evidence_download",
+        lambda w: reverse("reporting:evidence_download", args=[_evidence(w).pk + 100000]),
+        roles(*EVERYONE, status=404),
+        note="guessed-id",
+    ),
+    Case(
+        "reporting:evidence_withdraw",
+        lambda w: reverse("reporting:evidence_withdraw", args=[_evidence(w).pk]),
+        roles(*UNIT_WRITERS, status=302) | {"outsider": 404},
+        method="post",
+        data=lambda w: {"reason": "上传错误"},
+    ),
+    Case(
+        "reporting:closeout_request",
+        lambda w: reverse("reporting:closeout_request", args=[_in_progress(w).pk]),
+        roles("admin", "office", "branch", status=302) | {"outsider": 404},
+        method="post",
+        data=lambda w: {"summary": "已完成整改，佐证材料齐全。"},
+    ),
+    Case(
+        "reporting:closeout_withdraw",
+        lambda w: reverse("reporting:closeout_withdraw", args=[_m(w).pk]),
+        roles("admin", "office", "branch", status=302) | {"outsider": 404},
+        method="post",
+        data=lambda w: {"reason": "补充材料"},
+    ),
+    Case(
+        "reporting:closeout_decide",
+        lambda w: reverse("reporting:closeout_decide", args=[_m(w).pk]),
+        roles("liaison", status=302) | {"outsider": 404},
+        method="post",
+        data=lambda w: {"stage": "liaison", "decision": "approve", "reason": ""},
+    ),
+    Case(
+        "reporting:closeout_direct",
+        lambda w: reverse("reporting:closeout_direct", args=[_m(w).pk]),
+        roles(*MANAGERS, status=302),
+        method="post",
+        data=lambda w: {"note": "现场核查已整改到位"},
+    ),
+    Case(
+        "reporting:stage_complete",
+        lambda w: reverse("reporting:stage_complete", args=[_m(w).pk]),
+        roles(*MANAGERS, status=302),
+        method="post",
+        data=lambda w: {"note": "本期已完成"},
+    ),
+    Case(
+        "reporting:extension_request",
+        lambda w: reverse("reporting:extension_request", args=[_m(w).pk]),
+        roles("branch", status=302) | {"outsider": 404},
+        method="post",
+        data=lambda w: {
+            "new_due_date": (
+                max(_m(w).due_date, timezone.localdate()) + dt.timedelta(days=20)
+            ).isoformat(),
+            "reason": "需延期",
+        },
+    ),
+    Case(
+        "reporting:extension_decide",
+        lambda w: reverse("reporting:extension_decide", args=[_extension(w).pk]),
+        roles(*MANAGERS, status=302),
+        method="post",
+        data=lambda w: {"decision": "approve", "note": ""},
+    ),
+    Case("reporting:lookback_list", lambda w: reverse("reporting:lookback_list"), roles(*EVERYONE)),
+    Case(
+        "reporting:lookback_schedule",
+        lambda w: reverse("reporting:lookback_schedule"),
+        roles(*MANAGERS),
+    ),
+    Case(
+        "reporting:lookback_record",
+        lambda w: reverse("reporting:lookback_record", args=[_lookback(w).pk]),
+        roles(*MANAGERS),
+    ),
+    Case(
+        "reporting:reconcile",
+        lambda w: reverse("reporting:reconcile", args=[_m(w).finding_id]),
+        roles(*SEES) | {"outsider": 404},
+    ),
+    Case(
+        "reporting:cycle_edit",
+        lambda w: reverse("reporting:cycle_edit", args=[w.inspection().pk]),
+        roles(*MANAGERS),
+    ),
+    Case(
+        "reporting:unit_report",
+        _unit_report_path,
+        roles(*SEES) | {"outsider": 404},
+    ),
+]
