@@ -61,7 +61,7 @@ def _section(
 def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
     actor: Actor = actor_for(user)
     today = today or timezone.localdate()
-    org = Organization.objects.filter(pk=actor.organization_id).first()
+    org = Organization.objects.visible_to(user).first()
     warn = org.warn_days if org else 10
     mine = ledger_measures(user)
     sections: list[Section] = []
