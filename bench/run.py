@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from common import (
     PY,
     ROOT,
     collectstatic,
@@ -56,14 +58,25 @@ def run_worker(args: list[str], env: dict[str, str]) -> list[dict[str, Any]]:
     return rows
 
 
-def bench_one(db: str, n: int) -> list[dict[str, Any]]:
-    url, generated_s = ensure_database(db, n)
+def prepare(dbs: list[str], sizes: list[int]) -> dict[tuple[str, int], tuple[str, float]]:
+    """Every database the run needs, generating missing ones two at a time (one per core)."""
+    wanted = [(db, n) for n in sizes for db in dbs]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {key: pool.submit(ensure_database, *key) for key in wanted}
+        return {key: future.result() for key, future in futures.items()}
+
+
+def bench_one(
+    db: str, n: int, url: str, generated_s: float, import_at: int
+) -> list[dict[str, Any]]:
     env = production_env(url)
     rows: list[dict[str, Any]] = []
     if generated_s:
-        rows.append({"name": "generate_s", "db": db, "n": n, "value": round(generated_s, 1), "unit": "s"})
+        rows.append(
+            {"name": "generate_s", "db": db, "n": n, "value": round(generated_s, 1), "unit": "s"}
+        )
     log(f"{db} {n}: pages, import, verify_audit")
-    rows += run_worker(["pages", "--db", db, "--n", str(n)], env)
+    rows += run_worker(["pages", "--db", db, "--n", str(n), "--import-at", str(import_at)], env)
     log(f"{db} {n}: Excel export (own process, for its peak memory)")
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "ledger.xlsx")
@@ -76,11 +89,24 @@ def bench_one(db: str, n: int) -> list[dict[str, Any]]:
             bare_s = next((r["value"] for r in bare if r["name"] == "export_openpyxl_bare_s"), None)
             if bare_s:
                 rows.append(
-                    {"name": "export_openpyxl_ratio", "db": db, "n": n, "value": round(export_s / bare_s, 2), "unit": "x"}
+                    {
+                        "name": "export_openpyxl_ratio",
+                        "db": db,
+                        "n": n,
+                        "value": round(export_s / bare_s, 2),
+                        "unit": "x",
+                    }
                 )
         else:
             rows.append(
-                {"name": "export_openpyxl_ratio", "db": db, "n": n, "value": None, "unit": "x", "note": "no export"}
+                {
+                    "name": "export_openpyxl_ratio",
+                    "db": db,
+                    "n": n,
+                    "value": None,
+                    "unit": "x",
+                    "note": "no export",
+                }
             )
     return rows
 
@@ -116,14 +142,21 @@ def table(rows: list[dict[str, Any]]) -> str:
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
     out = []
     for i, line in enumerate(lines):
-        out.append("  ".join(str(c).ljust(w) if j < 2 else str(c).rjust(w) for j, (c, w) in enumerate(zip(line, widths, strict=True))))
+        out.append(
+            "  ".join(
+                str(c).ljust(w) if j < 2 else str(c).rjust(w)
+                for j, (c, w) in enumerate(zip(line, widths, strict=True))
+            )
+        )
         if i == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--dbs", default="sqlite,postgresql")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
@@ -134,13 +167,19 @@ def main() -> int:
     collectstatic()
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
+    if "postgresql" in dbs and not pg_available():
+        notes.append("PostgreSQL was not reachable: its benchmarks were skipped")
+        dbs.remove("postgresql")
+    databases = prepare(dbs, sizes)
+    notes.append(
+        f"load average before the benchmarks: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)"
+    )
     for db in dbs:
-        if db == "postgresql" and not pg_available():
-            notes.append("PostgreSQL was not reachable: its benchmarks were skipped")
-            continue
         for n in sizes:
-            rows += bench_one(db, n)
-    Path(args.out).write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            rows += bench_one(db, n, *databases[(db, n)], import_at=max(sizes))
+    Path(args.out).write_text(
+        json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     print()
     print(table(rows))
     for r in rows:
@@ -148,8 +187,12 @@ def main() -> int:
             notes.append(f"{r['name']} ({r['db']} {r['n']}): {r['note']}")
     for note in dict.fromkeys(notes):
         print(f"note: {note}")
-    print(f"\n'!' marks a figure that misses its target. Results: {args.out} ({time.monotonic() - started:.0f}s)")
-    return 0
+    failed = [r for r in rows if r.get("failed")]
+    for r in failed:
+        print(f"FAILED: {r['name']} ({r['db']} {r['n']}): {r.get('note', '')}")
+    took = time.monotonic() - started
+    print(f"\n'!' marks a figure that misses its target. Results: {args.out} ({took:.0f}s)")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -16,16 +16,15 @@ SQLite through `executemany`, on PostgreSQL through `COPY`. The audit chain is c
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
@@ -149,8 +148,16 @@ TAGS = [
     "清廉校园",
 ]
 CN_DIGITS = "零一二三四五六七八九十"
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "嘉禾以宁思远明轩若溪子谦云帆宏博雨桐亦舟书瑶清和景行晓岚文澜俊哲安然玉衡北辰令仪慕白知秋亦青承泽子衿思齐望舒远航怀瑾明月晨曦舒然立行若谷星野天澄梦溪启明书恒青禾弘毅可心致远清晏长风若水依依建国志强海燕丽华"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "嘉禾以宁思远明轩若溪子谦云帆宏博雨桐亦舟书瑶清和景行晓岚文澜俊哲安然玉衡北辰令仪"
+    "慕白知秋亦青承泽子衿思齐望舒远航怀瑾明月晨曦舒然立行若谷星野天澄梦溪启明书恒青禾"
+    "弘毅可心致远清晏长风若水依依建国志强海燕丽华"
+)
 
 # How measures end up, by deadline kind: (state, weight).
 STATE_WEIGHTS = {
@@ -238,6 +245,23 @@ class _Writer:
         self.log = log
         self.vendor = connection.vendor
         self.tables: list[type[models.Model]] = []
+        if self.vendor == "sqlite":
+            # One huge transaction: in WAL mode every page read searches an ever-growing WAL
+            # index, and random-order index inserts (hashes, foreign keys) thrash the default
+            # 2 MB page cache. A rollback journal and a large cache for this connection keep the
+            # whole load in memory until the commit; `restore` puts WAL back afterwards.
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA journal_mode = MEMORY")
+                cursor.execute("PRAGMA synchronous = OFF")
+                cursor.execute("PRAGMA cache_size = -1048576")
+                cursor.execute("PRAGMA temp_store = MEMORY")
+
+    def restore(self) -> None:
+        if self.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+                cursor.execute("PRAGMA cache_size = -2000")
 
     def _converter(self, f: models.Field) -> Callable[[Any], Any] | None:
         if isinstance(f, models.JSONField):
@@ -425,15 +449,15 @@ class _Generator:
         self.n = measures
         self.rng = random.Random(seed)
         self.today = today
-        self.now = timezone.now()
-        if timezone.localdate(self.now) != today:
-            self.now = _aware(today, 9 * 3600)
+        # Everything happened before the day began, so the same seed and day give the same data.
+        self.now = _aware(today, 0) - dt.timedelta(hours=8, minutes=31)
         self.text = _Text(random.Random(seed + 1))
         self.w = _Writer(log)
         self.cast = _Cast()
         self.events: list[tuple[dt.datetime, int, int, _Event, str, int, str]] = []
         self.notes: list[str] = []
         self.reporting = _Reporting.if_available(self.rng, self.notes)
+        self.coop: dict[int, list[int]] = {}
 
     # organization -------------------------------------------------------------------------
 
@@ -489,6 +513,7 @@ class _Generator:
 
         users: list[Any] = []
         people: list[Person] = []
+        names: set[str] = set()
         joined = _aware(self.today - dt.timedelta(days=1000), 0)
 
         def person(
@@ -514,7 +539,11 @@ class _Generator:
                     last_login=None,
                 )
             )
+            # Unique names, so a ledger exported from this data imports back without ambiguity.
             name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice((1, 2))))
+            while name in names:
+                name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
+            names.add(name)
             p = Person(
                 id=pk,
                 user_id=pk,
@@ -702,7 +731,8 @@ class _Generator:
             feedback = self.today - dt.timedelta(days=days_ago)
             start = feedback - dt.timedelta(days=70)
             end = feedback - dt.timedelta(days=28)
-            name = f"{feedback.year}年{body}{'巡视' if kind == InspectionKind.XUNSHI else '巡察'}（第{_cn_number(i + 1)}轮）"
+            word = "巡视" if kind == InspectionKind.XUNSHI else "巡察"
+            name = f"{feedback.year}年{body}{word}（第{_cn_number(i + 1)}轮）"
             self.inspection_rows.append(
                 Inspection(
                     id=i + 1,
@@ -806,7 +836,7 @@ class _Generator:
         per_finding = [1] * n_findings
         for _ in range(n - n_findings):
             per_finding[rng.randrange(n_findings)] += 1
-        # Units: a skewed load (some units lead many measures), branches of the same school often together.
+        # Units: a skewed load, as in real life some units lead many measures.
         unit_cum: list[float] = []
         for _u in units:
             unit_cum.append((unit_cum[-1] if unit_cum else 0.0) + rng.paretovariate(2.0))
@@ -820,6 +850,9 @@ class _Generator:
             for k in range(count):
                 mid += 1
                 lead = rng.choices(units, cum_weights=unit_cum)[0]
+                coop = [u.id for u in rng.sample(units, rng.choice((0, 0, 0, 1, 1, 2)))]
+                coop = [u for u in coop if u != lead.id]
+                self.coop[mid] = sorted(coop)
                 m = self._measure(mid, f, ins, lead, k + 1)
                 measures.append(m)
                 links.append(
@@ -827,13 +860,12 @@ class _Generator:
                         id=len(links) + 1, measure_id=mid, unit_id=lead.id, part=UnitPart.LEAD
                     )
                 )
-                for co in rng.sample(units, rng.choice((0, 0, 0, 1, 1, 2))):
-                    if co.id != lead.id:
-                        links.append(
-                            MeasureUnit(
-                                id=len(links) + 1, measure_id=mid, unit_id=co.id, part=UnitPart.COOP
-                            )
+                for co in coop:
+                    links.append(
+                        MeasureUnit(
+                            id=len(links) + 1, measure_id=mid, unit_id=co, part=UnitPart.COOP
                         )
+                    )
                 for p in self.cast.unit_persons[lead.id]:
                     persons_rows.append(
                         Measure.responsible_persons.through(
@@ -919,8 +951,8 @@ class _Generator:
             n_evidence = LONG_TIMELINE // 2 - 5 if long_timeline else rng.randint(1, 4)
             if target == S.IN_PROGRESS and not long_timeline and rng.random() < 0.35:
                 n_evidence = 0
-            work = [("report", rng.choice(staff + [secretary])) for _ in range(n_reports)]
-            work += [("evidence", rng.choice(staff + [secretary])) for _ in range(n_evidence)]
+            work = [("report", rng.choice([*staff, secretary])) for _ in range(n_reports)]
+            work += [("evidence", rng.choice([*staff, secretary])) for _ in range(n_evidence)]
             rng.shuffle(work)
             if n_evidence:
                 # The close-out request needs evidence: keep one piece before it.
@@ -1040,7 +1072,7 @@ class _Generator:
                     m.closed_at = at
                     m.progress = progress = 100
                 if self.reporting is not None:
-                    self.reporting.review(m, step, actor, at, message)
+                    self.reporting.review(m, step, actor, at, message, self.coop[m.id])
                 if step == "reopen":
                     m.relapse_count += 1
                     m.closed_at = None
@@ -1141,7 +1173,7 @@ class _Reporting:
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in self.MODELS}
         self.files = self._store_files()
         self.open_request: dict[int, dict[str, Any]] = {}
-        self.measure_evidence: dict[int, list[int]] = {}
+        self.measure_evidence: dict[int, list[dict[str, Any]]] = {}
 
     @staticmethod
     def _store_files() -> dict[str, tuple[str, int]]:
@@ -1202,10 +1234,13 @@ class _Reporting:
                 "withdraw_reason": "",
             }
         )
-        self.measure_evidence.setdefault(m.id, []).append(pk)
+        # As reporting.services.common.evidence_snapshot lists it.
+        self.measure_evidence.setdefault(m.id, []).append({"id": pk, "name": name, "sha256": sha})
         return {"id": pk, "name": name, "sha256": sha, "size": size}
 
-    def review(self, m: Measure, step: str, actor: int, at: dt.datetime, message: str) -> None:
+    def review(
+        self, m: Measure, step: str, actor: int, at: dt.datetime, message: str, coop: list[int]
+    ) -> None:
         """The close-out request and review decisions behind a transition."""
         request = self.open_request.get(m.id)
         evidence = list(self.measure_evidence.get(m.id, []))
@@ -1246,9 +1281,13 @@ class _Reporting:
                 "reason": message,
                 "decided_by_id": actor,
                 "decided_at": at,
+                # As reporting.services.common.measure_snapshot records it.
                 "measure_snapshot": {
-                    "state": m.state,
-                    "progress": m.progress,
+                    "number": m.number,
+                    "content": m.content,
+                    "lead_unit_id": m.lead_unit_id,
+                    "co_units": coop,
+                    "deadline_kind": m.deadline_kind,
                     "due_date": m.due_date.isoformat() if m.due_date else None,
                 },
                 "evidence_snapshot": evidence,
@@ -1266,6 +1305,25 @@ class _Reporting:
             counts[name] = w.insert(self.models[name], self.rows[name])
             self.rows[name] = []
         return counts
+
+
+def _run(
+    gen: _Generator, measures: int, started: float, say: Callable[[str], None]
+) -> tuple[int, int, int]:
+    with transaction.atomic():
+        gen.organization()
+        elapsed = time.monotonic() - started
+        say(f"organization: {len(gen.units)} units, {gen.n_people} people ({elapsed:.1f}s)")
+        gen.inspections()
+        gen.ledger()
+        elapsed = time.monotonic() - started
+        say(f"ledger: {gen.n_findings} findings, {measures} measures ({elapsed:.1f}s)")
+        counts = gen.reporting.write(gen.w) if gen.reporting is not None else {}
+        n_reports, n_evidence = counts.get("ProgressReport", 0), counts.get("Evidence", 0)
+        events = gen.audit()
+        say(f"audit: {events} events ({time.monotonic() - started:.1f}s)")
+        gen.w.reset_sequences()
+    return events, n_reports, n_evidence
 
 
 # --- entry point ---------------------------------------------------------------------------
@@ -1288,23 +1346,22 @@ def generate(
     started = time.monotonic()
     say = log or (lambda _msg: None)
     gen = _Generator(measures=measures, seed=seed, today=today or timezone.localdate(), log=log)
-    with transaction.atomic():
-        gen.organization()
-        say(
-            f"organization: {len(gen.units)} units, {gen.n_people} people ({time.monotonic() - started:.1f}s)"
-        )
-        gen.inspections()
-        gen.ledger()
-        say(
-            f"ledger: {gen.n_findings} findings, {measures} measures ({time.monotonic() - started:.1f}s)"
-        )
-        counts = gen.reporting.write(gen.w) if gen.reporting is not None else {}
-        n_reports, n_evidence = counts.get("ProgressReport", 0), counts.get("Evidence", 0)
-        events = gen.audit()
-        say(f"audit: {events} events ({time.monotonic() - started:.1f}s)")
-        gen.w.reset_sequences()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    # Millions of small objects live until the end: the cyclic collector would rescan them all
+    # again and again (most of the run's time at 100,000 measures) while finding no garbage.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        events, n_reports, n_evidence = _run(gen, measures, started, say)
+    finally:
+        gen.w.restore()
+        if gc_was_enabled:
+            gc.enable()
+    # Planner statistics and (on PostgreSQL) the visibility map, as autovacuum would leave them
+    # after such a load: without them counts cannot use index-only scans and plans are guesses.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cursor.execute("VACUUM ANALYZE")
+        else:
             cursor.execute("ANALYZE")
     return Summary(
         measures=measures,
