@@ -902,6 +902,7 @@ class _Generator:
         created = f.created_at + dt.timedelta(seconds=rng.randrange(1, 5 * 86400))
         m = Measure(
             id=mid,
+            organization_id=1,
             finding_id=f.id,
             group_id=None,
             number=number,

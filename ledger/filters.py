@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.choices import DeadlineKind, MeasureState
-from ledger.models import Inspection, Measure, Tag
+from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.selectors import due_within_q, measures_of_unit, overdue_q
 from organization.models import LiaisonGroup, Person, TaskForce, Theme, Unit
 
@@ -103,11 +103,17 @@ class MeasureFilter(django_filters.FilterSet):
     def frozen_choices(self) -> dict[str, list[tuple[str, str]]]:
         """Each select's options read once: a template loop over a lazy ModelChoiceIterator
         would run a COUNT and a SELECT per select on every page view."""
-        return {
-            name: [(str(value), str(label)) for value, label in field.choices]
-            for name, field in self.form.fields.items()
-            if hasattr(field, "choices")
-        }
+        choices: dict[str, list[tuple[str, str]]] = {}
+        for name, field in self.form.fields.items():
+            if isinstance(field, forms.ModelChoiceField):
+                # Every model offered here shows its name: read (pk, name) pairs instead of
+                # building a model instance per option (the person filter has thousands).
+                head = [("", str(field.empty_label))] if field.empty_label is not None else []
+                rows = field.queryset.values_list("pk", "name")
+                choices[name] = head + [(str(pk), label) for pk, label in rows]
+            elif hasattr(field, "choices"):
+                choices[name] = [(str(value), str(label)) for value, label in field.choices]
+        return choices
 
     def filter_q(self, qs: QuerySet[Measure], name: str, value: str) -> QuerySet[Measure]:
         # Substring match: Chinese has no word boundaries, so token search would find nothing.
@@ -115,7 +121,9 @@ class MeasureFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return qs
-        return qs.filter(Q(content__icontains=value) | Q(finding__text__icontains=value))
+        # Two single-table conditions, so each can use its own trigram index on PostgreSQL.
+        findings = Finding.objects.filter(text__icontains=value).values("id")
+        return qs.filter(Q(content__icontains=value) | Q(finding_id__in=findings))
 
     def filter_unit(self, qs: QuerySet[Measure], name: str, value: Unit) -> QuerySet[Measure]:
         return qs.filter(measures_of_unit([value.pk]))

@@ -149,6 +149,11 @@ class Measure(models.Model):
     `measure_update`, which checks `version` so a concurrent edit is refused, not overwritten.
     """
 
+    # The organization of the finding's inspection, kept on the measure so the scope filter on
+    # every ledger query needs no join through finding and inspection.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="measures", editable=False
+    )
     finding = models.ForeignKey(
         Finding, on_delete=models.PROTECT, related_name="measures", verbose_name=_("finding")
     )

@@ -12,24 +12,23 @@ def measure_reach_q(actor: Actor, prefix: str = "") -> Q:
     from ledger.models import MeasureUnit
 
     q = NOTHING
-    pk_ref = OuterRef(f"{prefix}pk") if prefix else OuterRef("pk")
     if actor.task_force_ids:
         q |= Q(**{f"{prefix}finding__theme__task_force_id__in": sorted(actor.task_force_ids)})
+    # Every measure has a MeasureUnit row for its lead unit as well as for each co-operating unit
+    # (the services keep it so), so one semi-join on MeasureUnit(unit, measure) covers both: the
+    # database starts from the person's few units instead of testing every measure.
+    links = NOTHING
     if actor.liaison_group_ids:
-        groups = sorted(actor.liaison_group_ids)
-        q |= Q(**{f"{prefix}lead_unit__liaison_group_id__in": groups})
-        q |= Q(
-            Exists(MeasureUnit.objects.filter(measure_id=pk_ref, unit__liaison_group_id__in=groups))
-        )
+        links |= Q(unit__liaison_group_id__in=sorted(actor.liaison_group_ids))
     if actor.unit_ids:
-        units = sorted(actor.unit_ids)
-        q |= Q(**{f"{prefix}lead_unit_id__in": units})
-        q |= Q(Exists(MeasureUnit.objects.filter(measure_id=pk_ref, unit_id__in=units)))
+        links |= Q(unit_id__in=sorted(actor.unit_ids))
+    if actor.liaison_group_ids or actor.unit_ids:
+        q |= Q(**{f"{prefix}pk__in": MeasureUnit.objects.filter(links).values("measure_id")})
     return q
 
 
 def measure_rule(actor: Actor, action: Action) -> Q:
-    in_org = Q(finding__inspection__organization_id=actor.organization_id)
+    in_org = Q(organization_id=actor.organization_id)
     if action == "view":
         return in_org if actor.sees_all else in_org & measure_reach_q(actor)
     if actor.manages_all:

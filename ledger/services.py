@@ -229,6 +229,7 @@ def measure_create(
     validate_measure_data(data, finding=finding)
     with transaction.atomic():
         measure = Measure(
+            organization_id=finding.inspection.organization_id,
             finding=finding,
             group=group,
             number=data.number.strip(),

@@ -23,7 +23,7 @@ def preference_rule(actor: Actor, action: Action) -> Q:
 def measure_work_rule(actor: Actor, action: Action) -> Q:
     """Urges, notices and reminder logs hang from a measure: whoever reaches the measure reads
     them; what each person may do with them is decided by the services."""
-    in_org = Q(measure__finding__inspection__organization_id=actor.organization_id)
+    in_org = Q(measure__organization_id=actor.organization_id)
     if action == "change":
         return in_org if actor.manages_all else NOTHING
     if actor.sees_all:

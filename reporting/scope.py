@@ -13,7 +13,7 @@ from organization.scope import NOTHING, Action, Actor, register_scope
 
 
 def _in_org(actor: Actor, prefix: str) -> Q:
-    return Q(**{f"{prefix}finding__inspection__organization_id": actor.organization_id})
+    return Q(**{f"{prefix}organization_id": actor.organization_id})
 
 
 def measure_child_rule(actor: Actor, action: Action) -> Q:

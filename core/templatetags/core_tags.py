@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from django import template
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -17,3 +19,17 @@ def query_replace(context: dict[str, Any], **kwargs: Any) -> str:
         else:
             query[key] = value
     return str(query.urlencode())
+
+
+@register.simple_tag
+def select_options(choices: Any, current: Any) -> str:
+    """<option>s built in Python: a template loop costs tens of µs an option, and a person
+    filter can hold thousands. Values and labels are escaped here."""
+    selected = "" if current is None else str(current)
+    return mark_safe(
+        "".join(
+            f'<option value="{escape(str(value))}"'
+            f"{' selected' if str(value) == selected else ''}>{escape(str(label))}</option>"
+            for value, label in choices
+        )
+    )
