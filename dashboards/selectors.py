@@ -105,12 +105,16 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
             )
         )
     if actor.unit_ids or actor.has("liaison") or actor.manages_all:
+        missing = missing_report_measures(user, today=today)
+        if not (actor.manages_all or actor.has("liaison")):
+            # A unit owes reports on the measures it leads; co-operating units do not.
+            missing = missing.filter(lead_unit_id__in=sorted(actor.unit_ids))
         sections.append(
             _section(
                 "missing_reports",
                 _("No progress report this cycle"),
                 _("Open measures without a report in the current reporting cycle."),
-                missing_report_measures(user, today=today),
+                missing,
                 ("lead_unit__sort_order", "due_date", "id"),
                 reverse("reporting:missing"),
                 "danger",
