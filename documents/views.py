@@ -262,8 +262,10 @@ def _feedback_context(
     level = source.cleaned_data.get("level") or ""
     if level not in {style for style, _example in found_levels}:
         level = default_level(roots)
-    themes = Theme.objects.filter(organization=inspection.organization, is_active=True)
-    units = Unit.objects.filter(organization=inspection.organization, is_active=True)
+    # Through the choke point like every other read; the inspection itself came from
+    # editable_by, so its organization is the user's.
+    themes = Theme.objects.visible_to(request.user).filter(is_active=True)
+    units = Unit.objects.visible_to(request.user).filter(is_active=True)
     found = candidates(
         roots, level=level, notice=mode == "notice", inspection=inspection, user=request.user
     )
