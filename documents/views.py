@@ -44,6 +44,7 @@ from ledger.filters import MeasureFilter
 from ledger.models import Finding, Inspection, Measure
 from ledger.selectors import ledger_measures
 from ledger.services import MeasureData
+from organization import policy
 from organization.models import Organization, Theme, Unit
 from organization.scope import actor_for, has_capability
 from organization.views import require_capability
@@ -63,6 +64,31 @@ def background_bytes() -> int:
 def _refuse(request: HttpRequest, message: str, *, status: int = 400) -> HttpResponse:
     return render(
         request, "documents/message.html", {"message": message, "status": status}, status=status
+    )
+
+
+def _no_cycle_yet(request: HttpRequest, inspection: Inspection) -> HttpResponse:
+    """Unit reports are kept per reporting cycle: without one there is nothing to print yet, so
+    say what to do (and offer the way to do it to whoever may)."""
+    if policy.may(request.user, "set_reporting_cycle"):
+        message = _(
+            "There is no reporting cycle for %(inspection)s yet, so there is no current cycle "
+            "to report on. Set the reporting cycle first; each unit then reports once a cycle."
+        )
+        action = {
+            "url": reverse("reporting:cycle_edit", args=[inspection.pk]),
+            "label": _("Set the reporting cycle"),
+        }
+    else:
+        message = _(
+            "There is no reporting cycle for %(inspection)s yet, so there is no current cycle "
+            "to report on. The rectification office sets it; ask them to."
+        )
+        action = None
+    return render(
+        request,
+        "documents/message.html",
+        {"message": message % {"inspection": inspection.name}, "action": action},
     )
 
 
@@ -472,15 +498,10 @@ def unit_report(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
             return _refuse(request, _("The day must be written as YYYY-MM-DD."))
     view = unit_report_for(request.user, unit=unit, inspection=inspection, day=day)
     if view is None:
-        actor = actor_for(request.user)
         if not ReportingCycle.objects.filter(inspection=inspection).exists() and (
-            actor.sees_all or unit.pk in actor.unit_ids
+            policy.can_see_unit_report(request.user, unit)
         ):
-            return _refuse(
-                request,
-                _("The office has not set a reporting cycle for this inspection yet."),
-                status=409,
-            )
+            return _no_cycle_yet(request, inspection)
         raise Http404
     report = view.report
     texts = (

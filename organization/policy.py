@@ -145,9 +145,13 @@ def _see_person_record(actor: Actor, person: Any) -> bool:
     return person is not None and getattr(person, "pk", None) == actor.person_id
 
 
+def _in_org(actor: Actor, obj: Any) -> bool:
+    return obj is not None and getattr(obj, "organization_id", None) == actor.organization_id
+
+
 def _report_for_unit(actor: Actor, unit: Any) -> bool:
     """File reports in the unit's name: its own people, or the office on its behalf."""
-    if not has_capability(actor, "report.file"):
+    if not (_in_org(actor, unit) and has_capability(actor, "report.file")):
         return False
     return is_office(actor) or acts_for_unit(actor, getattr(unit, "pk", None))
 
@@ -155,7 +159,7 @@ def _report_for_unit(actor: Actor, unit: Any) -> bool:
 def _see_unit_report(actor: Actor, unit: Any) -> bool:
     """A unit's report (单位汇报): read by the unit, its liaison group, the task forces (who hear
     every unit at joint meetings) and those who see everything."""
-    return (
+    return _in_org(actor, unit) and (
         sees_everything(actor)
         or acts_for_unit(actor, unit.pk)
         or follows_grid(actor, unit.liaison_group_id)
@@ -164,7 +168,7 @@ def _see_unit_report(actor: Actor, unit: Any) -> bool:
 
 
 def _edit_unit_report(actor: Actor, unit: Any) -> bool:
-    return is_office(actor) or acts_for_unit(actor, unit.pk)
+    return _in_org(actor, unit) and (is_office(actor) or acts_for_unit(actor, unit.pk))
 
 
 def _review_office(actor: Actor, obj: Any) -> bool:

@@ -23,6 +23,7 @@ from ledger.models import Inspection, Measure
 from ledger.selectors import ledger_measures, visible_findings
 from ledger.timeline import action_label
 from ledger.workflow import LEAD_HEAD, available_transitions, relations
+from organization import policy
 from organization.models import Unit
 from organization.scope import actor_for, has_capability
 from organization.views import require_capability
@@ -742,17 +743,16 @@ def unit_report(request: HttpRequest, inspection_pk: int, unit_pk: int) -> HttpR
     inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=inspection_pk)
     unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=unit_pk)
     view = selectors.unit_report_for(request.user, unit=unit, inspection=inspection)
-    actor = actor_for(request.user)
     if view is None:
         if not ReportingCycle.objects.filter(inspection=inspection).exists() and (
-            actor.sees_all or unit.pk in actor.unit_ids
+            policy.can_see_unit_report(request.user, unit)
         ):
             messages.warning(
                 request, _("The office has not set a reporting cycle for this inspection yet.")
             )
             return HttpResponseRedirect(reverse("reporting:missing"))
         raise Http404
-    can_edit = unit.pk in actor.unit_ids or actor.manages_all
+    can_edit = policy.can_edit_unit_report(request.user, unit)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
     report = view.report
