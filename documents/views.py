@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
@@ -116,7 +116,6 @@ def index(request: HttpRequest) -> HttpResponse:
         "documents/index.html",
         {
             "inspections": inspections,
-            "sees_all": actor.sees_all,
             "can_import": has_capability(request.user, "documents.import"),
             "own_units": own_units,
             "unit_form": UnitChoiceForm(user=request.user),
@@ -441,7 +440,7 @@ def _unit_param(request: HttpRequest, inspection: Inspection) -> Unit | None:
     if not raw.isdigit():
         raise Http404
     unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=int(raw))
-    if not actor_for(request.user).sees_all and not selectors.unit_in_reach(
+    if not policy.may(request.user, "choose_any_unit") and not selectors.unit_in_reach(
         request.user, inspection, unit
     ):
         raise Http404
@@ -450,8 +449,7 @@ def _unit_param(request: HttpRequest, inspection: Inspection) -> Unit | None:
 
 def progress_report(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = _inspection(request, pk)
-    if not actor_for(request.user).sees_all:
-        raise PermissionDenied
+    policy.require(request.user, "export_progress_report")
     notice = request.GET.get("kind") == "notice"
     today = timezone.localdate()
     data = selectors.progress_data(request.user, inspection, today=today)
@@ -553,8 +551,7 @@ def supervision_notice(request: HttpRequest, pk: int) -> HttpResponse:
             supervision_notice_data(notice), deadline_kind=measure.deadline_kind
         )
     else:
-        if not actor_for(request.user).manages_all:
-            raise PermissionDenied
+        policy.require(request.user, "draft_supervision_notice")
         if not measure.is_flagged:
             return _refuse(
                 request,
@@ -602,7 +599,7 @@ def ledger_links(request: HttpRequest) -> list[dict[str, Any]]:
 def measure_links(request: HttpRequest, measure: Measure) -> list[dict[str, Any]]:
     if not measure.is_flagged or not has_capability(request.user, "documents.export"):
         return []
-    if not actor_for(request.user).manages_all:
+    if not policy.may(request.user, "draft_supervision_notice"):
         from notifications.selectors import visible_notices
 
         if not visible_notices(request.user).filter(measure=measure).exists():

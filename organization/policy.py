@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from organization.choices import Role
@@ -104,6 +105,11 @@ def in_task_force(actor: Actor) -> bool:
 
 def in_liaison_group(actor: Actor) -> bool:
     return bool(actor.liaison_group_ids)
+
+
+def office_people_q() -> Q:
+    """The people of the rectification office (a filter on Person), e.g. to notify them."""
+    return Q(is_office=True)
 
 
 def role_labels(actor: Actor) -> list[str]:
@@ -197,6 +203,10 @@ def register_organization_policy() -> None:
     ):
         register_rule(action, _capability(capability))
     register_rule("review_office", _review_office)
+    # Documents about the whole organization, and documents for any unit of it.
+    register_rule("export_progress_report", lambda actor, obj: sees_everything(actor))
+    register_rule("choose_any_unit", lambda actor, obj: sees_everything(actor))
+    register_rule("draft_supervision_notice", lambda actor, obj: is_office(actor))
     register_rule("set_reporting_cycle", _review_office)
     register_rule("manage_admins", lambda actor, obj: is_admin(actor))
     register_rule("grant_admin", lambda actor, obj: is_admin(actor))
