@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.http import safe_next
 from core.models import AuditEvent
 from core.workdays import non_working_reason
 from ledger import selectors, services
@@ -150,9 +151,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     require_capability(request, "ledger.bulk")
     org = current_organization(request)
     form = BulkForm(request.POST, organization=org)
-    back = request.POST.get("next") or reverse("ledger:ledger")
-    if not back.startswith("/"):
-        back = reverse("ledger:ledger")
+    back = safe_next(request, reverse("ledger:ledger"))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
