@@ -36,6 +36,7 @@ class InspectionForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
         model = Inspection
         fields = [
             "name",
+            "short_name",
             "kind",
             "inspecting_body",
             "start_date",

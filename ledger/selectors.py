@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -17,6 +17,7 @@ from ledger.choices import (
     OPEN_STATES,
     DeadlineKind,
     FindingState,
+    InspectionStatus,
     MeasureState,
     UnitPart,
 )
@@ -44,6 +45,17 @@ def ledger_measures(user: Any) -> QuerySet[Measure]:
             "responsible_persons",
             "tags",
         )
+    )
+
+
+def inspection_ids_current_first(user: Any) -> list[int]:
+    """The inspections the user may see, the current one first: rounds still being rectified
+    before completed ones, the latest feedback first."""
+    completed = Case(When(status=InspectionStatus.CLOSED, then=1), default=0)
+    return list(
+        Inspection.objects.visible_to(user)
+        .order_by(completed, "-feedback_date", "-id")
+        .values_list("pk", flat=True)
     )
 
 

@@ -510,16 +510,36 @@ def measures_bulk_update(
 # --- hooks for the reporting layer ------------------------------------------------------
 
 
-def measure_record_report(*, measure_id: int, progress: int | None, at: dt.datetime) -> None:
+def _changed_by(by: Any) -> dict[str, Any]:
+    """What every write to a measure sets besides its own columns: a new version, so that an
+    edit form opened before it is refused instead of overwriting it, and who changed it when,
+    so that the refusal can say so."""
+    changed: dict[str, Any] = {"version": F("version") + 1, "updated_at": timezone.now()}
+    if getattr(by, "pk", None):
+        changed["updated_by"] = by
+    return changed
+
+
+def measure_record_report(
+    *, measure_id: int, progress: int | None, at: dt.datetime, by: Any = None
+) -> None:
     """Keep the ledger's progress and last-report columns in step with a filed report."""
-    updates: dict[str, Any] = {"last_report_at": at}
+    updates: dict[str, Any] = {"last_report_at": at, **_changed_by(by)}
     if progress is not None:
         updates["progress"] = max(0, min(100, progress))
     Measure.objects.filter(pk=measure_id).update(**updates)
 
 
-def measure_adjust_evidence_count(*, measure_id: int, delta: int) -> None:
-    Measure.objects.filter(pk=measure_id).update(evidence_count=F("evidence_count") + delta)
+def measure_adjust_evidence_count(*, measure_id: int, delta: int, by: Any = None) -> None:
+    Measure.objects.filter(pk=measure_id).update(
+        evidence_count=F("evidence_count") + delta, **_changed_by(by)
+    )
+
+
+def measure_count_urge(*, measure_id: int, by: Any = None) -> int:
+    """Count one more urge (催办) on the measure; returns the new count."""
+    Measure.objects.filter(pk=measure_id).update(urge_count=F("urge_count") + 1, **_changed_by(by))
+    return Measure.objects.values_list("urge_count", flat=True).get(pk=measure_id)
 
 
 def measure_set_due_date(*, by: Any, measure: Measure, due_date: dt.date, reason: str) -> Measure:

@@ -29,8 +29,9 @@ LEDGER = "/ledger/"
 #  5  the count, the page, and one per prefetch (co-operating units, persons, tags);
 #  1  the unread notifications in the navigation bar;
 # 14  the choices of the seven select filters (a count and a list each);
-#  1  the units of the bulk-action form.
-LEDGER_PAGE_QUERIES = 23
+#  1  the units of the bulk-action form;
+#  2  the inspections to open on (the remembered or current one) and the chosen one itself.
+LEDGER_PAGE_QUERIES = 25
 
 
 def client_for(world: Any, username: str | None) -> Client:
