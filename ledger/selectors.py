@@ -152,6 +152,69 @@ def state_counts(measures: QuerySet[Measure]) -> dict[str, int]:
     return counts
 
 
+# --- completion rates: 问题完成率 and 措施完成率 -----------------------------------------------
+
+
+def completion_percent(done: int, total: int) -> str:
+    """A rate as every page and document prints it: at most one decimal ("66.7", "100")."""
+    if not total:
+        return "0"
+    return f"{round(100 * done / total, 1):g}"
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The two completion rates (完成率) of a scope. A finding (问题) counts as rectified when
+    it has measures and all of them are done; a measure (措施) when it is closed or its stage
+    is done. Every page and document takes its rates from here, named with their base."""
+
+    findings: int
+    findings_done: int
+    findings_started: int
+    measures: int
+    measures_done: int
+
+    @property
+    def findings_open(self) -> int:
+        return self.findings - self.findings_done
+
+    @property
+    def measures_open(self) -> int:
+        return self.measures - self.measures_done
+
+    @property
+    def findings_rate(self) -> str:
+        return completion_percent(self.findings_done, self.findings)
+
+    @property
+    def measures_rate(self) -> str:
+        return completion_percent(self.measures_done, self.measures)
+
+
+def completion(*, findings: QuerySet[Finding], measures: QuerySet[Measure]) -> Completion:
+    """Completion of the given (already scoped) findings and measures, in two queries: only the
+    measures given count towards a finding, so a unit's rates are those of what it sees."""
+    per_finding = {
+        row["finding_id"]: row
+        for row in measures.order_by()
+        .values("finding_id")
+        .annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(state__in=DONE_STATES)),
+            started=Count("id", filter=~Q(state=MeasureState.NOT_STARTED)),
+        )
+    }
+    finding_ids = list(findings.order_by().values_list("id", flat=True))
+    rows = [per_finding.get(pk) for pk in finding_ids]
+    return Completion(
+        findings=len(finding_ids),
+        findings_done=sum(1 for r in rows if r and r["total"] and r["done"] == r["total"]),
+        findings_started=sum(1 for r in rows if r and r["started"]),
+        measures=sum(r["total"] for r in per_finding.values()),
+        measures_done=sum(r["done"] for r in per_finding.values()),
+    )
+
+
 # --- timelines -------------------------------------------------------------------------
 
 
