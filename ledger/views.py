@@ -33,6 +33,7 @@ from ledger.forms import (
 from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.timeline import describe_events
 from ledger.workflow import TRANSITIONS, available_transitions
+from organization import policy
 from organization.models import Organization
 from organization.scope import actor_for, has_capability
 from organization.views import current_organization, require_capability
@@ -230,7 +231,8 @@ def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=pk)
     findings = selectors.with_rollup(
-        selectors.visible_findings(request.user).filter(inspection=inspection)
+        selectors.visible_findings(request.user).filter(inspection=inspection),
+        within=Measure.objects.visible_to(request.user),
     ).order_by("sort_key", "id")
     rows = [(f, selectors.rollup_of(f)) for f in findings]
     counts = selectors.state_counts(
@@ -325,7 +327,9 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "finding": finding,
             "rows": rows,
-            "rollup": selectors.rollup_of(finding),
+            # The state is the finding's own; the counts are of the measures shown here.
+            "finding_state": selectors.rollup_of(finding),
+            "rollup": selectors.rollup_of_measures(measures),
             "groups": finding.groups.all(),
             "timeline": describe_events(selectors.finding_timeline(finding)),
             "can_edit": Finding.objects.editable_by(request.user).filter(pk=pk).exists(),
@@ -458,8 +462,11 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if t.name not in HANDLED_TRANSITIONS
             ],
             "timeline": describe_events(selectors.measure_timeline(measure)),
-            "can_edit": Measure.objects.editable_by(request.user).filter(pk=pk).exists(),
-            "siblings": measure.group.measures.select_related("lead_unit").order_by("sort_key")
+            # The other units' copies of a task assigned to many: only those this person sees.
+            "siblings": Measure.objects.visible_to(request.user)
+            .filter(group_id=measure.group_id)
+            .select_related("lead_unit")
+            .order_by("sort_key")
             if measure.group_id
             else [],
             "panels": measure_panels(request, measure),
@@ -495,18 +502,19 @@ def measure_panels(request: HttpRequest, measure: Measure) -> list[dict[str, Any
 def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_object_or_404(
         Measure.objects.visible_to(request.user).select_related(
-            "finding__inspection__organization", "lead_unit"
+            "finding__inspection__organization", "finding__theme", "lead_unit"
         ),
         pk=pk,
     )
-    if not Measure.objects.editable_by(request.user).filter(pk=pk).exists():
+    editable = policy.can_edit_measure_fields(request.user, measure)
+    if not editable:
         raise PermissionDenied
-    actor = actor_for(request.user)
     form = MeasureForm(
         request.POST or None,
         finding=measure.finding,
         initial=MeasureForm.initial_for(measure),
-        can_flag=actor.manages_all,
+        editable=editable,
+        base=services.measure_data_of(measure),
     )
     if request.method == "POST":
         if form.is_valid():
@@ -517,8 +525,6 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data = form.to_data(
                     tags=_measure_form_tags(request, form, measure.finding.inspection.organization)
                 )
-                if not actor.manages_all:
-                    data.is_flagged = measure.is_flagged
                 measure = services.measure_update(
                     by=request.user, measure=measure, data=data, expected_version=version
                 )
