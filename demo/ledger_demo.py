@@ -24,6 +24,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from core.numbering import int_to_chinese
 from demo.organization_demo import BRANCHES
 from ledger.choices import DeadlineKind, UnitPart
 from ledger.models import Finding, Inspection, Measure, Tag
@@ -853,9 +854,6 @@ FEEDBACK: tuple[Section, ...] = (
     ),
 )
 
-CN_NUMERALS = "一二三四五六七八九十"
-
-
 # --- dates and wording -------------------------------------------------------------------
 
 
@@ -894,7 +892,7 @@ def _branch_task_content(due: dt.date) -> str:
 
 
 def _finding_number(section: int, sub: int, item: int) -> str:
-    return f"{CN_NUMERALS[section]}、（{CN_NUMERALS[sub]}）{item + 1}"
+    return f"{int_to_chinese(section + 1)}、（{int_to_chinese(sub + 1)}）{item + 1}"
 
 
 def _feedback_text(
@@ -909,9 +907,9 @@ def _feedback_text(
         "取得了一定成效。同时，巡视中也发现了一些问题：",
     ]
     for si, section in enumerate(FEEDBACK):
-        lines.append(f"{CN_NUMERALS[si]}、{section.title}")
+        lines.append(f"{int_to_chinese(si + 1)}、{section.title}")
         for ui, sub in enumerate(section.subs):
-            lines.append(f"（{CN_NUMERALS[ui]}）{sub.title}。")
+            lines.append(f"（{int_to_chinese(ui + 1)}）{sub.title}。")
             for fi, finding in enumerate(sub.findings):
                 lines.append(f"{fi + 1}. {finding.text}{finding.detail}")
     lines += [
