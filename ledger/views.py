@@ -414,7 +414,11 @@ def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
         Finding.objects.editable_by(request.user).select_related("inspection__organization"),
         pk=finding_pk,
     )
-    form = AssignManyForm(request.POST or None, finding=finding)
+    form = AssignManyForm(
+        request.POST or None,
+        finding=finding,
+        own_grids=sorted(actor_for(request.user).liaison_group_ids),
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
