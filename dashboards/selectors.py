@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +50,7 @@ def _section(
     title: Any,
     hint: Any,
     qs: QuerySet[Measure],
-    order: tuple[str, ...],
+    order: tuple[Any, ...],
     url: str,
     tone: str,
 ) -> Section:
@@ -106,7 +106,8 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 _("Your unit's open measures"),
                 _("Report progress and request close-out with evidence; earliest deadline first."),
                 own.filter(state__in=[MeasureState.NOT_STARTED, MeasureState.IN_PROGRESS]),
-                ("due_date", "id"),
+                # Returned ones first: 被退回 waits for the unit.
+                (F("returned_at").desc(nulls_last=True), "due_date", "id"),
                 _ledger_url(unit=unit_ids[0]),
                 "primary",
             )
@@ -204,8 +205,9 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
     """Figures for one inspection within the user's scope, in a fixed number of queries."""
     from django.db.models import Count, Sum
 
-    from ledger.lights import LIGHT_ORDER, MeasureFacts, compute_light
-    from ledger.selectors import policy_for
+    from ledger.lights import LIGHT_ORDER, compute_light
+    from ledger.models import Finding
+    from ledger.selectors import FACT_FIELDS, measure_facts, policy_for
 
     today = today or timezone.localdate()
     measures = Measure.objects.visible_to(user).filter(finding__inspection=inspection).order_by()
@@ -221,11 +223,7 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
     unit_rows: dict[int, dict[str, Any]] = {}
     theme_rows: dict[int, dict[str, Any]] = {}
     fields = (
-        "state",
-        "deadline_kind",
-        "due_date",
-        "progress",
-        "next_review_date",
+        *FACT_FIELDS,
         "lead_unit_id",
         "lead_unit__name",
         "lead_unit__sort_order",
@@ -233,29 +231,15 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
         "finding__theme__name",
         "relapse_count",
     )
-    for (
-        state,
-        kind,
-        due,
-        progress,
-        review,
-        unit_id,
-        unit_name,
-        unit_order,
-        theme_id,
-        theme_name,
-        relapses,
-    ) in measures.values_list(*fields).iterator(chunk_size=5000):
+    for row_values in measures.values_list(*fields).iterator(chunk_size=5000):
+        facts = dict(zip(FACT_FIELDS, row_values, strict=False))
+        unit_id, unit_name, unit_order, theme_id, theme_name, relapses = row_values[
+            len(FACT_FIELDS) :
+        ]
+        state = facts["state"]
         done = state in DONE_STATES
         result = compute_light(
-            MeasureFacts(
-                is_closed=done and kind != "long_term",
-                is_long_term=kind == "long_term",
-                due_date=due,
-                start_date=inspection.feedback_date,
-                progress=progress,
-                next_review_date=review,
-            ),
+            measure_facts(**facts, feedback_date=inspection.feedback_date),
             today=today,
             policy=policy,
         )
@@ -333,7 +317,7 @@ def people_record(user: Any, *, young_only: bool = False) -> list[dict[str, Any]
             ),
             overdue=Count(
                 "measure_id",
-                filter=Q(measure__state__in=OPEN_STATES, measure__due_date__lt=today),
+                filter=overdue_q(today, prefix="measure__"),
             ),
             relapses=Count("measure_id", filter=Q(measure__relapse_count__gt=0)),
         )

@@ -463,7 +463,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": [
                 t
                 for t in available_transitions(actor, measure)
-                if t.name not in HANDLED_TRANSITIONS
+                if t.name not in HANDLED_TRANSITIONS and t.owner is None
             ],
             "timeline": describe_events(selectors.measure_timeline(measure)),
             # The other units' copies of a task assigned to many: only those this person sees.
