@@ -263,11 +263,23 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(
-                    request,
-                    ngettext("%(n)d evidence file added.", "%(n)d evidence files added.", len(rows))
-                    % {"n": len(rows)},
-                )
+                if rows:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "%(n)d evidence file added.", "%(n)d evidence files added.", len(rows)
+                        )
+                        % {"n": len(rows)},
+                    )
+                for name, held in rows.duplicates:
+                    messages.warning(
+                        request,
+                        _(
+                            "“%(name)s” has the same content as “%(held)s”, already attached "
+                            "to this measure; it was not added again."
+                        )
+                        % {"name": name, "held": held.original_name},
+                    )
                 return _back(measure, "evidence")
         return render(request, "reporting/evidence_form.html", context, status=400)
     return render(request, "reporting/evidence_form.html", context)
