@@ -134,6 +134,8 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # The same SQLite, with a flush that knows the audit trail's append-only triggers.
+    _db["ENGINE"] = "core.backends.sqlite3"
     _db["OPTIONS"] = {
         # IMMEDIATE makes every atomic block take the write lock up front, so two writers
         # queue on the busy timeout instead of failing with "database is locked" mid-way.
@@ -205,6 +207,10 @@ STORAGES = {
 # Uploaded evidence lives outside every URL space and is served only through scoped views.
 PRIVATE_STORAGE_ROOT = Path(env_str("PRIVATE_STORAGE_ROOT", str(BASE_DIR / "var" / "private")))
 MEDIA_ROOT = PRIVATE_STORAGE_ROOT
+# Where the audit chain head is copied, outside the database (see `manage.py audit_checkpoint`).
+AUDIT_CHECKPOINT_PATH = Path(
+    env_str("AUDIT_CHECKPOINT_PATH", str(BASE_DIR / "var" / "audit-checkpoint.jsonl"))
+)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 50) * 1024 * 1024
 EVIDENCE_ALLOWED_TYPES = env_list(
     "EVIDENCE_ALLOWED_TYPES",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -17,6 +17,7 @@ from ledger.choices import (
     OPEN_STATES,
     DeadlineKind,
     FindingState,
+    InspectionStatus,
     MeasureState,
     UnitPart,
 )
@@ -44,6 +45,17 @@ def ledger_measures(user: Any) -> QuerySet[Measure]:
             "responsible_persons",
             "tags",
         )
+    )
+
+
+def inspection_ids_current_first(user: Any) -> list[int]:
+    """The inspections the user may see, the current one first: rounds still being rectified
+    before completed ones, the latest feedback first."""
+    completed = Case(When(status=InspectionStatus.CLOSED, then=1), default=0)
+    return list(
+        Inspection.objects.visible_to(user)
+        .order_by(completed, "-feedback_date", "-id")
+        .values_list("pk", flat=True)
     )
 
 
@@ -111,14 +123,32 @@ class FindingRollup:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def with_rollup(findings: QuerySet[Finding]) -> QuerySet[Finding]:
-    """Annotate findings with measure counts, from which their derived state follows."""
+def with_rollup(
+    findings: QuerySet[Finding], *, within: QuerySet[Measure] | None = None
+) -> QuerySet[Finding]:
+    """Annotate findings with measure counts, from which their derived state follows.
+
+    `within` limits the counts to those measures (e.g. the ones a person may see), so a page
+    never counts what it does not show."""
+    scope = Q() if within is None else Q(measures__in=within.values("pk"))
     return findings.annotate(
-        m_total=Count("measures", distinct=True),
-        m_done=Count("measures", filter=Q(measures__state__in=DONE_STATES), distinct=True),
+        m_total=Count("measures", filter=scope, distinct=True),
+        m_done=Count("measures", filter=scope & Q(measures__state__in=DONE_STATES), distinct=True),
         m_started=Count(
-            "measures", filter=~Q(measures__state=MeasureState.NOT_STARTED), distinct=True
+            "measures",
+            filter=scope & ~Q(measures__state=MeasureState.NOT_STARTED),
+            distinct=True,
         ),
+    )
+
+
+def rollup_of_measures(measures: Iterable[Measure]) -> FindingRollup:
+    """The roll-up of the measures given (those a page shows)."""
+    states = [m.state for m in measures]
+    return FindingRollup(
+        total=len(states),
+        done=sum(1 for s in states if s in DONE_STATES),
+        started=sum(1 for s in states if s != MeasureState.NOT_STARTED),
     )
 
 

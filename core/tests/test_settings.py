@@ -145,7 +145,8 @@ def test_a_laptop_start_needs_no_configuration_and_uses_sqlite() -> None:
     assert values["DEBUG"] is True
     assert values["SESSION_COOKIE_SECURE"] is False
     db = values["DATABASES"]["default"]
-    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    # Django's SQLite, with a flush that knows the audit trail's triggers.
+    assert db["ENGINE"] == "core.backends.sqlite3"
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
 
 
