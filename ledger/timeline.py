@@ -15,6 +15,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import AuditEvent
 from ledger.choices import DeadlineKind, MeasureState
@@ -139,6 +140,8 @@ def _field(object_type: str, key: str) -> _Field:
             model_field = model._meta.get_field(name)
         except FieldDoesNotExist:
             model_field = None
+    if (object_type, key) == ("organization.person", "name"):
+        return _Field(pgettext_lazy("person", "Name"), "text")
     label = FIELD_LABELS.get(key) or (
         capfirst(model_field.verbose_name) if model_field is not None else key
     )
