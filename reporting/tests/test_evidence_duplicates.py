@@ -47,6 +47,20 @@ def test_identical_files_in_one_upload_are_kept_once(world: Any) -> None:
     assert "照片2.png" in response.content.decode()
 
 
+def test_a_report_with_a_file_already_attached_keeps_one_and_says_so(world: Any) -> None:
+    measure = world.new_measure()
+    client = world.client("branch1")
+    upload_form(client, measure, upload("纪要.pdf", PDF))
+    url = reverse("reporting:report_create", args=[measure.pk])
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields if name != "files"}
+    data |= {"work_done": "召开支部会议研究整改。", "progress": "30"}
+    response = client.post(url, data | {"files": [upload("纪要副本.pdf", PDF)]}, follow=True)
+    assert Evidence.objects.filter(measure=measure).count() == 1
+    assert "纪要副本.pdf" in response.content.decode()
+    assert "内容相同" in response.content.decode()
+
+
 def test_the_fingerprint_is_shown_on_demand(world: Any) -> None:
     measure = world.new_measure()
     page = upload_form(world.client("branch1"), measure, upload("纪要.pdf", PDF))
