@@ -20,7 +20,9 @@ from ledger.selectors import (
     completion_percent,
     due_within_q,
     ledger_measures,
+    measure_light,
     overdue_q,
+    policy_for,
 )
 from organization.models import Organization
 from organization.scope import Actor, actor_for
@@ -39,6 +41,13 @@ class Section:
     more_url: str
     tone: str = "secondary"
     extra: dict[str, Any] = field(default_factory=dict)
+    # The one lead unit of every row, when they share it: shown once, not on each row.
+    unit_name: str = ""
+
+    @property
+    def more(self) -> int:
+        """How many items the list leaves out (it shows the first HOME_LIST_SIZE)."""
+        return self.count - len(self.measures)
 
 
 def _ledger_url(**params: Any) -> str:
@@ -163,6 +172,13 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 "danger",
             )
         )
+    policy = policy_for(org)
+    for section in sections:
+        for m in section.measures:
+            m.home_light = measure_light(m, today=today, policy=policy)  # type: ignore[attr-defined]
+        units = {m.lead_unit_id for m in section.measures}
+        if actor.unit_ids and len(units) == 1 and units <= actor.unit_ids:
+            section.unit_name = section.measures[0].lead_unit.name
     return sections
 
 

@@ -220,7 +220,7 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.report_file(
+                report = services.report_file(
                     by=request.user,
                     measure=measure,
                     data=services.ReportData(
@@ -237,12 +237,25 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
                 _add_errors(form, exc)
             else:
                 messages.success(request, _("Progress report filed."))
+                _warn_duplicates(request, report.evidence_duplicates)  # type: ignore[attr-defined]
                 return _back(measure, "reports")
         return render(request, "reporting/report_form.html", context, status=400)
     return render(request, "reporting/report_form.html", context)
 
 
 # --- evidence ---------------------------------------------------------------------------------
+
+
+def _warn_duplicates(request: HttpRequest, duplicates: list[tuple[str, Evidence]]) -> None:
+    for name, held in duplicates:
+        messages.warning(
+            request,
+            _(
+                "“%(name)s” has the same content as “%(held)s”, already attached "
+                "to this measure; it was not added again."
+            )
+            % {"name": name, "held": held.original_name},
+        )
 
 
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
@@ -264,11 +277,15 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(
-                    request,
-                    ngettext("%(n)d evidence file added.", "%(n)d evidence files added.", len(rows))
-                    % {"n": len(rows)},
-                )
+                if rows:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "%(n)d evidence file added.", "%(n)d evidence files added.", len(rows)
+                        )
+                        % {"n": len(rows)},
+                    )
+                _warn_duplicates(request, rows.duplicates)
                 return _back(measure, "evidence")
         return render(request, "reporting/evidence_form.html", context, status=400)
     return render(request, "reporting/evidence_form.html", context)

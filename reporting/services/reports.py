@@ -123,8 +123,11 @@ def report_file(
             else {"snapshot_report": report.pk},
             message=(f"[{unit.name}] " if not is_lead else "") + data.work_done[:500],
         )
+        # Files whose content the measure already holds are kept once; the view says which.
+        report.evidence_duplicates = []  # type: ignore[attr-defined]
         if prepared:
-            evidence_create_rows(
+            rows = evidence_create_rows(
                 by=by, measure=current, unit=unit, prepared=prepared, report=report
             )
+            report.evidence_duplicates = rows.duplicates  # type: ignore[attr-defined]
         return report
