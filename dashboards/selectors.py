@@ -24,6 +24,7 @@ from ledger.selectors import (
     overdue_q,
     policy_for,
 )
+from organization import policy
 from organization.models import Organization
 from organization.scope import Actor, actor_for
 from reporting.selectors import missing_report_measures
@@ -81,7 +82,9 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
     warn = org.warn_days if org else 10
     mine = ledger_measures(user)
     sections: list[Section] = []
-    if actor.manages_all:
+    office = policy.is_office(actor)
+    liaison = policy.in_liaison_group(actor)
+    if office:
         sections.append(
             _section(
                 "office_close",
@@ -93,7 +96,7 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 "warning",
             )
         )
-    if actor.has("liaison"):
+    if liaison:
         grid = mine.filter(lead_unit__liaison_group_id__in=sorted(actor.liaison_group_ids))
         sections.append(
             _section(
@@ -121,9 +124,9 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 "primary",
             )
         )
-    if actor.unit_ids or actor.has("liaison") or actor.manages_all:
+    if actor.unit_ids or liaison or office:
         missing = missing_report_measures(user, today=today)
-        if not (actor.manages_all or actor.has("liaison")):
+        if not (office or liaison):
             # A unit owes reports on the measures it leads; co-operating units do not.
             missing = missing.filter(lead_unit_id__in=sorted(actor.unit_ids))
         sections.append(
@@ -137,7 +140,7 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 "danger",
             )
         )
-    scope_title = _("Overdue in your scope") if not actor.sees_all else _("Overdue")
+    scope_title = _("Overdue in your scope") if not policy.sees_everything(actor) else _("Overdue")
     sections.append(
         _section(
             "overdue",
@@ -160,7 +163,7 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
             "warning",
         )
     )
-    if actor.sees_all or actor.has("taskforce"):
+    if policy.sees_everything(actor) or policy.in_task_force(actor):
         sections.append(
             _section(
                 "flagged",

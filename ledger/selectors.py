@@ -267,33 +267,43 @@ class FindingRollup:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def with_rollup(
-    findings: QuerySet[Finding], *, within: QuerySet[Measure] | None = None
-) -> QuerySet[Finding]:
-    """Annotate findings with measure counts, from which their derived state follows.
-
-    `within` limits the counts to those measures (e.g. the ones a person may see), so a page
-    never counts what it does not show."""
-    scope = Q() if within is None else Q(measures__in=within.values("pk"))
+def with_rollup(findings: QuerySet[Finding]) -> QuerySet[Finding]:
+    """Annotate findings with measure counts, from which their derived state follows."""
     return findings.annotate(
-        m_total=Count("measures", filter=scope, distinct=True),
-        m_done=Count("measures", filter=scope & Q(measures__state__in=DONE_STATES), distinct=True),
+        m_total=Count("measures", distinct=True),
+        m_done=Count("measures", filter=Q(measures__state__in=DONE_STATES), distinct=True),
         m_started=Count(
-            "measures",
-            filter=scope & ~Q(measures__state=MeasureState.NOT_STARTED),
-            distinct=True,
+            "measures", filter=~Q(measures__state=MeasureState.NOT_STARTED), distinct=True
         ),
     )
 
 
 def rollup_of_measures(measures: Iterable[Measure]) -> FindingRollup:
     """The roll-up of the measures given (those a page shows)."""
-    states = [m.state for m in measures]
+    return rollup_of_states(m.state for m in measures)
+
+
+def rollup_of_states(states: Iterable[str]) -> FindingRollup:
+    states = list(states)
     return FindingRollup(
         total=len(states),
         done=sum(1 for s in states if s in DONE_STATES),
         started=sum(1 for s in states if s != MeasureState.NOT_STARTED),
     )
+
+
+def visible_rollups(user: Any, inspection: Inspection) -> dict[int, FindingRollup]:
+    """Per finding, the roll-up of the measures this person may see: what a page may count."""
+    states: dict[int, list[str]] = {}
+    rows = (
+        Measure.objects.visible_to(user)
+        .filter(finding__inspection=inspection)
+        .order_by()
+        .values_list("finding_id", "state")
+    )
+    for finding_id, state in rows:
+        states.setdefault(finding_id, []).append(state)
+    return {pk: rollup_of_states(s) for pk, s in states.items()}
 
 
 def rollup_of(finding: Finding) -> FindingRollup:

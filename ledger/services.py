@@ -412,7 +412,7 @@ def measure_changed_fields(measure: Measure, data: MeasureData) -> set[str]:
     return changed
 
 
-def _require_measure_fields(by: Any, measure: Measure, data: MeasureData) -> None:
+def _require_measure_fields(by: Any, measure: Measure, data: MeasureData) -> set[str]:
     """Refuse, before anything is written, an edit of a field this person may not change."""
     allowed = policy.can_edit_measure_fields(by, measure)
     if not allowed:
@@ -421,7 +421,8 @@ def _require_measure_fields(by: Any, measure: Measure, data: MeasureData) -> Non
                 _("A closed measure cannot be edited. Reopen it first if the problem is back.")
             )
         raise PermissionDenied(_("You may not edit this measure."))
-    refused = measure_changed_fields(measure, data) - allowed
+    changed = measure_changed_fields(measure, data)
+    refused = changed - allowed
     if refused:
         names = "、".join(
             str(MEASURE_FIELD_LABELS.get(name, name))
@@ -434,6 +435,7 @@ def _require_measure_fields(by: Any, measure: Measure, data: MeasureData) -> Non
         if "due_date" in refused:
             message += " " + _("To move the due date, request an extension (申请延期).")
         raise PermissionDenied(message)
+    return changed
 
 
 def measure_update(
@@ -445,8 +447,11 @@ def measure_update(
         current = _lock(measure.pk)
         if current.version != expected_version:
             raise _concurrent_error(current)
-        _require_measure_fields(by, current, data)
+        changed = _require_measure_fields(by, current, data)
         validate_measure_data(data, finding=current.finding)
+        if not changed:
+            # Saving the form as it was shown changes nothing: no new version, no audit event.
+            return current
         before = _measure_snapshot(current)
         current.number = data.number.strip()
         current.sort_key = number_sort_key(current.number) if current.number else ""
