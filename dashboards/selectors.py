@@ -175,10 +175,10 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 "danger",
             )
         )
-    policy = policy_for(org)
+    light_policy = policy_for(org)
     for section in sections:
         for m in section.measures:
-            m.home_light = measure_light(m, today=today, policy=policy)  # type: ignore[attr-defined]
+            m.home_light = measure_light(m, today=today, policy=light_policy)  # type: ignore[attr-defined]
         units = {m.lead_unit_id for m in section.measures}
         if actor.unit_ids and len(units) == 1 and units <= actor.unit_ids:
             section.unit_name = section.measures[0].lead_unit.name
@@ -237,7 +237,7 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
     for row in measures.values("state").annotate(n=Count("id")):
         state_counts[row["state"]] = row["n"]
 
-    policy = policy_for(inspection.organization)
+    light_policy = policy_for(inspection.organization)
     lights = {light.value: 0 for light in LIGHT_ORDER}
     unit_rows: dict[int, dict[str, Any]] = {}
     theme_rows: dict[int, dict[str, Any]] = {}
@@ -260,7 +260,7 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
         result = compute_light(
             measure_facts(**facts, feedback_date=inspection.feedback_date),
             today=today,
-            policy=policy,
+            policy=light_policy,
         )
         lights[result.light.value] += 1
         overdue = result.light.value == "red"
