@@ -27,7 +27,15 @@ from ledger.models import (
     Tag,
     add_months,
 )
-from ledger.workflow import TRANSITIONS, applies_to, guards_for, relations
+from ledger.workflow import (
+    TRANSITIONS,
+    TransitionOwner,
+    applies_to,
+    guards_for,
+    observers,
+    owner_of,
+    relations,
+)
 from organization import policy
 from organization.models import Organization, Person, Theme, Unit
 from organization.scope import actor_for
@@ -490,11 +498,27 @@ def measure_transition(
     reason: str = "",
     new_due_date: dt.date | None = None,
     payload: dict[str, Any] | None = None,
+    owner: TransitionOwner | None = None,
 ) -> Measure:
-    """Fire a named transition: locked, checked against the table and guards, audited."""
+    """Fire a named transition: locked, checked against the table and guards, audited.
+
+    A transition the table gives to an owner is fired only by that owner's service, which
+    passes its claim as `owner`: everyone else is refused, whatever their role.
+    """
     transition = TRANSITIONS.get(name)
     if transition is None:
         raise TransitionError(_("Unknown action."), code="unknown")
+    if transition.owner is not None:
+        claim = owner_of(transition)
+        if claim is None or owner is not claim:
+            raise TransitionError(
+                _("“%(action)s” keeps its own records; do it through %(where)s.")
+                % {
+                    "action": transition.label,
+                    "where": claim.where if claim else _("the page made for it"),
+                },
+                code="owned",
+            )
     actor = actor_for(by)
     with transaction.atomic():
         current = _lock(measure.pk)
@@ -532,10 +556,18 @@ def measure_transition(
         if transition.target == MeasureState.CLOSED:
             current.closed_at = now
             current.progress = 100
+        _move_deadline_clock(current, name, reason, now)
         if name == "reopen":
             current.relapse_count += 1
             current.closed_at = None
+            # A relapse starts the work again: the row shows fresh progress and a light judged
+            # from the reopening, not 100% and "on track".
+            before["progress"] = current.progress
+            current.progress = 0
+            current.reopened_on = timezone.localdate(now)
+            current.grace_due_date = None
             after["relapse_count"] = current.relapse_count
+            after["progress"] = 0
             if new_due_date is not None:
                 if new_due_date < timezone.localdate():
                     raise TransitionError(_("The new due date is in the past."), code="due")
@@ -552,7 +584,7 @@ def measure_transition(
         current.version += 1
         current.updated_by = by if getattr(by, "pk", None) else None
         current.save()
-        record_event(
+        event = record_event(
             actor=by,
             obj=current,
             action=f"transition:{name}",
@@ -560,7 +592,38 @@ def measure_transition(
             after=after | {k: v for k, v in data.items() if k.startswith("snapshot")},
             message=reason,
         )
+        for observer in observers():
+            observer(current, name, event)
         return current
+
+
+_RETURNS = frozenset({"liaison_return", "office_return"})
+_AWAITING = frozenset({MeasureState.PENDING_REVIEW, MeasureState.PENDING_CLOSE})
+
+
+def _move_deadline_clock(measure: Measure, name: str, reason: str, now: dt.datetime) -> None:
+    """Keep the facts of the deadline clock and the 被退回 mark in step with a transition.
+
+    The clock stops while a request filed by the due date waits for reviewers; a return after
+    the due date starts it again from the day of the return.
+    """
+    today = timezone.localdate(now)
+    if measure.state == MeasureState.PENDING_REVIEW and name == "request_close":
+        measure.review_requested_on = today
+    elif measure.state not in _AWAITING:
+        requested = measure.review_requested_on
+        due = measure.due_date
+        if name in _RETURNS and requested and due:
+            in_time_until = max(due, measure.grace_due_date or due)
+            if requested <= in_time_until < today:
+                measure.grace_due_date = today - dt.timedelta(days=1)
+        measure.review_requested_on = None
+    if name in _RETURNS:
+        measure.returned_at = now
+        measure.return_reason = reason
+    else:
+        measure.returned_at = None
+        measure.return_reason = ""
 
 
 # --- bulk actions ------------------------------------------------------------------------
@@ -629,16 +692,42 @@ def measures_bulk_update(
 # --- hooks for the reporting layer ------------------------------------------------------
 
 
-def measure_record_report(*, measure_id: int, progress: int | None, at: dt.datetime) -> None:
+def _changed_by(by: Any) -> dict[str, Any]:
+    """What every write to a measure sets besides its own columns: a new version, so that an
+    edit form opened before it is refused instead of overwriting it, and who changed it when,
+    so that the refusal can say so."""
+    changed: dict[str, Any] = {"version": F("version") + 1, "updated_at": timezone.now()}
+    if getattr(by, "pk", None):
+        changed["updated_by"] = by
+    return changed
+
+
+def measure_record_report(
+    *, measure_id: int, progress: int | None, at: dt.datetime, by: Any = None
+) -> None:
     """Keep the ledger's progress and last-report columns in step with a filed report."""
-    updates: dict[str, Any] = {"last_report_at": at}
+    # Reporting is the unit acting on a return: the 被退回 mark has been answered.
+    updates: dict[str, Any] = {
+        "last_report_at": at,
+        "returned_at": None,
+        "return_reason": "",
+        **_changed_by(by),
+    }
     if progress is not None:
         updates["progress"] = max(0, min(100, progress))
     Measure.objects.filter(pk=measure_id).update(**updates)
 
 
-def measure_adjust_evidence_count(*, measure_id: int, delta: int) -> None:
-    Measure.objects.filter(pk=measure_id).update(evidence_count=F("evidence_count") + delta)
+def measure_adjust_evidence_count(*, measure_id: int, delta: int, by: Any = None) -> None:
+    Measure.objects.filter(pk=measure_id).update(
+        evidence_count=F("evidence_count") + delta, **_changed_by(by)
+    )
+
+
+def measure_count_urge(*, measure_id: int, by: Any = None) -> int:
+    """Count one more urge (催办) on the measure; returns the new count."""
+    Measure.objects.filter(pk=measure_id).update(urge_count=F("urge_count") + 1, **_changed_by(by))
+    return Measure.objects.values_list("urge_count", flat=True).get(pk=measure_id)
 
 
 def measure_set_due_date(*, by: Any, measure: Measure, due_date: dt.date, reason: str) -> Measure:

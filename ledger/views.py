@@ -9,18 +9,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.http import safe_next
 from core.models import AuditEvent
 from core.workdays import non_working_reason
 from ledger import selectors, services
 from ledger.choices import DONE_STATES, MeasureState
-from ledger.filters import MeasureFilter
+from ledger.filters import SORTS, MeasureFilter
 from ledger.forms import (
     AssignManyForm,
     BulkForm,
@@ -72,11 +73,30 @@ def _ledger_rows(measures: list[Measure], org: Organization | None) -> list[dict
     return rows
 
 
+LEDGER_INSPECTION = "ledger.inspection"
+
+
+def _ledger_query(request: HttpRequest) -> QueryDict:
+    """The filters asked for, on the inspection the person chose last (kept in the session),
+    else the current one: rounds must not mix unless the person asks for all of them."""
+    query = request.GET.copy()
+    if "inspection" in query:
+        request.session[LEDGER_INSPECTION] = query.get("inspection", "")
+        return query
+    visible = selectors.inspection_ids_current_first(request.user)
+    remembered = request.session.get(LEDGER_INSPECTION)
+    if remembered == "" or (remembered and remembered.isdigit() and int(remembered) in visible):
+        query["inspection"] = remembered
+    elif visible:
+        query["inspection"] = str(visible[0])
+    return query
+
+
 def ledger(request: HttpRequest) -> HttpResponse:
     require_capability(request, "ledger.view")
     org = Organization.objects.visible_to(request.user).first()
-    base = selectors.ledger_measures(request.user)
-    filterset = MeasureFilter(request.GET or None, queryset=base, user=request.user)
+    base = selectors.ledger_measures(request.user).order_by(*SORTS["number"])
+    filterset = MeasureFilter(_ledger_query(request), queryset=base, user=request.user)
     filter_errors: list[str] = []
     if filterset.is_bound and not filterset.is_valid():
         for field, errors in filterset.form.errors.items():
@@ -88,12 +108,17 @@ def ledger(request: HttpRequest) -> HttpResponse:
         qs = filterset.qs
     paginator = Paginator(qs, _page_size(request))
     page = paginator.get_page(request.GET.get("page"))
+    filter_choices = filterset.frozen_choices()
+    chosen = None if filter_errors else filterset.form.cleaned_data.get("inspection")
     context = {
         "filter": filterset,
-        "filter_choices": filterset.frozen_choices(),
+        "filter_choices": filter_choices,
         "filter_errors": filter_errors,
         "page": page,
         "rows": _ledger_rows(list(page.object_list), org),
+        # Rounds meet on one page only when no inspection is chosen and there are several.
+        "show_inspection": chosen is None
+        and sum(1 for pk, _label in filter_choices["inspection"] if pk) > 1,
         "per_page": _page_size(request),
         "page_sizes": PAGE_SIZES,
         "can_bulk": has_capability(request.user, "ledger.bulk"),
@@ -127,9 +152,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     require_capability(request, "ledger.bulk")
     org = current_organization(request)
     form = BulkForm(request.POST, organization=org)
-    back = request.POST.get("next") or reverse("ledger:ledger")
-    if not back.startswith("/"):
-        back = reverse("ledger:ledger")
+    back = safe_next(request, reverse("ledger:ledger"))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -393,7 +416,11 @@ def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
         Finding.objects.editable_by(request.user).select_related("inspection__organization"),
         pk=finding_pk,
     )
-    form = AssignManyForm(request.POST or None, finding=finding)
+    form = AssignManyForm(
+        request.POST or None,
+        finding=finding,
+        own_grids=sorted(actor_for(request.user).liaison_group_ids),
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -438,7 +465,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": [
                 t
                 for t in available_transitions(actor, measure)
-                if t.name not in HANDLED_TRANSITIONS
+                if t.name not in HANDLED_TRANSITIONS and t.owner is None
             ],
             "timeline": describe_events(selectors.measure_timeline(measure)),
             # The other units' copies of a task assigned to many: only those this person sees.

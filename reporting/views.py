@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from core.http import safe_next
 from ledger.choices import DONE_STATES, MeasureState
 from ledger.models import Inspection, Measure
 from ledger.selectors import ledger_measures, visible_findings
@@ -212,7 +213,7 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.report_file(
+                report = services.report_file(
                     by=request.user,
                     measure=measure,
                     data=services.ReportData(
@@ -229,12 +230,25 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
                 _add_errors(form, exc)
             else:
                 messages.success(request, _("Progress report filed."))
+                _warn_duplicates(request, report.evidence_duplicates)  # type: ignore[attr-defined]
                 return _back(measure, "reports")
         return render(request, "reporting/report_form.html", context, status=400)
     return render(request, "reporting/report_form.html", context)
 
 
 # --- evidence ---------------------------------------------------------------------------------
+
+
+def _warn_duplicates(request: HttpRequest, duplicates: list[tuple[str, Evidence]]) -> None:
+    for name, held in duplicates:
+        messages.warning(
+            request,
+            _(
+                "“%(name)s” has the same content as “%(held)s”, already attached "
+                "to this measure; it was not added again."
+            )
+            % {"name": name, "held": held.original_name},
+        )
 
 
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
@@ -256,11 +270,15 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(
-                    request,
-                    ngettext("%(n)d evidence file added.", "%(n)d evidence files added.", len(rows))
-                    % {"n": len(rows)},
-                )
+                if rows:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "%(n)d evidence file added.", "%(n)d evidence files added.", len(rows)
+                        )
+                        % {"n": len(rows)},
+                    )
+                _warn_duplicates(request, rows.duplicates)
                 return _back(measure, "evidence")
         return render(request, "reporting/evidence_form.html", context, status=400)
     return render(request, "reporting/evidence_form.html", context)
@@ -370,8 +388,8 @@ def closeout_decide(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Decision recorded: %(outcome)s") % {"outcome": decision.get_outcome_display()},
         )
-        nxt = request.POST.get("next") or ""
-        if nxt.startswith("/") and not nxt.startswith("//"):
+        nxt = safe_next(request, "")
+        if nxt:
             return HttpResponseRedirect(nxt)
     return _back(measure, "closeout")
 

@@ -112,7 +112,7 @@ def report_file(
         is_lead = unit.pk == current.lead_unit_id
         before_progress = current.progress
         measure_record_report(
-            measure_id=current.pk, progress=data.progress if is_lead else None, at=when
+            measure_id=current.pk, progress=data.progress if is_lead else None, at=when, by=by
         )
         record_event(
             actor=by,
@@ -124,8 +124,11 @@ def report_file(
             else {"snapshot_report": report.pk},
             message=(f"[{unit.name}] " if not is_lead else "") + data.work_done[:500],
         )
+        # Files whose content the measure already holds are kept once; the view says which.
+        report.evidence_duplicates = []  # type: ignore[attr-defined]
         if prepared:
-            evidence_create_rows(
+            rows = evidence_create_rows(
                 by=by, measure=current, unit=unit, prepared=prepared, report=report
             )
+            report.evidence_duplicates = rows.duplicates  # type: ignore[attr-defined]
         return report
