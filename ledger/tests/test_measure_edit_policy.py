@@ -53,8 +53,9 @@ def edit_url(measure: Measure) -> str:
 
 
 def test_a_branch_is_offered_only_its_progress_on_the_edit_form(world: Any) -> None:
-    form = as_rendered(client_for(world, "branch1").get(edit_url(open_measure(world))))
-    assert set(form) == {"progress", "version"}
+    page = client_for(world, "branch1").get(edit_url(open_measure(world)))
+    assert set(as_rendered(page)) == {"progress", "version"}
+    assert 'data-testid="unit-edit-note"' in page.content.decode()
 
 
 def test_the_office_is_offered_every_field(world: Any) -> None:
