@@ -33,6 +33,7 @@ from ledger.forms import (
 from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.timeline import describe_events
 from ledger.workflow import TRANSITIONS, available_transitions
+from organization import policy
 from organization.models import Organization
 from organization.scope import actor_for, has_capability
 from organization.views import current_organization, require_capability
@@ -232,7 +233,10 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     findings = selectors.with_rollup(
         selectors.visible_findings(request.user).filter(inspection=inspection)
     ).order_by("sort_key", "id")
-    rows = [(f, selectors.rollup_of(f)) for f in findings]
+    # Each finding's state is its own; the counts are of the measures this person may see.
+    seen = selectors.visible_rollups(request.user, inspection)
+    empty = selectors.rollup_of_states([])
+    rows = [(f, selectors.rollup_of(f), seen.get(f.pk, empty)) for f in findings]
     counts = selectors.state_counts(
         Measure.objects.visible_to(request.user).filter(finding__inspection=inspection)
     )
@@ -271,7 +275,7 @@ def finding_edit(
         instance = Finding(inspection=inspection)
     form = FindingForm(request.POST or None, instance=instance, organization=org)
     actor = actor_for(request.user)
-    if not actor.manages_all:
+    if not policy.is_office(actor):
         # A task force files findings only under its own themes.
         form.fields["theme"].queryset = form.fields["theme"].queryset.filter(  # type: ignore[attr-defined]
             task_force_id__in=actor.task_force_ids
@@ -325,7 +329,9 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "finding": finding,
             "rows": rows,
-            "rollup": selectors.rollup_of(finding),
+            # The state is the finding's own; the counts are of the measures shown here.
+            "finding_state": selectors.rollup_of(finding),
+            "rollup": selectors.rollup_of_measures(measures),
             "groups": finding.groups.all(),
             "timeline": describe_events(selectors.finding_timeline(finding)),
             "can_edit": Finding.objects.editable_by(request.user).filter(pk=pk).exists(),
@@ -459,11 +465,14 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": [
                 t
                 for t in available_transitions(actor, measure)
-                if t.name not in HANDLED_TRANSITIONS
+                if t.name not in HANDLED_TRANSITIONS and t.owner is None
             ],
             "timeline": describe_events(selectors.measure_timeline(measure)),
-            "can_edit": Measure.objects.editable_by(request.user).filter(pk=pk).exists(),
-            "siblings": measure.group.measures.select_related("lead_unit").order_by("sort_key")
+            # The other units' copies of a task assigned to many: only those this person sees.
+            "siblings": Measure.objects.visible_to(request.user)
+            .filter(group_id=measure.group_id)
+            .select_related("lead_unit")
+            .order_by("sort_key")
             if measure.group_id
             else [],
             "panels": measure_panels(request, measure),
@@ -499,18 +508,19 @@ def measure_panels(request: HttpRequest, measure: Measure) -> list[dict[str, Any
 def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_object_or_404(
         Measure.objects.visible_to(request.user).select_related(
-            "finding__inspection__organization", "lead_unit"
+            "finding__inspection__organization", "finding__theme", "lead_unit"
         ),
         pk=pk,
     )
-    if not Measure.objects.editable_by(request.user).filter(pk=pk).exists():
+    editable = policy.can_edit_measure_fields(request.user, measure)
+    if not editable:
         raise PermissionDenied
-    actor = actor_for(request.user)
     form = MeasureForm(
         request.POST or None,
         finding=measure.finding,
         initial=MeasureForm.initial_for(measure),
-        can_flag=actor.manages_all,
+        editable=editable,
+        base=services.measure_data_of(measure),
     )
     if request.method == "POST":
         if form.is_valid():
@@ -521,8 +531,6 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data = form.to_data(
                     tags=_measure_form_tags(request, form, measure.finding.inspection.organization)
                 )
-                if not actor.manages_all:
-                    data.is_flagged = measure.is_flagged
                 measure = services.measure_update(
                     by=request.user, measure=measure, data=data, expected_version=version
                 )
