@@ -96,7 +96,10 @@ def ledger(request: HttpRequest) -> HttpResponse:
     require_capability(request, "ledger.view")
     org = Organization.objects.visible_to(request.user).first()
     base = selectors.ledger_measures(request.user).order_by(*SORTS["number"])
-    filterset = MeasureFilter(_ledger_query(request), queryset=base, user=request.user)
+    # The page's links (other pages, page sizes, the Excel export) are built from its query:
+    # they must carry the inspection shown even when the person did not choose it.
+    request.GET = _ledger_query(request)
+    filterset = MeasureFilter(request.GET, queryset=base, user=request.user)
     filter_errors: list[str] = []
     if filterset.is_bound and not filterset.is_valid():
         for field, errors in filterset.form.errors.items():
