@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from organization.choices import Role
+from organization import policy
 from organization.scope import actor_for, has_capability
 
 # (url name, label, icon, capability) in menu order; entries whose URL does not exist are skipped.
@@ -61,7 +61,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     ]
     if matches:
         max(matches, key=lambda i: len(i["url"]))["active"] = True
-    labels = [str(Role(r).label) for r in Role.values if r in actor.roles]
+    labels = policy.role_labels(actor)
     inbox_url = _reverse("notifications:inbox")
     unread = 0
     if inbox_url:

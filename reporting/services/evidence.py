@@ -17,6 +17,7 @@ from core.audit import record_event
 from ledger.choices import MeasureState
 from ledger.models import Measure
 from ledger.services import measure_adjust_evidence_count
+from organization import policy
 from organization.models import Unit
 from organization.scope import Actor, actor_for
 from reporting import filetypes, storage
@@ -217,7 +218,7 @@ def evidence_add(*, by: Any, measure: Measure, uploads: Sequence[Upload]) -> Evi
     with transaction.atomic():
         current = lock_measure(measure.pk)
         unit = reporting_unit_or_deny(by, current)
-        if current.state == MeasureState.CLOSED and not actor_for(by).manages_all:
+        if current.state == MeasureState.CLOSED and not policy.is_office(actor_for(by)):
             raise ValidationError(
                 _("The measure is closed out; only the office can add material to it now.")
             )
