@@ -278,7 +278,7 @@ def finding_edit(
         instance = Finding(inspection=inspection)
     form = FindingForm(request.POST or None, instance=instance, organization=org)
     actor = actor_for(request.user)
-    if not policy.is_office(actor):
+    if not policy.in_office(actor):
         # A task force files findings only under its own themes.
         form.fields["theme"].queryset = form.fields["theme"].queryset.filter(  # type: ignore[attr-defined]
             task_force_id__in=actor.task_force_ids

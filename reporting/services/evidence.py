@@ -218,7 +218,7 @@ def evidence_add(*, by: Any, measure: Measure, uploads: Sequence[Upload]) -> Evi
     with transaction.atomic():
         current = lock_measure(measure.pk)
         unit = reporting_unit_or_deny(by, current)
-        if current.state == MeasureState.CLOSED and not policy.is_office(actor_for(by)):
+        if current.state == MeasureState.CLOSED and not policy.in_office(actor_for(by)):
             raise ValidationError(
                 _("The measure is closed out; only the office can add material to it now.")
             )
