@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from enum import StrEnum
 from functools import cache
 
 import chinese_calendar  # type: ignore[import-untyped]  # ships no type information
+from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,11 +47,16 @@ _HOLIDAY_LABELS: dict[str, Promise] = {
 }
 
 
-class CalendarMode(StrEnum):
-    """How a deadline's days are counted."""
+class CalendarMode(models.TextChoices):
+    """How a deadline's days are counted: the one definition, stored per organization."""
 
-    CALENDAR_DAYS = "calendar"
-    WORKING_DAYS = "working"
+    CALENDAR_DAYS = "calendar", gettext_lazy("Calendar days")
+    WORKING_DAYS = "working", gettext_lazy("Working days (official holiday calendar)")
+
+    @classmethod
+    def of(cls, value: str) -> CalendarMode:
+        """The mode a stored value names; calendar days for anything unknown."""
+        return cls(value) if value in cls.values else cls.CALENDAR_DAYS
 
 
 @cache

@@ -50,13 +50,10 @@ def ledger_measures(user: Any) -> QuerySet[Measure]:
 def policy_for(organization: Organization | None) -> LightPolicy:
     if organization is None:
         return LightPolicy()
-    mode = (
-        CalendarMode.WORKING_DAYS
-        if organization.calendar_mode == "working"
-        else CalendarMode.CALENDAR_DAYS
-    )
     return LightPolicy(
-        warn_days=organization.warn_days, behind_points=organization.behind_points, mode=mode
+        warn_days=organization.warn_days,
+        behind_points=organization.behind_points,
+        mode=CalendarMode.of(organization.calendar_mode),
     )
 
 

@@ -70,9 +70,7 @@ def ladder_for(organization: Organization) -> tuple[LadderStep, ...]:
 
 
 def calendar_mode_for(organization: Organization) -> CalendarMode:
-    if organization.calendar_mode == CalendarMode.WORKING_DAYS.value:
-        return CalendarMode.WORKING_DAYS
-    return CalendarMode.CALENDAR_DAYS
+    return CalendarMode.of(organization.calendar_mode)
 
 
 @dataclass(frozen=True)
