@@ -13,8 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.choices import DONE_STATES, OPEN_STATES, MeasureState
-from ledger.models import Measure
-from ledger.selectors import due_within_q, ledger_measures, overdue_q
+from ledger.models import Finding, Measure
+from ledger.selectors import (
+    Completion,
+    completion,
+    completion_percent,
+    due_within_q,
+    ledger_measures,
+    overdue_q,
+)
 from organization.models import Organization
 from organization.scope import Actor, actor_for
 from reporting.selectors import missing_report_measures
@@ -158,18 +165,17 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
     return sections
 
 
-def scope_summary(user: Any, *, today: dt.date | None = None) -> dict[str, int]:
+def scope_summary(user: Any, *, today: dt.date | None = None) -> dict[str, Any]:
     """Headline figures of everything in the user's scope."""
     today = today or timezone.localdate()
     qs = Measure.objects.visible_to(user).order_by()
-    total = qs.count()
-    done = qs.filter(state__in=DONE_STATES).count()
+    rates = completion(findings=Finding.objects.visible_to(user), measures=qs)
     return {
-        "total": total,
-        "done": done,
+        "total": rates.measures,
+        "done": rates.measures_done,
         "open": qs.filter(state__in=OPEN_STATES).count(),
         "overdue": qs.filter(overdue_q(today)).count(),
-        "percent": round(100 * done / total) if total else 0,
+        "completion": rates,
         "flagged": qs.filter(Q(is_flagged=True) & ~Q(state__in=DONE_STATES)).count(),
     }
 
@@ -191,11 +197,7 @@ class Overview:
     by_theme: list[dict[str, Any]]
     overdue_total: int
     relapses: int
-
-    @property
-    def completion_rate(self) -> int:
-        total = self.findings_total
-        return round(100 * self.findings_done / total) if total else 0
+    completion: Completion
 
 
 def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = None) -> Overview:
@@ -203,13 +205,13 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
     from django.db.models import Count, Sum
 
     from ledger.lights import LIGHT_ORDER, MeasureFacts, compute_light
-    from ledger.models import Finding
-    from ledger.selectors import policy_for, rollup_of, with_rollup
+    from ledger.selectors import policy_for
 
     today = today or timezone.localdate()
     measures = Measure.objects.visible_to(user).filter(finding__inspection=inspection).order_by()
-    findings = with_rollup(Finding.objects.visible_to(user).filter(inspection=inspection))
-    f_states = [rollup_of(f).state for f in findings.only("id")]
+    rates = completion(
+        findings=Finding.objects.visible_to(user).filter(inspection=inspection), measures=measures
+    )
     state_counts = {s: 0 for s in MeasureState.values}
     for row in measures.values("state").annotate(n=Count("id")):
         state_counts[row["state"]] = row["n"]
@@ -282,14 +284,14 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
     by_unit = sorted(unit_rows.values(), key=lambda r: (r["order"], r["name"]))
     by_theme = sorted(theme_rows.values(), key=lambda r: r["name"])
     for row in (*by_unit, *by_theme):
-        row["rate"] = round(100 * row["done"] / row["total"]) if row["total"] else 0
+        row["rate"] = completion_percent(row["done"], row["total"])  # 措施完成率
     relapses = measures.aggregate(n=Sum("relapse_count"))["n"] or 0
     return Overview(
         inspection=inspection,
-        findings_total=len(f_states),
-        findings_done=f_states.count("done"),
-        findings_in_progress=f_states.count("in_progress"),
-        findings_not_started=f_states.count("not_started"),
+        findings_total=rates.findings,
+        findings_done=rates.findings_done,
+        findings_in_progress=rates.findings_started - rates.findings_done,
+        findings_not_started=rates.findings - rates.findings_started,
         measures_total=sum(state_counts.values()),
         state_counts=state_counts,
         light_counts=lights,
@@ -297,6 +299,7 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
         by_theme=by_theme,
         overdue_total=lights["red"],
         relapses=relapses,
+        completion=rates,
     )
 
 

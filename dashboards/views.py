@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from dashboards.selectors import dashboard_overview, home_sections, people_record, scope_summary
 from ledger.models import Inspection
@@ -50,7 +51,7 @@ def overview(request: HttpRequest) -> HttpResponse:
                 }
                 for r in data.by_unit
             ],
-            "themes": [{"name": r["name"], "rate": r["rate"]} for r in data.by_theme],
+            "themes": [{"name": r["name"], "rate": float(r["rate"])} for r in data.by_theme],
         }
     return render(
         request,
@@ -61,6 +62,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "data": data,
             "chart": chart,
             "bad_inspection": bad,
+            "today": timezone.localdate(),
         },
         status=404 if bad else 200,
     )

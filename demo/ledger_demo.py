@@ -46,6 +46,7 @@ from reporting.services import CycleData, cycle_save, evidence_add_text
 
 INSPECTING_BODY = "市委第三巡视组"
 NAME_SUFFIX = "年市委第三轮巡视"
+SHORT_NAME = "市委三轮巡视"
 # The name carries the feedback year, which moves with the load date; idempotency matches any
 # year so that loading again in a later year does not add a second demo round.
 NAME_PATTERN = r"^[0-9]{4}" + NAME_SUFFIX + "$"
@@ -1098,6 +1099,7 @@ def load_ledger(org: Organization) -> None:
             inspection=Inspection(
                 organization=org,
                 name=f"{feedback.year}{NAME_SUFFIX}",
+                short_name=SHORT_NAME,
                 inspecting_body=INSPECTING_BODY,
                 start_date=start,
                 end_date=end,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -36,6 +37,7 @@ class InspectionForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
         model = Inspection
         fields = [
             "name",
+            "short_name",
             "kind",
             "inspecting_body",
             "start_date",
@@ -161,9 +163,21 @@ class MeasureForm(BootstrapMixin, forms.Form):
     is_flagged = forms.BooleanField(label=_("Flagged for supervision (挂牌督办)"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, finding: Finding, can_flag: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        finding: Finding,
+        can_flag: bool = True,
+        editable: frozenset[str] | None = None,
+        base: MeasureData | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.finding = finding
+        # Editing: `base` is the measure as it stands and `editable` the fields this person may
+        # change (ledger.policy). The others are left off the form, so a value posted for them
+        # is never read; what the form returns is the measure with only those fields changed.
+        self.base = base
         org = finding.inspection.organization
         units = Unit.objects.filter(organization=org, is_active=True)
         people = Person.objects.filter(organization=org, user__is_active=True).order_by("name")
@@ -174,6 +188,10 @@ class MeasureForm(BootstrapMixin, forms.Form):
         self.fields["tags"].queryset = Tag.objects.filter(organization=org)  # type: ignore[attr-defined]
         if not can_flag:
             self.fields["is_flagged"].disabled = True
+        if editable is not None:
+            for name in list(self.fields):
+                if name not in editable and name != "version":
+                    del self.fields[name]
 
     @staticmethod
     def initial_for(measure: Measure) -> dict[str, Any]:
@@ -196,6 +214,8 @@ class MeasureForm(BootstrapMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if "deadline_kind" not in self.fields:
+            return self._validate(data)
         kind = data.get("deadline_kind") or ""
         due: dt.date | None = data.get("due_date")
         text = (data.get("deadline_text") or "").strip()
@@ -214,6 +234,9 @@ class MeasureForm(BootstrapMixin, forms.Form):
         if kind == DeadlineKind.IMMEDIATE and due is None:
             due = None
         data["due_date"] = due
+        return self._validate(data)
+
+    def _validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if self.errors:
             return data
         try:
@@ -230,10 +253,10 @@ class MeasureForm(BootstrapMixin, forms.Form):
     def to_data(self, data: dict[str, Any] | None = None, *, tags: list[Tag]) -> MeasureData:
         d = data if data is not None else self.cleaned_data
         persons = list(d.get("responsible_persons") or [])
-        return MeasureData(
+        full = MeasureData(
             number=d.get("number") or "",
             content=d.get("content") or "",
-            lead_unit=d["lead_unit"],
+            lead_unit=d.get("lead_unit") or (self.base.lead_unit if self.base else None),  # type: ignore[arg-type]
             co_units=list(d.get("co_units") or []),
             responsible_leader=d.get("responsible_leader"),
             responsible_persons=persons or None,
@@ -245,6 +268,13 @@ class MeasureForm(BootstrapMixin, forms.Form):
             is_flagged=bool(d.get("is_flagged")),
             progress=d.get("progress"),
         )
+        if self.base is None:
+            return full
+        kept = dataclasses.replace(self.base)
+        for name in self.fields:
+            if hasattr(kept, name):
+                setattr(kept, name, getattr(full, name))
+        return kept
 
 
 class AssignManyForm(MeasureForm):

@@ -357,7 +357,9 @@ def pending_extensions(user: Any) -> QuerySet[ExtensionRequest]:
     return (
         ExtensionRequest.objects.visible_to(user)
         .filter(status=ExtensionStatus.PENDING)
-        .select_related("measure__lead_unit", "measure__finding", "requested_by__person")
+        .select_related(
+            "measure__lead_unit", "measure__finding__inspection", "requested_by__person"
+        )
         .order_by("requested_at", "id")
     )
 
@@ -379,7 +381,7 @@ def lookbacks_due(user: Any, *, today: dt.date) -> QuerySet[LookBack]:
     return (
         LookBack.objects.visible_to(user)
         .filter(status=LookBackStatus.SCHEDULED, planned_date__lte=today)
-        .select_related("measure__lead_unit", "measure__finding")
+        .select_related("measure__lead_unit", "measure__finding__inspection")
         .order_by("planned_date", "id")
     )
 
@@ -387,7 +389,12 @@ def lookbacks_due(user: Any, *, today: dt.date) -> QuerySet[LookBack]:
 def lookbacks(user: Any) -> QuerySet[LookBack]:
     return (
         LookBack.objects.visible_to(user)
-        .select_related("measure__lead_unit", "measure__finding__theme", "checked_by__person")
+        .select_related(
+            "measure__lead_unit",
+            "measure__finding__theme",
+            "measure__finding__inspection",
+            "checked_by__person",
+        )
         .order_by("status", "planned_date", "id")
     )
 

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from core.http import safe_next
 from ledger.choices import DONE_STATES, MeasureState
 from ledger.models import Inspection, Measure
 from ledger.selectors import ledger_measures, visible_findings
@@ -377,8 +378,8 @@ def closeout_decide(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Decision recorded: %(outcome)s") % {"outcome": decision.get_outcome_display()},
         )
-        nxt = request.POST.get("next") or ""
-        if nxt.startswith("/") and not nxt.startswith("//"):
+        nxt = safe_next(request, "")
+        if nxt:
             return HttpResponseRedirect(nxt)
     return _back(measure, "closeout")
 

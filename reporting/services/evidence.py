@@ -171,7 +171,7 @@ def evidence_create_rows(
         )
         for p in prepared
     ]
-    measure_adjust_evidence_count(measure_id=measure.pk, delta=len(rows))
+    measure_adjust_evidence_count(measure_id=measure.pk, delta=len(rows), by=by)
     record_event(
         actor=by,
         obj=measure,
@@ -227,7 +227,7 @@ def evidence_withdraw(*, by: Any, evidence: Evidence, reason: str) -> Evidence:
         row.withdrawn_by = by
         row.withdraw_reason = reason
         row.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
-        measure_adjust_evidence_count(measure_id=measure.pk, delta=-1)
+        measure_adjust_evidence_count(measure_id=measure.pk, delta=-1, by=by)
         record_event(
             actor=by,
             obj=measure,

@@ -111,7 +111,7 @@ def report_file(
         is_lead = unit.pk == current.lead_unit_id
         before_progress = current.progress
         measure_record_report(
-            measure_id=current.pk, progress=data.progress if is_lead else None, at=when
+            measure_id=current.pk, progress=data.progress if is_lead else None, at=when, by=by
         )
         record_event(
             actor=by,
