@@ -9,6 +9,7 @@ from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AuditEvent
+from ledger import extensions
 from ledger.choices import DeadlineKind, MeasureState
 from ledger.workflow import TRANSITIONS
 
@@ -26,9 +27,6 @@ ACTION_LABELS: dict[str, Any] = {
     "bulk:flag": _("Flagged for supervision (bulk)"),
     "bulk:unflag": _("Supervision flag removed (bulk)"),
 }
-
-# Other layers add labels for the actions they record (reports, evidence, urges...).
-EXTRA_ACTION_LABELS: dict[str, Any] = {}
 
 FIELD_LABELS: dict[str, Any] = {
     "state": _("State"),
@@ -100,7 +98,8 @@ def action_label(action: str) -> Any:
     if action.startswith("transition:"):
         t = TRANSITIONS.get(action.split(":", 1)[1])
         return t.label if t else action
-    return ACTION_LABELS.get(action) or EXTRA_ACTION_LABELS.get(action) or action
+    # Other layers declare labels for the actions they record (reports, evidence, urges...).
+    return ACTION_LABELS.get(action) or extensions.registry.timeline_label(action) or action
 
 
 def _names(events: list[AuditEvent]) -> dict[tuple[str, int], str]:

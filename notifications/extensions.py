@@ -1,0 +1,31 @@
+"""What notifications add to the ledger's pages (see `ledger.extensions`)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from ledger.extensions import DueDateCheck, Extension, Link, Panel, timeline_labels
+from notifications.selectors import due_date_warning
+from notifications.views import ledger_links, measure_panel
+
+APP = "notifications"
+
+LABELS = {
+    "urge": _("Urged (催办)"),
+    "urge:answered": _("Urge answered"),
+    "reminder:sent": _("Deadline reminder sent"),
+    "notice:issued": _("Supervision notice issued (督办通知)"),
+    "notice:replied": _("Supervision notice answered"),
+    "delivery:retry": _("Delivery queued again"),
+    "delivery:test": _("Group robot test message"),
+    "calendar_token_regenerated": _("Calendar address regenerated"),
+}
+
+EXTENSIONS: list[Extension] = [
+    # Reminders and urges follow the reporting panel on the measure page.
+    Panel(app=APP, key="reminders", page="measure", render=measure_panel, order=20),
+    Link(app=APP, key="urge", page="ledger", links=ledger_links, order=20),
+    # Weekends and holidays as the organization counts its deadlines.
+    DueDateCheck(app=APP, key="non_working_day", check=due_date_warning),
+    *timeline_labels(APP, LABELS),
+]
