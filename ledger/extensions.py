@@ -14,8 +14,8 @@ adds in its own `extensions.py` (a list `EXTENSIONS` of the dataclasses below) a
 - `HandledTransitions`: transitions a named service of another layer owns, because it writes
   their own records (close-out request, decision, snapshot): the measure page's generic Actions
   card leaves them out.
-- `DueDateCheck`: a warning on a due date as it is set; a callable (organization, date) ->
-  message or None.
+- `DueDateCheck`: a further warning on a due date as it is set (weekends and holidays are the
+  ledger's own, from `core.workdays`); a callable (organization, date) -> message or None.
 
 When two extensions meet, these rules decide, never the order in which apps registered:
 
@@ -23,8 +23,8 @@ When two extensions meet, these rules decide, never the order in which apps regi
 - guards: every guard of the transition runs; any refusal refuses, and every message is shown;
 - timeline labels: one label per action; a second, different label for it is a start-up error;
 - handled transitions: one owner per transition; a second owner is a start-up error;
-- due-date checks: every check runs and every message is shown, in `order`; with none declared
-  the ledger flags weekends and holidays itself.
+- due-date checks: every check runs and every message is shown, in `order`, after the calendar
+  rule that the ledger applies itself (`core.workdays.due_date_warning`).
 
 Which kinds each ledger page renders is written in `PAGES`; an extension for a page that does
 not render its kind is a start-up error rather than a silent no-show.
@@ -184,11 +184,9 @@ class Registry:
     def timeline_label(self, action: str) -> Any:
         return next((e.label for e in self._of(TimelineLabel) if e.action == action), None)
 
-    def due_date_warnings(self, organization: Organization, day: dt.date) -> list[str] | None:
-        """The messages of every due-date check; None when no layer declared one."""
+    def due_date_warnings(self, organization: Organization, day: dt.date) -> list[str]:
+        """The messages of every due-date check, in their order."""
         checks = _ordered(self._of(DueDateCheck))
-        if not checks:
-            return None
         return [message for c in checks if (message := c.check(organization, day))]
 
 

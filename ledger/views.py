@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from core.http import safe_next
 from core.models import AuditEvent
-from core.workdays import non_working_reason
+from core.workdays import CalendarMode, due_date_warning, non_working_reason
 from ledger import extensions, selectors, services
 from ledger.choices import DONE_STATES, MeasureState
 from ledger.filters import SORTS, MeasureFilter
@@ -346,20 +346,13 @@ def _flag_non_working_due_date(request: HttpRequest, measure: Measure) -> None:
     """A due date on a weekend or public holiday is allowed but flagged when it is set."""
     if measure.due_date is None:
         return
-    # The checks other layers declare (ledger.extensions); without any, the ledger's own.
+    # The one calendar rule (core.workdays), then whatever other layers check (ledger.extensions).
     org = measure.finding.inspection.organization
-    warnings = extensions.registry.due_date_warnings(org, measure.due_date)
-    if warnings is not None:
-        for message in warnings:
+    mode = CalendarMode.of(org.calendar_mode)
+    found = [due_date_warning(measure.due_date, mode=mode)]
+    for message in found + extensions.registry.due_date_warnings(org, measure.due_date):
+        if message:
             messages.warning(request, message)
-        return
-    reason = non_working_reason(measure.due_date)
-    if reason:
-        messages.warning(
-            request,
-            _("Note: the due date %(date)s falls on %(reason)s.")
-            % {"date": measure.due_date.isoformat(), "reason": reason},
-        )
 
 
 def _measure_form_tags(request: HttpRequest, form: MeasureForm, org: Organization) -> list[Tag]:

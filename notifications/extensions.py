@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ledger.extensions import DueDateCheck, Extension, Link, Panel, timeline_labels
-from notifications.selectors import due_date_warning
+from ledger.extensions import Extension, Link, Panel, timeline_labels
 from notifications.views import ledger_links, measure_panel
 
 APP = "notifications"
@@ -25,7 +24,5 @@ EXTENSIONS: list[Extension] = [
     # Reminders and urges follow the reporting panel on the measure page.
     Panel(app=APP, key="reminders", page="measure", render=measure_panel, order=20),
     Link(app=APP, key="urge", page="ledger", links=ledger_links, order=20),
-    # Weekends and holidays as the organization counts its deadlines.
-    DueDateCheck(app=APP, key="non_working_day", check=due_date_warning),
     *timeline_labels(APP, LABELS),
 ]

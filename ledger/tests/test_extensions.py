@@ -85,10 +85,10 @@ def test_two_labels_for_one_action_is_a_startup_error() -> None:
     assert registry.timeline_label("note") == "Note"
 
 
-def test_every_due_date_check_speaks_and_none_means_the_ledgers_own() -> None:
+def test_every_due_date_check_speaks_in_its_order() -> None:
     registry = Registry()
     day = dt.date(2021, 10, 1)
-    assert registry.due_date_warnings(None, day) is None  # type: ignore[arg-type]
+    assert registry.due_date_warnings(None, day) == []  # type: ignore[arg-type]
     registry.add(
         DueDateCheck(app="b", key="b", check=lambda org, d: "second", order=20),
         DueDateCheck(app="a", key="quiet", check=lambda org, d: None),
