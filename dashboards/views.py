@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from dashboards.selectors import dashboard_overview, home_sections, people_record, scope_summary
 from ledger.models import Inspection
+from organization import policy
 from organization.scope import actor_for
 from organization.views import require_capability
 
@@ -69,7 +70,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 def people(request: HttpRequest) -> HttpResponse:
-    require_capability(request, "organization.view")
+    policy.require(request.user, "view_track_records")
     young_only = request.GET.get("young") == "1"
     return render(
         request,

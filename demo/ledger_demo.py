@@ -40,7 +40,20 @@ from ledger.services import (
     tag_get_or_create,
 )
 from organization.models import Organization, Person, Theme, Unit
-from reporting.services import CycleData, cycle_save, evidence_add_text
+from reporting.choices import LookBackRating, ReviewStage
+from reporting.models import LookBack
+from reporting.services import (
+    CycleData,
+    closeout_decide,
+    closeout_direct,
+    closeout_request,
+    closeout_withdraw,
+    cycle_save,
+    evidence_add_text,
+    lookback_record,
+    lookback_schedule,
+    period_review_complete,
+)
 
 # --- identity of the demo round ------------------------------------------------------------
 
@@ -980,9 +993,8 @@ def _request_close(measure: Measure, user: AbstractBaseUser) -> Measure:
     before the transition.
     """
     _attach_evidence(measure, user, NOTE_REQUEST_CLOSE)
-    return measure_transition(
-        by=user, measure=measure, name="request_close", reason=NOTE_REQUEST_CLOSE
-    )
+    closeout_request(by=user, measure=measure, summary=NOTE_REQUEST_CLOSE)
+    return Measure.objects.get(pk=measure.pk)
 
 
 def _report_progress(measure: Measure, user: AbstractBaseUser, progress: int) -> Measure:
@@ -1035,35 +1047,59 @@ def _play(
         report(100)
         measure = _request_close(measure, secretary)
 
+    def decide(user: AbstractBaseUser, stage: str, approve: bool, reason: str) -> None:
+        # Close-out steps go through the services that write their requests and decisions.
+        nonlocal measure
+        closeout_decide(by=user, measure=measure, stage=stage, approve=approve, reason=reason)
+        measure = Measure.objects.get(pk=measure.pk)
+
+    def relapse(reason: str) -> None:
+        # A relapse is found at a look-back (回头看), which reopens the measure.
+        nonlocal measure
+        lookback_schedule(
+            by=office, measures=Measure.objects.filter(pk=measure.pk), planned_date=today
+        )
+        lookback_record(
+            by=office,
+            lookback=LookBack.objects.get(measure=measure, planned_date=today),
+            rating=LookBackRating.POOR,
+            notes=reason,
+            new_due_date=today + dt.timedelta(days=30),
+        )
+        measure = Measure.objects.get(pk=measure.pk)
+
     fire(secretary, "start")
     if story == Story.IN_PROGRESS:
         report(open_progress)
     elif story == Story.DIRECT_CLOSED:
         _attach_evidence(measure, office, NOTE_DIRECT_CLOSE)
-        fire(office, "direct_close", NOTE_DIRECT_CLOSE)
+        closeout_direct(by=office, measure=measure, summary=NOTE_DIRECT_CLOSE)
+        measure = Measure.objects.get(pk=measure.pk)
     elif story == Story.STAGE_DONE:
         report(100)
-        fire(office, "office_stage_complete", NOTE_STAGE_DONE)
+        period_review_complete(by=office, measure=measure, note=NOTE_STAGE_DONE)
+        measure = Measure.objects.get(pk=measure.pk)
     elif story == Story.WITHDRAWN:
         request()
-        fire(secretary, "withdraw", note)
+        closeout_withdraw(by=secretary, measure=measure, reason=note)
+        measure = Measure.objects.get(pk=measure.pk)
         report(open_progress)
     else:
         request()
         if story == Story.LIAISON_RETURNED:
-            fire(liaison, "liaison_return", note)
+            decide(liaison, ReviewStage.LIAISON, False, note)
             report(open_progress)
         elif story != Story.PENDING_REVIEW:
-            fire(liaison, "liaison_approve", NOTE_LIAISON_APPROVE)
+            decide(liaison, ReviewStage.LIAISON, True, NOTE_LIAISON_APPROVE)
             if story == Story.OFFICE_RETURNED:
-                fire(office, "office_return", note)
+                decide(office, ReviewStage.OFFICE, False, note)
                 report(open_progress)
             elif story == Story.STAGE_REVIEWED:
-                fire(office, "office_stage_complete", NOTE_STAGE_DONE)
+                decide(office, ReviewStage.OFFICE, True, NOTE_STAGE_DONE)
             elif story in (Story.CLOSED, Story.REOPENED):
-                fire(office, "office_close", NOTE_OFFICE_CLOSE)
+                decide(office, ReviewStage.OFFICE, True, NOTE_OFFICE_CLOSE)
                 if story == Story.REOPENED:
-                    fire(office, "reopen", note, new_due_date=today + dt.timedelta(days=30))
+                    relapse(note)
                     report(open_progress)
     return measure
 

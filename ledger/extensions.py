@@ -11,9 +11,11 @@ adds in its own `extensions.py` (a list `EXTENSIONS` of the dataclasses below) a
 - `Guard`: a precondition of a transition (close-out needs evidence); a callable
   (measure, actor, payload) -> an error message, or None.
 - `TimelineLabel`: how the timeline names an action another layer records ("report:filed").
-- `HandledTransitions`: transitions a named service of another layer owns, because it writes
-  their own records (close-out request, decision, snapshot): the measure page's generic Actions
-  card leaves them out.
+- `HandledTransitions`: the transitions the table marks as a named owner's ("close-out"), which
+  only that layer's service fires because it writes their own records (close-out request,
+  decision, snapshot): the measure page's generic Actions card leaves them out.
+- `TransitionObserver`: called inside the transaction of every transition, after its audit
+  event (to announce it); a callable (measure, transition name, actor).
 - `DueDateCheck`: a further warning on a due date as it is set (weekends and holidays are the
   ledger's own, from `core.workdays`); a callable (organization, date) -> message or None.
 
@@ -22,7 +24,8 @@ When two extensions meet, these rules decide, never the order in which apps regi
 - panels and links: shown in the order of their declared `order`, then app label, then key;
 - guards: every guard of the transition runs; any refusal refuses, and every message is shown;
 - timeline labels: one label per action; a second, different label for it is a start-up error;
-- handled transitions: one owner per transition; a second owner is a start-up error;
+- handled transitions: one app per owner; a second is a start-up error;
+- transition observers: every observer is called, in app label then key order;
 - due-date checks: every check runs and every message is shown, in `order`, after the calendar
   rule that the ledger applies itself (`core.workdays.due_date_warning`).
 
@@ -86,9 +89,18 @@ def timeline_labels(app: str, labels: dict[str, Any]) -> list[TimelineLabel]:
 
 @dataclass(frozen=True)
 class HandledTransitions:
+    """The transitions the table (`ledger.workflow.TRANSITIONS`) marks as `owner`'s: this app's
+    service fires them, holding the claim from `ledger.workflow.claim_transitions`."""
+
     app: str
-    owner: str  # the service that fires them, e.g. "close-out"
-    transitions: frozenset[str]
+    owner: str  # e.g. "close-out"
+
+
+@dataclass(frozen=True)
+class TransitionObserver:
+    app: str
+    key: str
+    observe: Callable[[Measure, str, Any], None]
 
 
 @dataclass(frozen=True)
@@ -99,7 +111,9 @@ class DueDateCheck:
     order: int = 100
 
 
-Extension = Panel | Link | Guard | TimelineLabel | HandledTransitions | DueDateCheck
+Extension = (
+    Panel | Link | Guard | TimelineLabel | HandledTransitions | TransitionObserver | DueDateCheck
+)
 
 # The ledger pages and the kinds each renders (ledger/views.py: ledger, finding_detail,
 # measure_detail).
@@ -133,15 +147,13 @@ class Registry:
             if isinstance(ext, Guard) and ext.transition not in TRANSITIONS:
                 raise ImproperlyConfigured(f"{ext.app}: no transition {ext.transition!r}")
             if isinstance(ext, HandledTransitions):
-                unknown = ext.transitions - set(TRANSITIONS)
-                if unknown:
-                    raise ImproperlyConfigured(f"{ext.app}: no transition {sorted(unknown)}")
-                for name in ext.transitions:
-                    owner = self.owner_of(name)
-                    if owner is not None and owner != ext.owner:
-                        raise ImproperlyConfigured(
-                            f"{ext.app}: {name!r} is already handled by {owner!r}"
-                        )
+                if not any(t.owner == ext.owner for t in TRANSITIONS.values()):
+                    raise ImproperlyConfigured(f"{ext.app}: no transition is {ext.owner!r}'s")
+                other = next(
+                    (e.app for e in self._of(HandledTransitions) if e.owner == ext.owner), None
+                )
+                if other is not None and other != ext.app:
+                    raise ImproperlyConfigured(f"{ext.app}: {ext.owner!r} is {other}'s already")
             if isinstance(ext, TimelineLabel):
                 label = self.timeline_label(ext.action)
                 if label is not None and str(label) != str(ext.label):
@@ -172,14 +184,15 @@ class Registry:
             key=lambda g: (g.app, g.key),
         )
 
-    def owner_of(self, transition: str) -> str | None:
-        for ext in self._of(HandledTransitions):
-            if transition in ext.transitions:
-                return str(ext.owner)
-        return None
-
     def handled_transitions(self) -> frozenset[str]:
-        return frozenset(name for ext in self._of(HandledTransitions) for name in ext.transitions)
+        """Transitions that a declared owner's service fires, never the generic Actions card."""
+        from ledger.workflow import TRANSITIONS
+
+        owners = {ext.owner for ext in self._of(HandledTransitions)}
+        return frozenset(name for name, t in TRANSITIONS.items() if t.owner in owners)
+
+    def observers(self) -> list[TransitionObserver]:
+        return sorted(self._of(TransitionObserver), key=lambda e: (e.app, e.key))
 
     def timeline_label(self, action: str) -> Any:
         return next((e.label for e in self._of(TimelineLabel) if e.action == action), None)

@@ -233,6 +233,17 @@ class Measure(models.Model):
     evidence_count = models.PositiveIntegerField(_("evidence"), default=0)
     last_report_at = models.DateTimeField(_("last report"), null=True, blank=True)
     relapse_count = models.PositiveSmallIntegerField(_("relapses"), default=0)
+    # The deadline clock (see ledger.selectors.overdue_q). The day the pending close-out request
+    # was filed: a request filed by the due date stops the clock while reviewers decide.
+    review_requested_on = models.DateField(_("close-out requested on"), null=True, blank=True)
+    # After a request filed in time comes back past the due date, the clock runs again from the
+    # return: this is the last day that still counts as in time (the day before the return).
+    grace_due_date = models.DateField(_("in time until"), null=True, blank=True)
+    # 被退回: set by a reviewer's return, cleared when the unit acts (reports or asks again).
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    return_reason = models.TextField(_("return reason"), blank=True)
+    # 重新整改: the schedule of a reopened measure runs from the reopening, not the feedback.
+    reopened_on = models.DateField(_("reopened on"), null=True, blank=True)
     urge_count = models.PositiveSmallIntegerField(_("urges"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -291,6 +302,16 @@ class Measure(models.Model):
     @property
     def is_done(self) -> bool:
         return self.state in (MeasureState.CLOSED, MeasureState.STAGE_DONE)
+
+    @property
+    def is_returned(self) -> bool:
+        """被退回: a reviewer sent the close-out request back and the unit has not acted yet."""
+        return self.returned_at is not None and self.state == MeasureState.IN_PROGRESS
+
+    @property
+    def is_relapsed(self) -> bool:
+        """反弹: reopened after a close-out and not closed again yet."""
+        return self.relapse_count > 0 and not self.is_done
 
 
 class MeasureUnit(models.Model):

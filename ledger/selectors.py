@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -73,28 +73,172 @@ def measure_light(
     measure: Measure, *, today: dt.date | None = None, policy: LightPolicy | None = None
 ) -> LightResult:
     """The warning light of one measure; needs finding.inspection loaded (the start date)."""
-    facts = MeasureFacts(
-        is_closed=measure.state in DONE_STATES and measure.deadline_kind != DeadlineKind.LONG_TERM,
-        is_long_term=measure.deadline_kind == DeadlineKind.LONG_TERM,
+    facts = measure_facts(
+        state=measure.state,
+        deadline_kind=measure.deadline_kind,
         due_date=measure.due_date,
-        start_date=measure.finding.inspection.feedback_date,
-        progress=measure.progress,
+        grace_due_date=measure.grace_due_date,
+        review_requested_on=measure.review_requested_on,
         next_review_date=measure.next_review_date,
+        progress=measure.progress,
+        reopened_on=measure.reopened_on,
+        feedback_date=measure.finding.inspection.feedback_date,
     )
     return compute_light(facts, today=today or timezone.localdate(), policy=policy or LightPolicy())
 
 
-def overdue_q(today: dt.date) -> Q:
-    """Open measures past their due date, and long-term ones past their review date."""
-    return Q(state__in=OPEN_STATES, due_date__lt=today) | Q(
-        deadline_kind=DeadlineKind.LONG_TERM, next_review_date__lt=today
+# --- the deadline clock -------------------------------------------------------------------
+# One rule for "overdue" wherever it is asked (lights, lists, filters, dashboards, 催办, the
+# escalation ladder, documents): the Python functions below for one measure, the Q objects for
+# querysets; tests hold the two to the same answers.
+#
+# - An open measure is overdue once its due date has passed (a long-term one, its review date).
+# - A close-out request filed on or before that date stops the clock while it waits for the
+#   liaison group or the office (待审核 / 待销号): the unit can do nothing but wait.
+# - If a reviewer returns it after the date, it is overdue from the return on: days overdue
+#   count from the return (`grace_due_date` is the day before it), and a new request filed
+#   after that is late and stops nothing.
+
+AWAITING_REVIEW_STATES = (MeasureState.PENDING_REVIEW, MeasureState.PENDING_CLOSE)
+
+
+def clock_deadline(measure: Any) -> dt.date | None:
+    """The last day in time for this measure: its due date (or review date, long-term), moved
+    to the day before a late return of a request that was filed in time."""
+    if measure.deadline_kind == DeadlineKind.LONG_TERM:
+        return measure.next_review_date  # type: ignore[no-any-return]
+    due: dt.date | None = measure.due_date
+    grace: dt.date | None = measure.grace_due_date
+    if due is not None and grace is not None and grace > due:
+        return grace
+    return due
+
+
+def clock_stopped(measure: Any) -> bool:
+    """Whether a close-out request filed in time is waiting for reviewers."""
+    requested: dt.date | None = measure.review_requested_on
+    deadline = clock_deadline(measure)
+    return (
+        measure.state in AWAITING_REVIEW_STATES
+        and requested is not None
+        and deadline is not None
+        and requested <= deadline
     )
+
+
+def is_overdue(measure: Any, today: dt.date) -> bool:
+    """The rule of `overdue_q` for one measure."""
+    if measure.deadline_kind == DeadlineKind.LONG_TERM:
+        late = measure.next_review_date is not None and measure.next_review_date < today
+    else:
+        late = (
+            measure.state in OPEN_STATES
+            and measure.due_date is not None
+            and measure.due_date < today
+        )
+    return late and not clock_stopped(measure)
+
+
+def clock_stopped_q(prefix: str = "") -> Q:
+    """`clock_stopped` as a queryset filter; `prefix` reaches a measure through a relation
+    ("measure__"). Every comparison is guarded against NULL so that its negation is exact."""
+
+    def f(name: str) -> str:
+        return prefix + name
+
+    in_time = (
+        Q(**{f("due_date__isnull"): False, f("review_requested_on__lte"): F(f("due_date"))})
+        | Q(
+            **{
+                f("due_date__isnull"): False,
+                f("grace_due_date__isnull"): False,
+                f("review_requested_on__lte"): F(f("grace_due_date")),
+            }
+        )
+        | Q(
+            **{
+                f("deadline_kind"): DeadlineKind.LONG_TERM,
+                f("next_review_date__isnull"): False,
+                f("review_requested_on__lte"): F(f("next_review_date")),
+            }
+        )
+    )
+    return (
+        Q(**{f("state__in"): AWAITING_REVIEW_STATES, f("review_requested_on__isnull"): False})
+        & in_time
+    )
+
+
+def overdue_q(today: dt.date, prefix: str = "") -> Q:
+    """Open measures past their due date, and long-term ones past their review date, unless a
+    request filed in time is waiting for reviewers (see `is_overdue`)."""
+    late = Q(**{prefix + "state__in": OPEN_STATES, prefix + "due_date__lt": today}) | Q(
+        **{
+            prefix + "deadline_kind": DeadlineKind.LONG_TERM,
+            prefix + "next_review_date__lt": today,
+        }
+    )
+    return late & ~clock_stopped_q(prefix)
 
 
 def due_within_q(today: dt.date, days: int) -> Q:
-    return Q(
-        state__in=OPEN_STATES, due_date__gte=today, due_date__lte=today + dt.timedelta(days=days)
+    """Due within `days` and still up to the unit (not waiting for reviewers)."""
+    return (
+        Q(state__in=OPEN_STATES, due_date__gte=today, due_date__lte=today + dt.timedelta(days=days))
+        & ~clock_stopped_q()
     )
+
+
+def measure_facts(
+    *,
+    state: str,
+    deadline_kind: str,
+    due_date: dt.date | None,
+    grace_due_date: dt.date | None,
+    review_requested_on: dt.date | None,
+    next_review_date: dt.date | None,
+    progress: int,
+    reopened_on: dt.date | None,
+    feedback_date: dt.date | None,
+) -> MeasureFacts:
+    """What the light needs, from a measure's columns (a model or a values() row alike)."""
+    row = _Row(
+        state, deadline_kind, due_date, grace_due_date, review_requested_on, next_review_date
+    )
+    long_term = deadline_kind == DeadlineKind.LONG_TERM
+    return MeasureFacts(
+        is_closed=state in DONE_STATES and not long_term,
+        is_long_term=long_term,
+        due_date=None if long_term else clock_deadline(row),
+        # A reopened measure's schedule runs from the reopening.
+        start_date=reopened_on or feedback_date,
+        progress=progress,
+        next_review_date=next_review_date,
+        clock_stopped=clock_stopped(row),
+    )
+
+
+@dataclass(frozen=True)
+class _Row:
+    state: str
+    deadline_kind: str
+    due_date: dt.date | None
+    grace_due_date: dt.date | None
+    review_requested_on: dt.date | None
+    next_review_date: dt.date | None
+
+
+# Columns `measure_facts` reads, for values_list() callers.
+FACT_FIELDS = (
+    "state",
+    "deadline_kind",
+    "due_date",
+    "grace_due_date",
+    "review_requested_on",
+    "next_review_date",
+    "progress",
+    "reopened_on",
+)
 
 
 @dataclass(frozen=True)
@@ -120,33 +264,43 @@ class FindingRollup:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def with_rollup(
-    findings: QuerySet[Finding], *, within: QuerySet[Measure] | None = None
-) -> QuerySet[Finding]:
-    """Annotate findings with measure counts, from which their derived state follows.
-
-    `within` limits the counts to those measures (e.g. the ones a person may see), so a page
-    never counts what it does not show."""
-    scope = Q() if within is None else Q(measures__in=within.values("pk"))
+def with_rollup(findings: QuerySet[Finding]) -> QuerySet[Finding]:
+    """Annotate findings with measure counts, from which their derived state follows."""
     return findings.annotate(
-        m_total=Count("measures", filter=scope, distinct=True),
-        m_done=Count("measures", filter=scope & Q(measures__state__in=DONE_STATES), distinct=True),
+        m_total=Count("measures", distinct=True),
+        m_done=Count("measures", filter=Q(measures__state__in=DONE_STATES), distinct=True),
         m_started=Count(
-            "measures",
-            filter=scope & ~Q(measures__state=MeasureState.NOT_STARTED),
-            distinct=True,
+            "measures", filter=~Q(measures__state=MeasureState.NOT_STARTED), distinct=True
         ),
     )
 
 
 def rollup_of_measures(measures: Iterable[Measure]) -> FindingRollup:
     """The roll-up of the measures given (those a page shows)."""
-    states = [m.state for m in measures]
+    return rollup_of_states(m.state for m in measures)
+
+
+def rollup_of_states(states: Iterable[str]) -> FindingRollup:
+    states = list(states)
     return FindingRollup(
         total=len(states),
         done=sum(1 for s in states if s in DONE_STATES),
         started=sum(1 for s in states if s != MeasureState.NOT_STARTED),
     )
+
+
+def visible_rollups(user: Any, inspection: Inspection) -> dict[int, FindingRollup]:
+    """Per finding, the roll-up of the measures this person may see: what a page may count."""
+    states: dict[int, list[str]] = {}
+    rows = (
+        Measure.objects.visible_to(user)
+        .filter(finding__inspection=inspection)
+        .order_by()
+        .values_list("finding_id", "state")
+    )
+    for finding_id, state in rows:
+        states.setdefault(finding_id, []).append(state)
+    return {pk: rollup_of_states(s) for pk, s in states.items()}
 
 
 def rollup_of(finding: Finding) -> FindingRollup:

@@ -27,7 +27,15 @@ from ledger.models import (
     Tag,
     add_months,
 )
-from ledger.workflow import TRANSITIONS, applies_to, guards_for, relations
+from ledger.workflow import (
+    TRANSITIONS,
+    TransitionOwner,
+    applies_to,
+    guards_for,
+    observers,
+    owner_of,
+    relations,
+)
 from organization import policy
 from organization.models import Organization, Person, Theme, Unit
 from organization.scope import actor_for
@@ -404,7 +412,7 @@ def measure_changed_fields(measure: Measure, data: MeasureData) -> set[str]:
     return changed
 
 
-def _require_measure_fields(by: Any, measure: Measure, data: MeasureData) -> None:
+def _require_measure_fields(by: Any, measure: Measure, data: MeasureData) -> set[str]:
     """Refuse, before anything is written, an edit of a field this person may not change."""
     allowed = policy.can_edit_measure_fields(by, measure)
     if not allowed:
@@ -413,7 +421,8 @@ def _require_measure_fields(by: Any, measure: Measure, data: MeasureData) -> Non
                 _("A closed measure cannot be edited. Reopen it first if the problem is back.")
             )
         raise PermissionDenied(_("You may not edit this measure."))
-    refused = measure_changed_fields(measure, data) - allowed
+    changed = measure_changed_fields(measure, data)
+    refused = changed - allowed
     if refused:
         names = "、".join(
             str(MEASURE_FIELD_LABELS.get(name, name))
@@ -426,6 +435,7 @@ def _require_measure_fields(by: Any, measure: Measure, data: MeasureData) -> Non
         if "due_date" in refused:
             message += " " + _("To move the due date, request an extension (申请延期).")
         raise PermissionDenied(message)
+    return changed
 
 
 def measure_update(
@@ -437,8 +447,11 @@ def measure_update(
         current = _lock(measure.pk)
         if current.version != expected_version:
             raise _concurrent_error(current)
-        _require_measure_fields(by, current, data)
+        changed = _require_measure_fields(by, current, data)
         validate_measure_data(data, finding=current.finding)
+        if not changed:
+            # Saving the form as it was shown changes nothing: no new version, no audit event.
+            return current
         before = _measure_snapshot(current)
         current.number = data.number.strip()
         current.sort_key = number_sort_key(current.number) if current.number else ""
@@ -485,11 +498,27 @@ def measure_transition(
     reason: str = "",
     new_due_date: dt.date | None = None,
     payload: dict[str, Any] | None = None,
+    owner: TransitionOwner | None = None,
 ) -> Measure:
-    """Fire a named transition: locked, checked against the table and guards, audited."""
+    """Fire a named transition: locked, checked against the table and guards, audited.
+
+    A transition the table gives to an owner is fired only by that owner's service, which
+    passes its claim as `owner`: everyone else is refused, whatever their role.
+    """
     transition = TRANSITIONS.get(name)
     if transition is None:
         raise TransitionError(_("Unknown action."), code="unknown")
+    if transition.owner is not None:
+        claim = owner_of(transition)
+        if claim is None or owner is not claim:
+            raise TransitionError(
+                _("“%(action)s” keeps its own records; do it through %(where)s.")
+                % {
+                    "action": transition.label,
+                    "where": claim.where if claim else _("the page made for it"),
+                },
+                code="owned",
+            )
     actor = actor_for(by)
     with transaction.atomic():
         current = _lock(measure.pk)
@@ -527,10 +556,18 @@ def measure_transition(
         if transition.target == MeasureState.CLOSED:
             current.closed_at = now
             current.progress = 100
+        _move_deadline_clock(current, name, reason, now)
         if name == "reopen":
             current.relapse_count += 1
             current.closed_at = None
+            # A relapse starts the work again: the row shows fresh progress and a light judged
+            # from the reopening, not 100% and "on track".
+            before["progress"] = current.progress
+            current.progress = 0
+            current.reopened_on = timezone.localdate(now)
+            current.grace_due_date = None
             after["relapse_count"] = current.relapse_count
+            after["progress"] = 0
             if new_due_date is not None:
                 if new_due_date < timezone.localdate():
                     raise TransitionError(_("The new due date is in the past."), code="due")
@@ -547,7 +584,7 @@ def measure_transition(
         current.version += 1
         current.updated_by = by if getattr(by, "pk", None) else None
         current.save()
-        record_event(
+        event = record_event(
             actor=by,
             obj=current,
             action=f"transition:{name}",
@@ -555,7 +592,38 @@ def measure_transition(
             after=after | {k: v for k, v in data.items() if k.startswith("snapshot")},
             message=reason,
         )
+        for observer in observers():
+            observer(current, name, event)
         return current
+
+
+_RETURNS = frozenset({"liaison_return", "office_return"})
+_AWAITING = frozenset({MeasureState.PENDING_REVIEW, MeasureState.PENDING_CLOSE})
+
+
+def _move_deadline_clock(measure: Measure, name: str, reason: str, now: dt.datetime) -> None:
+    """Keep the facts of the deadline clock and the 被退回 mark in step with a transition.
+
+    The clock stops while a request filed by the due date waits for reviewers; a return after
+    the due date starts it again from the day of the return.
+    """
+    today = timezone.localdate(now)
+    if measure.state == MeasureState.PENDING_REVIEW and name == "request_close":
+        measure.review_requested_on = today
+    elif measure.state not in _AWAITING:
+        requested = measure.review_requested_on
+        due = measure.due_date
+        if name in _RETURNS and requested and due:
+            in_time_until = max(due, measure.grace_due_date or due)
+            if requested <= in_time_until < today:
+                measure.grace_due_date = today - dt.timedelta(days=1)
+        measure.review_requested_on = None
+    if name in _RETURNS:
+        measure.returned_at = now
+        measure.return_reason = reason
+    else:
+        measure.returned_at = None
+        measure.return_reason = ""
 
 
 # --- bulk actions ------------------------------------------------------------------------
@@ -638,7 +706,13 @@ def measure_record_report(
     *, measure_id: int, progress: int | None, at: dt.datetime, by: Any = None
 ) -> None:
     """Keep the ledger's progress and last-report columns in step with a filed report."""
-    updates: dict[str, Any] = {"last_report_at": at, **_changed_by(by)}
+    # Reporting is the unit acting on a return: the 被退回 mark has been answered.
+    updates: dict[str, Any] = {
+        "last_report_at": at,
+        "returned_at": None,
+        "return_reason": "",
+        **_changed_by(by),
+    }
     if progress is not None:
         updates["progress"] = max(0, min(100, progress))
     Measure.objects.filter(pk=measure_id).update(**updates)

@@ -231,10 +231,12 @@ def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=pk)
     findings = selectors.with_rollup(
-        selectors.visible_findings(request.user).filter(inspection=inspection),
-        within=Measure.objects.visible_to(request.user),
+        selectors.visible_findings(request.user).filter(inspection=inspection)
     ).order_by("sort_key", "id")
-    rows = [(f, selectors.rollup_of(f)) for f in findings]
+    # Each finding's state is its own; the counts are of the measures this person may see.
+    seen = selectors.visible_rollups(request.user, inspection)
+    empty = selectors.rollup_of_states([])
+    rows = [(f, selectors.rollup_of(f), seen.get(f.pk, empty)) for f in findings]
     counts = selectors.state_counts(
         Measure.objects.visible_to(request.user).filter(finding__inspection=inspection)
     )
@@ -273,7 +275,7 @@ def finding_edit(
         instance = Finding(inspection=inspection)
     form = FindingForm(request.POST or None, instance=instance, organization=org)
     actor = actor_for(request.user)
-    if not actor.manages_all:
+    if not policy.is_office(actor):
         # A task force files findings only under its own themes.
         form.fields["theme"].queryset = form.fields["theme"].queryset.filter(  # type: ignore[attr-defined]
             task_force_id__in=actor.task_force_ids
@@ -398,7 +400,11 @@ def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
         Finding.objects.editable_by(request.user).select_related("inspection__organization"),
         pk=finding_pk,
     )
-    form = AssignManyForm(request.POST or None, finding=finding)
+    form = AssignManyForm(
+        request.POST or None,
+        finding=finding,
+        own_grids=sorted(actor_for(request.user).liaison_group_ids),
+    )
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ledger.extensions import Extension, Link, Panel, timeline_labels
+from ledger.extensions import Extension, Link, Panel, TransitionObserver, timeline_labels
+from notifications.escalation import transition_announce
 from notifications.views import ledger_links, measure_panel
 
 APP = "notifications"
@@ -21,6 +22,8 @@ LABELS = {
 }
 
 EXTENSIONS: list[Extension] = [
+    # Review outcomes reach the people concerned when the transaction commits.
+    TransitionObserver(app=APP, key="announce", observe=transition_announce),
     # Reminders and urges follow the reporting panel on the measure page.
     Panel(app=APP, key="reminders", page="measure", render=measure_panel, order=20),
     Link(app=APP, key="urge", page="ledger", links=ledger_links, order=20),

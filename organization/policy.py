@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from organization.choices import Role
@@ -106,6 +107,11 @@ def in_liaison_group(actor: Actor) -> bool:
     return bool(actor.liaison_group_ids)
 
 
+def office_people_q() -> Q:
+    """The people of the rectification office (a filter on Person), e.g. to notify them."""
+    return Q(is_office=True)
+
+
 def role_labels(actor: Actor) -> list[str]:
     """The person's roles in the UI language, in a fixed order (for the page header)."""
     return [str(Role(r).label) for r in Role.values if r in actor.roles]
@@ -145,9 +151,13 @@ def _see_person_record(actor: Actor, person: Any) -> bool:
     return person is not None and getattr(person, "pk", None) == actor.person_id
 
 
+def _in_org(actor: Actor, obj: Any) -> bool:
+    return obj is not None and getattr(obj, "organization_id", None) == actor.organization_id
+
+
 def _report_for_unit(actor: Actor, unit: Any) -> bool:
     """File reports in the unit's name: its own people, or the office on its behalf."""
-    if not has_capability(actor, "report.file"):
+    if not (_in_org(actor, unit) and has_capability(actor, "report.file")):
         return False
     return is_office(actor) or acts_for_unit(actor, getattr(unit, "pk", None))
 
@@ -155,7 +165,7 @@ def _report_for_unit(actor: Actor, unit: Any) -> bool:
 def _see_unit_report(actor: Actor, unit: Any) -> bool:
     """A unit's report (单位汇报): read by the unit, its liaison group, the task forces (who hear
     every unit at joint meetings) and those who see everything."""
-    return (
+    return _in_org(actor, unit) and (
         sees_everything(actor)
         or acts_for_unit(actor, unit.pk)
         or follows_grid(actor, unit.liaison_group_id)
@@ -164,7 +174,7 @@ def _see_unit_report(actor: Actor, unit: Any) -> bool:
 
 
 def _edit_unit_report(actor: Actor, unit: Any) -> bool:
-    return is_office(actor) or acts_for_unit(actor, unit.pk)
+    return _in_org(actor, unit) and (is_office(actor) or acts_for_unit(actor, unit.pk))
 
 
 def _review_office(actor: Actor, obj: Any) -> bool:
@@ -193,6 +203,10 @@ def register_organization_policy() -> None:
     ):
         register_rule(action, _capability(capability))
     register_rule("review_office", _review_office)
+    # Documents about the whole organization, and documents for any unit of it.
+    register_rule("export_progress_report", lambda actor, obj: sees_everything(actor))
+    register_rule("choose_any_unit", lambda actor, obj: sees_everything(actor))
+    register_rule("draft_supervision_notice", lambda actor, obj: is_office(actor))
     register_rule("set_reporting_cycle", _review_office)
     register_rule("manage_admins", lambda actor, obj: is_admin(actor))
     register_rule("grant_admin", lambda actor, obj: is_admin(actor))

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 
@@ -140,7 +140,7 @@ KINDS: dict[str, DirectoryKind] = {
         title=gettext_lazy("People"),
         singular=gettext_lazy("person"),
         columns=(
-            Column(gettext_lazy("Name"), "name"),
+            Column(pgettext_lazy("person", "Name"), "name"),
             Column(gettext_lazy("Username"), "user.username"),
             Column(gettext_lazy("Unit"), "unit"),
             Column(gettext_lazy("Position"), "position"),

@@ -9,7 +9,9 @@ class ReportingConfig(AppConfig):
     def ready(self) -> None:
         from ledger.extensions import registry
         from reporting.extensions import EXTENSIONS
+        from reporting.policy import register_reporting_policy
         from reporting.scope import register_reporting_rules
 
         register_reporting_rules()
+        register_reporting_policy()
         registry.add(*EXTENSIONS)

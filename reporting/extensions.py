@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from ledger.extensions import Extension, Guard, HandledTransitions, Link, Panel, timeline_labels
-from reporting.services import PANEL_TRANSITIONS, evidence_guard
+from ledger.workflow import CLOSE_OUT, LOOK_BACK
+from reporting.services import evidence_guard
 from reporting.views import finding_links, ledger_links, measure_panel
 
 APP = "reporting"
@@ -32,7 +33,9 @@ EXTENSIONS: list[Extension] = [
         Guard(app=APP, key="evidence", transition=name, check=evidence_guard)
         for name in ("request_close", "direct_close", "office_close")
     ),
-    # The close-out steps have their own forms in the panel (summary, reasons, snapshots).
-    HandledTransitions(app=APP, owner="close-out", transitions=PANEL_TRANSITIONS),
+    # Close-out and reopening have their own forms and records (summary, reasons, snapshots,
+    # look-backs); their services hold the claims (reporting.services.closeout / lookbacks).
+    HandledTransitions(app=APP, owner=CLOSE_OUT),
+    HandledTransitions(app=APP, owner=LOOK_BACK),
     *timeline_labels(APP, LABELS),
 ]

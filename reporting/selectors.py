@@ -19,6 +19,7 @@ from core.models import AuditEvent
 from ledger.choices import DONE_STATES, OPEN_STATES, DeadlineKind, MeasureState, UnitPart
 from ledger.models import Finding, Inspection, Measure, MeasureUnit
 from ledger.selectors import ledger_measures
+from organization import policy
 from organization.models import Unit
 from organization.scope import actor_for
 from reporting.choices import (
@@ -666,13 +667,7 @@ def unit_report_for(
     inspection has no reporting cycle. The documents layer exports this to Word."""
     if not Unit.objects.visible_to(user).filter(pk=unit.pk).exists():
         return None
-    actor = actor_for(user)
-    if not (
-        actor.sees_all
-        or unit.pk in actor.unit_ids
-        or unit.liaison_group_id in actor.liaison_group_ids
-        or actor.task_force_ids
-    ):
+    if not policy.can_see_unit_report(user, unit):
         return None
     cycle = ReportingCycle.objects.filter(inspection=inspection).first()
     if cycle is None:

@@ -23,6 +23,7 @@ from ledger.extensions import (
     Panel,
     Registry,
     TimelineLabel,
+    TransitionObserver,
 )
 from ledger.timeline import action_label
 
@@ -63,17 +64,26 @@ def test_a_guard_for_no_transition_is_a_startup_error() -> None:
         Registry().add(Guard(app="x", key="a", transition="teleport", check=lambda m, a, p: None))
 
 
-def test_two_owners_of_one_transition_is_a_startup_error() -> None:
+def test_an_owner_is_declared_by_one_app_and_hides_its_transitions() -> None:
     registry = Registry()
-    withdraw = frozenset({"withdraw"})
-    registry.add(HandledTransitions(app="x", owner="close-out", transitions=withdraw))
-    registry.add(HandledTransitions(app="y", owner="close-out", transitions=withdraw))
-    with pytest.raises(ImproperlyConfigured, match="already handled"):
-        registry.add(
-            HandledTransitions(app="z", owner="look-back", transitions=frozenset({"withdraw"}))
-        )
-    assert registry.owner_of("withdraw") == "close-out"
-    assert registry.handled_transitions() == {"withdraw"}
+    registry.add(HandledTransitions(app="x", owner="close-out"))
+    registry.add(HandledTransitions(app="x", owner="close-out"))
+    with pytest.raises(ImproperlyConfigured, match="already"):
+        registry.add(HandledTransitions(app="y", owner="close-out"))
+    with pytest.raises(ImproperlyConfigured, match="no transition"):
+        registry.add(HandledTransitions(app="x", owner="teleport"))
+    handled = registry.handled_transitions()
+    assert {"request_close", "office_close", "withdraw"} <= handled
+    assert "start" not in handled and "reopen" not in handled
+
+
+def test_every_observer_is_called_in_app_then_key_order() -> None:
+    registry = Registry()
+    registry.add(
+        TransitionObserver(app="b", key="a", observe=lambda m, n, a: None),
+        TransitionObserver(app="a", key="z", observe=lambda m, n, a: None),
+    )
+    assert [o.app for o in registry.observers()] == ["a", "b"]
 
 
 def test_two_labels_for_one_action_is_a_startup_error() -> None:
@@ -100,7 +110,8 @@ def test_every_due_date_check_speaks_in_its_order() -> None:
 def test_the_installed_layers_declare_their_extensions() -> None:
     registry = extensions.registry
     assert {g.app for g in registry.guards("request_close")} == {"reporting"}
-    assert registry.owner_of("office_close") == "close-out"
+    assert {"office_close", "reopen"} <= registry.handled_transitions()
+    assert [o.app for o in registry.observers()] == ["notifications"]
     assert str(action_label("urge")) == "Urged (催办)"
     assert str(action_label("ledger:imported")) == "Ledger imported from a file"
 
