@@ -143,3 +143,16 @@ def urls_of(cases: Iterable[Case], method: str) -> set[str]:
 EVERYONE = tuple(r for r in SIGNED_IN if r != "stranger")
 MANAGERS = ("admin", "office")
 READERS = ("admin", "office", "leader")
+
+
+def once(w: Any, key: str, make: Callable[[], Any]) -> Any:
+    """The object a case's path, data and effect all speak of, made once per test."""
+    if key not in w._cache:
+        w._cache[key] = make()
+    return w._cache[key]
+
+
+def fields_of(model: Any, pk: int, *names: str) -> Any:
+    """A record's fields as they are in the database now (None once it is gone)."""
+    row = model.objects.filter(pk=pk).values(*names).first()
+    return tuple(row.values()) if row else None
