@@ -107,11 +107,17 @@ class Page(HTMLParser):
 
 
 def post_form(html: str, path: str) -> Form:
-    """The POST form of a page that submits to `path` (its own URL when it has no action)."""
+    """The main POST form of a page that submits to `path` (its own URL when it has no action):
+    of several (a page may add small one-button forms), the one with the most fields."""
     page = Page()
     page.feed(html)
-    for form in page.forms:
-        action = urlsplit(urljoin("http://testserver" + path, form.action or path)).path
-        if form.method == "post" and action == urlsplit(path).path:
-            return form
-    raise LookupError(f"no POST form to {path} on the page")
+    forms = [
+        form
+        for form in page.forms
+        if form.method == "post"
+        and urlsplit(urljoin("http://testserver" + path, form.action or path)).path
+        == urlsplit(path).path
+    ]
+    if not forms:
+        raise LookupError(f"no POST form to {path} on the page")
+    return max(forms, key=lambda form: len(form.fields))

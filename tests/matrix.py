@@ -46,8 +46,9 @@ class Case:
     """One URL and the status each role gets. Unlisted signed-in roles get `default`.
 
     A POST case names its `effect` (what it changes, read from the database) unless it changes
-    nothing for anyone. With `form`, the POST sends the form rendered at `path` for `form_as`,
-    with its default values and the changes `form` returns — what a person submitting it sends.
+    nothing for anyone. With `form`, the POST sends the form rendered at `path` for `form_as`
+    ("actor": the role itself), with its default values and the changes `form` returns — what
+    a person submitting it sends.
     """
 
     url_name: str
