@@ -118,9 +118,8 @@ class World:
         return self.measure().finding.inspection
 
     def second_org(self) -> dict[str, Any]:
-        """A second organization with its own units, people, inspection and measure, whose
-        report text, return reason and urge carry marker C; its office director signs in as
-        `stranger_office`. Built once per test (rolled back with it)."""
+        """A second organization with its own units, people, inspection and measure; its office
+        director signs in as `stranger_office`. Built once per test (rolled back with it)."""
         if "second_org" not in self._cache:
             self._cache["second_org"] = _build_second_organization()
         return self._cache["second_org"]
@@ -137,6 +136,9 @@ class World:
         _mark(a, MARKERS["A"], unit_user=self.user("branch1"), liaison=self.user("liaison1"))
         _mark(b, MARKERS["B"], unit_user=self.user("branch7"), liaison=self.user("liaison7"))
         second = self.second_org()
+        _mark(
+            second["measure"], MARKERS["C"], unit_user=second["branch"], liaison=second["liaison"]
+        )
         self._cache["planted"] = {
             "a": a,
             "b": b,
@@ -245,8 +247,8 @@ def _build_second_organization() -> dict[str, Any]:
             content=f"{MARKERS['C']}-措施", lead_unit=branch_unit, due_date=dt.date(2099, 1, 1)
         ),
     )
-    _mark(measure, MARKERS["C"], unit_user=secretary.user, liaison=liaison.user)
     return {
+        "liaison": liaison.user,
         "org": org,
         "office": director.user,
         "branch": secretary.user,
