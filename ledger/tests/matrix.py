@@ -74,6 +74,13 @@ def _measure_fields(w: Any) -> Any:
     return fields_of(Measure, _m(w).pk, "content", "due_date", "lead_unit", "version")
 
 
+def _closed_fields(w: Any) -> Any:
+    from ledger.models import Measure
+
+    pk = once(w, "closed", lambda: w.measure(state="closed").pk)
+    return fields_of(Measure, pk, "content", "due_date", "version")
+
+
 def _flagged(w: Any) -> Any:
     from ledger.models import Measure
 
@@ -228,6 +235,27 @@ CASES = [
         "ledger:measure_edit",
         lambda w: reverse("ledger:measure_edit", args=[_m(w).pk]),
         roles(*EDITS) | {"outsider": 404},
+    ),
+    # A closed measure is edited by nobody (it changes only by being reopened), even by a POST
+    # built by hand.
+    Case(
+        "ledger:measure_edit",
+        lambda w: reverse("ledger:measure_edit", args=[w.measure(state="closed").pk]),
+        {"outsider": 404},
+        note="closed",
+    ),
+    Case(
+        "ledger:measure_edit",
+        lambda w: reverse("ledger:measure_edit", args=[w.measure(state="closed").pk]),
+        {"outsider": 404},
+        method="post",
+        data=lambda w: {
+            "content": "Rewritten after close-out",
+            "due_date": "2031-12-31",
+            "version": str(w.measure(state="closed").version),
+        },
+        effect=_closed_fields,
+        note="closed-post",
     ),
     # The unit may not rewrite its own measure, move its deadline or hand it to another unit:
     # the office and the theme's task force edit measures; a unit asks for an extension.

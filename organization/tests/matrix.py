@@ -211,7 +211,29 @@ CASES = [
         form_as="admin",
         effect=_password("staff1"),
     ),
-    # Only an administrator manages administrators: the office may neither edit nor deactivate one.
+    # Only an administrator manages an administrator's account; the office does not.
+    Case(
+        "organization:people_edit",
+        lambda w: reverse("organization:people_edit", args=[_admin_person(w).pk]),
+        roles("admin"),
+        note="admin-account",
+    ),
+    Case(
+        "organization:people_active",
+        lambda w: reverse("organization:people_active", args=[_admin_person(w).pk]),
+        roles("admin", status=302),
+        method="post",
+        data=lambda w: {"active": "1"},
+        effect=_admin_fields,
+        changes=(),  # the account is active already
+        note="admin-account",
+    ),
+    Case(
+        "organization:people_password",
+        lambda w: reverse("organization:people_password", args=[_admin_person(w).pk]),
+        roles("admin"),
+        note="admin-account",
+    ),
     Case(
         "organization:people_edit",
         lambda w: reverse("organization:people_edit", args=[_admin_person(w).pk]),
