@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import pytest
 from django.test import Client
 
-from tests.forms import Page
+from tests.forms import read_page
 
 pytestmark = pytest.mark.django_db
 
@@ -105,8 +105,7 @@ def walk(client: Client, *, max_pages: int = MAX_PAGES) -> tuple[list[str], int]
             continue
         request = response.wsgi_request
         here = request.path + ("?" + request.META["QUERY_STRING"] if request.GET else "")
-        page = Page()
-        page.feed(response.content.decode("utf-8", "replace"))
+        page = read_page(response.content)
         for href in page.links:
             if (url := _local(href, here)) is not None:
                 enqueue(Visit(url, False, here, "link"))
