@@ -24,6 +24,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from core.numbering import int_to_chinese
 from demo.organization_demo import BRANCHES
 from ledger.choices import DeadlineKind, UnitPart
 from ledger.models import Finding, Inspection, Measure, Tag
@@ -58,6 +59,7 @@ from reporting.services import (
 
 INSPECTING_BODY = "市委第三巡视组"
 NAME_SUFFIX = "年市委第三轮巡视"
+SHORT_NAME = "市委三轮巡视"
 # The name carries the feedback year, which moves with the load date; idempotency matches any
 # year so that loading again in a later year does not add a second demo round.
 NAME_PATTERN = r"^[0-9]{4}" + NAME_SUFFIX + "$"
@@ -865,9 +867,6 @@ FEEDBACK: tuple[Section, ...] = (
     ),
 )
 
-CN_NUMERALS = "一二三四五六七八九十"
-
-
 # --- dates and wording -------------------------------------------------------------------
 
 
@@ -906,7 +905,7 @@ def _branch_task_content(due: dt.date) -> str:
 
 
 def _finding_number(section: int, sub: int, item: int) -> str:
-    return f"{CN_NUMERALS[section]}、（{CN_NUMERALS[sub]}）{item + 1}"
+    return f"{int_to_chinese(section + 1)}、（{int_to_chinese(sub + 1)}）{item + 1}"
 
 
 def _feedback_text(
@@ -921,9 +920,9 @@ def _feedback_text(
         "取得了一定成效。同时，巡视中也发现了一些问题：",
     ]
     for si, section in enumerate(FEEDBACK):
-        lines.append(f"{CN_NUMERALS[si]}、{section.title}")
+        lines.append(f"{int_to_chinese(si + 1)}、{section.title}")
         for ui, sub in enumerate(section.subs):
-            lines.append(f"（{CN_NUMERALS[ui]}）{sub.title}。")
+            lines.append(f"（{int_to_chinese(ui + 1)}）{sub.title}。")
             for fi, finding in enumerate(sub.findings):
                 lines.append(f"{fi + 1}. {finding.text}{finding.detail}")
     lines += [
@@ -1136,6 +1135,7 @@ def load_ledger(org: Organization) -> None:
             inspection=Inspection(
                 organization=org,
                 name=f"{feedback.year}{NAME_SUFFIX}",
+                short_name=SHORT_NAME,
                 inspecting_body=INSPECTING_BODY,
                 start_date=start,
                 end_date=end,

@@ -36,6 +36,12 @@ class Inspection(models.Model):
         Organization, on_delete=models.PROTECT, related_name="inspections"
     )
     name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(
+        _("short name"),
+        max_length=20,
+        blank=True,
+        help_text=_("Shown before the numbers wherever rounds meet, e.g. 三轮巡视."),
+    )
     kind = models.CharField(
         _("kind"), max_length=16, choices=InspectionKind.choices, default=InspectionKind.XUNSHI
     )
@@ -70,6 +76,11 @@ class Inspection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name to show beside a finding's or a measure's number."""
+        return self.short_name or self.name
 
 
 class Tag(models.Model):
@@ -269,6 +280,20 @@ class Measure(models.Model):
     def __str__(self) -> str:
         head = self.content[:40] + ("…" if len(self.content) > 40 else "")
         return f"{self.number} {head}".strip()
+
+    @property
+    def reference(self) -> str:
+        """The measure's number as read where rounds meet (queues, lists): the round's short
+        name, the finding's number and the measure's (三轮巡视 · 问题一、（一）1 · 措施2)."""
+        finding = self.finding
+        return str(
+            _("%(inspection)s · problem %(finding)s · measure %(measure)s")
+            % {
+                "inspection": finding.inspection.label,
+                "finding": finding.number or "—",
+                "measure": self.number or "—",
+            }
+        )
 
     @property
     def is_long_term(self) -> bool:

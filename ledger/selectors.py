@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -17,6 +17,7 @@ from ledger.choices import (
     OPEN_STATES,
     DeadlineKind,
     FindingState,
+    InspectionStatus,
     MeasureState,
     UnitPart,
 )
@@ -44,6 +45,17 @@ def ledger_measures(user: Any) -> QuerySet[Measure]:
             "responsible_persons",
             "tags",
         )
+    )
+
+
+def inspection_ids_current_first(user: Any) -> list[int]:
+    """The inspections the user may see, the current one first: rounds still being rectified
+    before completed ones, the latest feedback first."""
+    completed = Case(When(status=InspectionStatus.CLOSED, then=1), default=0)
+    return list(
+        Inspection.objects.visible_to(user)
+        .order_by(completed, "-feedback_date", "-id")
+        .values_list("pk", flat=True)
     )
 
 
@@ -266,6 +278,34 @@ def with_rollup(findings: QuerySet[Finding]) -> QuerySet[Finding]:
     )
 
 
+def rollup_of_measures(measures: Iterable[Measure]) -> FindingRollup:
+    """The roll-up of the measures given (those a page shows)."""
+    return rollup_of_states(m.state for m in measures)
+
+
+def rollup_of_states(states: Iterable[str]) -> FindingRollup:
+    states = list(states)
+    return FindingRollup(
+        total=len(states),
+        done=sum(1 for s in states if s in DONE_STATES),
+        started=sum(1 for s in states if s != MeasureState.NOT_STARTED),
+    )
+
+
+def visible_rollups(user: Any, inspection: Inspection) -> dict[int, FindingRollup]:
+    """Per finding, the roll-up of the measures this person may see: what a page may count."""
+    states: dict[int, list[str]] = {}
+    rows = (
+        Measure.objects.visible_to(user)
+        .filter(finding__inspection=inspection)
+        .order_by()
+        .values_list("finding_id", "state")
+    )
+    for finding_id, state in rows:
+        states.setdefault(finding_id, []).append(state)
+    return {pk: rollup_of_states(s) for pk, s in states.items()}
+
+
 def rollup_of(finding: Finding) -> FindingRollup:
     if hasattr(finding, "m_total"):
         return FindingRollup(finding.m_total, finding.m_done, finding.m_started)  # type: ignore[attr-defined]
@@ -282,6 +322,69 @@ def state_counts(measures: QuerySet[Measure]) -> dict[str, int]:
     counts = {s: 0 for s in MeasureState.values}
     counts.update({r["state"]: r["n"] for r in rows})
     return counts
+
+
+# --- completion rates: 问题完成率 and 措施完成率 -----------------------------------------------
+
+
+def completion_percent(done: int, total: int) -> str:
+    """A rate as every page and document prints it: at most one decimal ("66.7", "100")."""
+    if not total:
+        return "0"
+    return f"{round(100 * done / total, 1):g}"
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The two completion rates (完成率) of a scope. A finding (问题) counts as rectified when
+    it has measures and all of them are done; a measure (措施) when it is closed or its stage
+    is done. Every page and document takes its rates from here, named with their base."""
+
+    findings: int
+    findings_done: int
+    findings_started: int
+    measures: int
+    measures_done: int
+
+    @property
+    def findings_open(self) -> int:
+        return self.findings - self.findings_done
+
+    @property
+    def measures_open(self) -> int:
+        return self.measures - self.measures_done
+
+    @property
+    def findings_rate(self) -> str:
+        return completion_percent(self.findings_done, self.findings)
+
+    @property
+    def measures_rate(self) -> str:
+        return completion_percent(self.measures_done, self.measures)
+
+
+def completion(*, findings: QuerySet[Finding], measures: QuerySet[Measure]) -> Completion:
+    """Completion of the given (already scoped) findings and measures, in two queries: only the
+    measures given count towards a finding, so a unit's rates are those of what it sees."""
+    per_finding = {
+        row["finding_id"]: row
+        for row in measures.order_by()
+        .values("finding_id")
+        .annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(state__in=DONE_STATES)),
+            started=Count("id", filter=~Q(state=MeasureState.NOT_STARTED)),
+        )
+    }
+    finding_ids = list(findings.order_by().values_list("id", flat=True))
+    rows = [per_finding.get(pk) for pk in finding_ids]
+    return Completion(
+        findings=len(finding_ids),
+        findings_done=sum(1 for r in rows if r and r["total"] and r["done"] == r["total"]),
+        findings_started=sum(1 for r in rows if r and r["started"]),
+        measures=sum(r["total"] for r in per_finding.values()),
+        measures_done=sum(r["done"] for r in per_finding.values()),
+    )
 
 
 # --- timelines -------------------------------------------------------------------------

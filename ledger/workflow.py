@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ledger.choices import DeadlineKind, MeasureState
+from organization import policy
 from organization.scope import Actor
 
 if TYPE_CHECKING:
@@ -218,15 +219,15 @@ def observers() -> list[Observer]:
 def relations(actor: Actor, measure: Measure) -> frozenset[str]:
     """How this person stands to this measure. Needs lead_unit and finding.theme loaded."""
     rel: set[str] = set()
-    if actor.manages_all:
+    if policy.is_office(actor):
         rel.add(OFFICE)
-    if measure.lead_unit_id in actor.head_unit_ids:
+    if policy.heads_unit(actor, measure.lead_unit_id):
         rel.add(LEAD_HEAD)
-    if measure.lead_unit_id in actor.unit_ids:
+    if policy.acts_for_unit(actor, measure.lead_unit_id):
         rel.add(LEAD_MEMBER)
-    if measure.lead_unit.liaison_group_id in actor.liaison_group_ids:
+    if policy.follows_grid(actor, measure.lead_unit.liaison_group_id):
         rel.add(LIAISON)
-    if measure.finding.theme.task_force_id in actor.task_force_ids:
+    if policy.owns_theme(actor, measure.finding.theme.task_force_id):
         rel.add(TASK_FORCE)
     return frozenset(rel)
 

@@ -43,6 +43,7 @@ from notifications.models import (
     SupervisionNotice,
     Urge,
 )
+from organization import policy
 from organization.models import Organization, Person
 
 logger = logging.getLogger(__name__)
@@ -201,7 +202,7 @@ def audience_people(measure: Measure, audience: Audience) -> list[Person]:
         return _group_people(Q(task_forces=force) | Q(led_task_forces=force))
     if audience == Audience.OFFICE:
         return _group_people(
-            Q(organization_id=measure.finding.inspection.organization_id, is_office=True)
+            Q(organization_id=measure.finding.inspection.organization_id) & policy.office_people_q()
         )
     raise ValueError(audience)
 
@@ -228,7 +229,7 @@ def is_unit_member(user: Any, measure: Measure) -> bool:
     from organization.scope import actor_for
 
     actor = actor_for(user)
-    if measure.lead_unit_id in actor.unit_ids:
+    if policy.acts_for_unit(actor, measure.lead_unit_id):
         return True
     return actor.person_id is not None and any(
         p.pk == actor.person_id for p in measure.responsible_persons.all()

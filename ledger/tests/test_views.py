@@ -30,8 +30,9 @@ LEDGER = "/ledger/"
 #  5  the count, the page, and one per prefetch (co-operating units, persons, tags);
 #  1  the unread notifications in the navigation bar;
 # 14  the choices of the seven select filters (a count and a list each);
-#  1  the units of the bulk-action form.
-LEDGER_PAGE_QUERIES = 23
+#  1  the units of the bulk-action form;
+#  2  the inspections to open on (the remembered or current one) and the chosen one itself.
+LEDGER_PAGE_QUERIES = 25
 
 
 def client_for(world: Any, username: str | None) -> Client:
@@ -104,9 +105,12 @@ def test_a_branch_secretary_edits_only_the_measures_its_unit_leads(world: Any) -
     editable = set(Measure.objects.editable_by(world.user("branch1")).values_list("id", flat=True))
     assert editable == led_by(branch1)
     client = client_for(world, "branch1")
-    for pk in led_by(branch1):
+    closed = set(Measure.objects.filter(state=MeasureState.CLOSED).values_list("id", flat=True))
+    assert led_by(branch1) & closed and led_by(branch1) - closed
+    for pk in led_by(branch1) - closed:
         assert client.get(reverse("ledger:measure_edit", args=[pk])).status_code == 200
-    for pk in involving(branch1) - led_by(branch1):
+    # A closed measure is edited by nobody: it changes only by being reopened.
+    for pk in (involving(branch1) - led_by(branch1)) | (led_by(branch1) & closed):
         assert client.get(reverse("ledger:measure_edit", args=[pk])).status_code == 403
     elsewhere = next(iter(all_ids() - involving(branch1)))
     assert client.get(reverse("ledger:measure_edit", args=[elsewhere])).status_code == 404
