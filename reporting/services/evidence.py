@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import filetypes
 from core.audit import record_event
 from ledger.choices import MeasureState
 from ledger.models import Measure
@@ -20,7 +21,7 @@ from ledger.services import measure_adjust_evidence_count
 from organization import policy
 from organization.models import Unit
 from organization.scope import Actor, actor_for
-from reporting import filetypes, storage
+from reporting import storage
 from reporting.models import Evidence, LookBack, ProgressReport
 from reporting.services.common import (
     MAX_FILES_PER_UPLOAD,
