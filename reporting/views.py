@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from core.text import parse_id
 from ledger.choices import DONE_STATES, MeasureState
 from ledger.models import Inspection, Measure
 from ledger.selectors import ledger_measures, visible_findings
@@ -193,12 +194,11 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
     supersedes = None
     raw = request.POST.get("supersedes") or request.GET.get("supersedes")
     if raw:
-        try:
-            supersedes = get_object_or_404(
-                ProgressReport.objects.visible_to(request.user), pk=int(raw), measure=measure
-            )
-        except ValueError as exc:
-            raise Http404 from exc
+        if parse_id(raw) is None:
+            raise Http404
+        supersedes = get_object_or_404(
+            ProgressReport.objects.visible_to(request.user), pk=parse_id(raw), measure=measure
+        )
     initial: dict[str, Any] = {"progress": measure.progress}
     if supersedes is not None:
         initial = {
@@ -500,10 +500,9 @@ def lookback_schedule(request: HttpRequest) -> HttpResponse:
     measure = None
     raw = request.GET.get("measure") or request.POST.get("measure")
     if raw:
-        try:
-            measure = get_object_or_404(ledger_measures(request.user), pk=int(raw))
-        except ValueError as exc:
-            raise Http404 from exc
+        if parse_id(raw) is None:
+            raise Http404
+        measure = get_object_or_404(ledger_measures(request.user), pk=parse_id(raw))
         initial = {"scope": "measure", "measure": measure.pk}
     form = LookBackScheduleForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST":
