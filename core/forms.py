@@ -76,11 +76,17 @@ def _safe_choice_clean(field: forms.ModelChoiceField) -> Callable[[Any], Any]:  
                 if one in field.empty_values or hasattr(one, "pk"):
                     continue
                 if parse_id(one) is None:
-                    message = field.error_messages.get("invalid_choice") or _(
-                        "Select a valid choice."
-                    )
+                    # The same message Django gives a value it can look up and not find.
+                    if isinstance(field, forms.ModelMultipleChoiceField):
+                        raise ValidationError(
+                            field.error_messages["invalid_pk_value"],
+                            code="invalid_pk_value",
+                            params={"pk": str(one)[:50]},
+                        )
                     raise ValidationError(
-                        message, code="invalid_choice", params={"value": str(one)[:50]}
+                        field.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": str(one)[:50]},
                     )
         return original(value)
 

@@ -273,6 +273,16 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reporting/evidence_form.html", context)
 
 
+def _shows_inline(handle: Any) -> bool:
+    head = handle.read(1024)
+    handle.seek(0)
+    return (
+        b"%PDF-" in head
+        or head.startswith(b"\xff\xd8\xff")
+        or head.startswith(b"\x89PNG\r\n\x1a\n")
+    )
+
+
 # The measure page previews PDFs in an <iframe>; only this view may be framed, by the site itself.
 @xframe_options_sameorigin
 @csp_replace({"frame-ancestors": ["'self'"]})
@@ -284,6 +294,10 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
         handle = storage.open_blob(evidence.sha256)
     except (FileNotFoundError, ValueError) as exc:
         raise Http404(_("The stored file is missing; tell the administrator.")) from exc
+    if inline and not _shows_inline(handle):
+        # Only a file whose bytes are really a PDF or an image is shown in the page; whatever
+        # its stored type says, anything else is downloaded.
+        inline = False
     response = FileResponse(
         handle,
         as_attachment=not inline,
