@@ -27,6 +27,7 @@ class PageForm:
     fields: dict[str, FormField] = field(default_factory=dict)
     defaults: list[tuple[str, str]] = field(default_factory=list)
     multipart: bool = False
+    attrs: dict[str, str] = field(default_factory=dict)
 
     def data(self) -> dict[str, Any]:
         """The default submission, as a dict of lists for the test client."""
@@ -52,6 +53,7 @@ class _Parser(HTMLParser):
                 method=(attrs.get("method") or "get").lower(),
                 action=attrs.get("action", ""),
                 multipart="multipart" in attrs.get("enctype", ""),
+                attrs=attrs,
             )
             self.forms.append(self._form)
             return
@@ -113,3 +115,16 @@ def parse_forms(html: str) -> list[PageForm]:
     parser = _Parser()
     parser.feed(html)
     return parser.forms
+
+
+def form_on(html: str, *, testid: str = "", action: str = "", has: str = "") -> PageForm:
+    """The one form of a page with the given data-testid, action (a part of it), or field."""
+    for form in parse_forms(html):
+        if testid and form.attrs.get("data-testid") != testid:
+            continue
+        if action and action not in form.action:
+            continue
+        if has and has not in form.fields:
+            continue
+        return form
+    raise LookupError(f"no form {testid or action or has} on the page")
