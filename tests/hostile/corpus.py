@@ -5,8 +5,9 @@ role that reaches it, the forms on it are read from the HTML (`formscan`), and e
 every form, and every query parameter of every list (its GET forms, the django-filter
 filtersets and the paging/sorting parameters), receives every payload class.
 
-`HOSTILE_FULL=1` tries every class on every field; otherwise `HOSTILE_PER_FIELD` classes
-(default 3) are drawn per field from a seeded generator (`HOSTILE_SEED`, printed).
+`HOSTILE_FULL=1` tries every class on every field as every role; otherwise
+`HOSTILE_PER_CLASS` trials (default 8) of each class are drawn from a seeded generator
+(`HOSTILE_SEED`, printed), on forms and on lists.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 
 from tests.hostile.formscan import PageForm, parse_forms
@@ -72,9 +73,21 @@ class Finding:
 
 
 @dataclass
+class Trial:
+    """One payload class in one field of one form (`target`) or list page (`page`)."""
+
+    cls: str
+    target: Target | None
+    field: str
+    page: tuple[str, str] | None
+    payload: Any
+
+
+@dataclass
 class Report:
     seed: int
     tried: int = 0
+    possible: int = 0
     forms: set[tuple[str, str]] = field(default_factory=set)
     fields: set[tuple[str, str, str]] = field(default_factory=set)
     roles: set[str] = field(default_factory=set)
@@ -84,8 +97,9 @@ class Report:
 
     def summary(self) -> str:
         return (
-            f"hostile corpus (seed {self.seed}): {self.tried} requests; "
-            f"{len(self.forms)} forms/lists x {len(self.fields)} fields/parameters x "
+            f"hostile corpus (seed {self.seed}): {self.tried} requests for "
+            f"{self.possible} field x class x role trials over "
+            f"{len(self.forms)} forms/lists, {len(self.fields)} fields/parameters, "
             f"{len(self.classes)} classes; roles {sorted(self.roles)}; "
             f"5xx {len(self.five_hundreds)}; other problems {len(self.problems)}"
         )
@@ -100,8 +114,18 @@ def full() -> bool:
     return os.environ.get("HOSTILE_FULL", "") not in ("", "0")
 
 
-def per_field() -> int:
-    return int(os.environ.get("HOSTILE_PER_FIELD", "3"))
+def per_class() -> int:
+    return int(os.environ.get("HOSTILE_PER_CLASS", "8"))
+
+
+def client_for(world: Any, role: str) -> Client:
+    """A signed-in client that answers a server error with its 500 page, as a browser sees it,
+    so that one run collects every failure."""
+    client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
+    username = ROLES[role]
+    if username:
+        client.force_login(world.user(username))
+    return client
 
 
 def matrix_pages(world: Any) -> Iterator[tuple[str, str]]:
@@ -126,12 +150,30 @@ def matrix_pages(world: Any) -> Iterator[tuple[str, str]]:
                 yield role, path
 
 
+# Bookkeeping of the submission machinery itself is not "something stored".
+UNCOUNTED = {"core_submissiontoken"}
+
+
+def _tables() -> list[str]:
+    return sorted(
+        {
+            m._meta.db_table
+            for m in apps.get_models()
+            if m._meta.app_label in APPS and not m._meta.proxy and m._meta.managed
+        }
+        - UNCOUNTED
+    )
+
+
 def table_counts() -> dict[str, int]:
-    counts = {}
-    for model in apps.get_models():
-        if model._meta.app_label in APPS and not model._meta.proxy:
-            counts[model._meta.db_table] = model._default_manager.count()
-    return counts
+    """Row counts of every table of the product, in one query."""
+    tables = _tables()
+    q = connection.ops.quote_name
+    sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {q(t)})" for t in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return dict(zip(tables, row, strict=True))
 
 
 def error_texts(html: str) -> list[str]:
@@ -162,18 +204,13 @@ class Corpus:
 
     def client(self, role: str) -> Client:
         if role not in self.clients:
-            self.clients[role] = self.world.client(ROLES[role])
+            self.clients[role] = client_for(self.world, role)
         return self.clients[role]
 
     def payload_values(self, payload: Payload) -> list[Any]:
         if payload.name not in self.values:
             self.values[payload.name] = payload.values(self.world)
         return self.values[payload.name]
-
-    def choose(self, items: list[Any]) -> list[Any]:
-        if full():
-            return items
-        return self.rng.sample(items, min(per_field(), len(items)))
 
     # Discovery ---------------------------------------------------------------------------
     def targets(self) -> tuple[list[Target], dict[tuple[str, str], set[str]]]:
@@ -209,26 +246,62 @@ class Corpus:
             lists[(role, path)] = params
         return list(forms.values()), lists
 
-    # Forms -------------------------------------------------------------------------------
-    def run_form(self, target: Target) -> None:
-        report = self.report
-        report.roles.add(target.role)
-        report.forms.add((target.form.method, target.action))
+    # Trials ----------------------------------------------------------------------------
+    def form_trials(self, target: Target) -> list[Trial]:
+        trials = []
         for name, spec in target.form.fields.items():
-            if name in ("csrfmiddlewaretoken",):
+            if name == "csrfmiddlewaretoken":
                 continue
-            report.fields.add((target.form.method, target.action, name))
+            self.report.fields.add((target.form.method, target.action, name))
             if spec.kind == "file":
-                for upload in self.choose(UPLOADS):
-                    self.submit(target, name, upload.name, _upload(upload))
-                continue
-            for payload in self.choose(PAYLOADS):
+                trials += [Trial(u.name, target, name, None, u) for u in UPLOADS]
+            else:
+                trials += [Trial(p.name, target, name, None, p) for p in PAYLOADS]
+        self.report.forms.add((target.form.method, target.action))
+        return trials
+
+    def list_trials(self, role: str, path: str, params: set[str]) -> list[Trial]:
+        base = path.partition("?")[0]
+        self.report.forms.add(("get", base))
+        trials = []
+        for name in sorted(params):
+            self.report.fields.add(("get", base, name))
+            trials += [Trial(p.name, None, name, (role, path), p) for p in PAYLOADS]
+        return trials
+
+    def sample(self, trials: list[Trial]) -> list[Trial]:
+        """Every trial under HOSTILE_FULL; else HOSTILE_PER_CLASS of each class, drawn with the
+        seed, so every class is tried on forms and lists of several roles in every run."""
+        self.report.possible += len(trials)
+        if full():
+            return trials
+        by_class: dict[str, list[Trial]] = {}
+        for trial in trials:
+            by_class.setdefault(trial.cls, []).append(trial)
+        chosen = []
+        for cls in sorted(by_class):
+            group = by_class[cls]
+            chosen += self.rng.sample(group, min(per_class(), len(group)))
+        return chosen
+
+    def run(self, trial: Trial) -> None:
+        self.report.classes.add(trial.cls)
+        payload = trial.payload
+        if trial.target is not None:
+            self.report.roles.add(trial.target.role)
+            if isinstance(payload, Upload):
+                self.submit(trial.target, trial.field, payload.name, _upload(payload))
+            else:
                 for value in self.payload_values(payload):
-                    self.submit(target, name, payload.name, value)
+                    self.submit(trial.target, trial.field, payload.name, value)
+        else:
+            role, path = trial.page
+            self.report.roles.add(role)
+            for value in self.payload_values(payload):
+                self.query(role, path, trial.field, payload.name, value)
 
     def submit(self, target: Target, name: str, cls: str, value: Any) -> None:
         report = self.report
-        report.classes.add(cls)
         report.tried += 1
         data = target.form.data()
         data[name] = value
@@ -285,39 +358,24 @@ class Corpus:
             self.report.problems.append(finding)
 
     # Lists -------------------------------------------------------------------------------
-    def run_list(self, role: str, path: str, params: set[str]) -> None:
+    def query(self, role: str, path: str, name: str, cls: str, value: Any) -> None:
         report = self.report
-        report.roles.add(role)
+        report.tried += 1
         base, _, query = path.partition("?")
-        report.forms.add(("get", base))
         keep = urllib.parse.parse_qsl(query)
-        for name in sorted(params):
-            report.fields.add(("get", base, name))
-            for payload in self.choose(PAYLOADS):
-                for value in self.payload_values(payload):
-                    report.classes.add(payload.name)
-                    report.tried += 1
-                    qs = encode_query([(k, v) for k, v in keep if k != name] + [(name, value)])
-                    response = self.client(role).get(f"{base}?{qs}")
-                    status = response.status_code
-                    if status >= 500:
-                        report.five_hundreds.append(
-                            Finding("5xx", role, "get", base, name, payload.name, status)
-                        )
-                    elif status == 400:
-                        html = response.content.decode("utf-8", "replace")
-                        if not CJK.search(html):
-                            report.problems.append(
-                                Finding(
-                                    "refused without a message",
-                                    role,
-                                    "get",
-                                    base,
-                                    name,
-                                    payload.name,
-                                    status,
-                                )
-                            )
+        qs = encode_query([(k, v) for k, v in keep if k != name] + [(name, value)])
+        response = self.client(role).get(f"{base}?{qs}")
+        status = response.status_code
+        if status >= 500:
+            report.five_hundreds.append(Finding("5xx", role, "get", base, name, cls, status))
+        elif status == 400 and not CJK.search(response.content.decode("utf-8", "replace")):
+            report.problems.append(
+                Finding("refused without a message", role, "get", base, name, cls, status)
+            )
+        elif cls == "html_js" and MARKUP in response.content.decode("utf-8", "replace"):
+            report.problems.append(
+                Finding("markup rendered unescaped", role, "get", base, name, cls, status)
+            )
 
 
 def _subclasses(cls: type) -> list[type]:
