@@ -6,7 +6,7 @@ every form, and every query parameter of every list (its GET forms, the django-f
 filtersets and the paging/sorting parameters), receives every payload class.
 
 `HOSTILE_FULL=1` tries every class on every field as every role; otherwise
-`HOSTILE_PER_CLASS` trials (default 8) of each class are drawn from a seeded generator
+`HOSTILE_PER_CLASS` trials (default 6) of each class are drawn from a seeded generator
 (`HOSTILE_SEED`, printed), on forms and on lists.
 """
 
@@ -115,7 +115,7 @@ def full() -> bool:
 
 
 def per_class() -> int:
-    return int(os.environ.get("HOSTILE_PER_CLASS", "8"))
+    return int(os.environ.get("HOSTILE_PER_CLASS", "6"))
 
 
 def client_for(world: Any, role: str) -> Client:
