@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -165,17 +166,19 @@ def bulk(request: HttpRequest) -> HttpResponse:
     selection = Measure.objects.editable_by(request.user).filter(pk__in=form.cleaned_data["ids"])
     value: Any = None
     try:
-        if action == "reassign_unit":
-            value = form.cleaned_data["unit"]
-        elif action == "set_deadline":
-            value = form.cleaned_data["due_date"]
-        elif action == "add_tag":
-            value = services.tag_get_or_create(
-                by=request.user, organization=org, name=form.cleaned_data["tag"]
+        # One transaction: a refused change leaves no new tag behind.
+        with transaction.atomic():
+            if action == "reassign_unit":
+                value = form.cleaned_data["unit"]
+            elif action == "set_deadline":
+                value = form.cleaned_data["due_date"]
+            elif action == "add_tag":
+                value = services.tag_get_or_create(
+                    by=request.user, organization=org, name=form.cleaned_data["tag"]
+                )
+            count = services.measures_bulk_update(
+                by=request.user, measures=selection, action=action, value=value
             )
-        count = services.measures_bulk_update(
-            by=request.user, measures=selection, action=action, value=value
-        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -378,13 +381,16 @@ def measure_create(request: HttpRequest, finding_pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                measure = services.measure_create(
-                    by=request.user,
-                    finding=finding,
-                    data=form.to_data(
-                        tags=_measure_form_tags(request, form, finding.inspection.organization)
-                    ),
-                )
+                # New tags are created in the same transaction as the measure: a refused
+                # measure leaves none behind.
+                with transaction.atomic():
+                    measure = services.measure_create(
+                        by=request.user,
+                        finding=finding,
+                        data=form.to_data(
+                            tags=_measure_form_tags(request, form, finding.inspection.organization)
+                        ),
+                    )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -411,14 +417,15 @@ def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                group = services.measure_assign_to_units(
-                    by=request.user,
-                    finding=finding,
-                    data=form.to_data(
-                        tags=_measure_form_tags(request, form, finding.inspection.organization)
-                    ),
-                    units=list(form.cleaned_data["units"]),
-                )
+                with transaction.atomic():
+                    group = services.measure_assign_to_units(
+                        by=request.user,
+                        finding=finding,
+                        data=form.to_data(
+                            tags=_measure_form_tags(request, form, finding.inspection.organization)
+                        ),
+                        units=list(form.cleaned_data["units"]),
+                    )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -492,12 +499,14 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 version = form.cleaned_data.get("version")
                 if version is None:
                     raise ValidationError(_("The form is missing its version; reload the page."))
-                data = form.to_data(
-                    tags=_measure_form_tags(request, form, measure.finding.inspection.organization)
-                )
-                measure = services.measure_update(
-                    by=request.user, measure=measure, data=data, expected_version=version
-                )
+                # New tags and the measure are saved together: a refused save (a lost version
+                # race) leaves no new tag and no audit event behind.
+                with transaction.atomic():
+                    org = measure.finding.inspection.organization
+                    data = form.to_data(tags=_measure_form_tags(request, form, org))
+                    measure = services.measure_update(
+                        by=request.user, measure=measure, data=data, expected_version=version
+                    )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
