@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -96,7 +97,10 @@ def ledger(request: HttpRequest) -> HttpResponse:
     require_capability(request, "ledger.view")
     org = Organization.objects.visible_to(request.user).first()
     base = selectors.ledger_measures(request.user).order_by(*SORTS["number"])
-    filterset = MeasureFilter(_ledger_query(request), queryset=base, user=request.user)
+    # The page's links (other pages, page sizes, the Excel export) are built from its query:
+    # they must carry the inspection shown even when the person did not choose it.
+    request.GET = _ledger_query(request)
+    filterset = MeasureFilter(request.GET, queryset=base, user=request.user)
     filter_errors: list[str] = []
     if filterset.is_bound and not filterset.is_valid():
         for field, errors in filterset.form.errors.items():
@@ -162,17 +166,19 @@ def bulk(request: HttpRequest) -> HttpResponse:
     selection = Measure.objects.editable_by(request.user).filter(pk__in=form.cleaned_data["ids"])
     value: Any = None
     try:
-        if action == "reassign_unit":
-            value = form.cleaned_data["unit"]
-        elif action == "set_deadline":
-            value = form.cleaned_data["due_date"]
-        elif action == "add_tag":
-            value = services.tag_get_or_create(
-                by=request.user, organization=org, name=form.cleaned_data["tag"]
+        # One transaction: a refused change leaves no new tag behind.
+        with transaction.atomic():
+            if action == "reassign_unit":
+                value = form.cleaned_data["unit"]
+            elif action == "set_deadline":
+                value = form.cleaned_data["due_date"]
+            elif action == "add_tag":
+                value = services.tag_get_or_create(
+                    by=request.user, organization=org, name=form.cleaned_data["tag"]
+                )
+            count = services.measures_bulk_update(
+                by=request.user, measures=selection, action=action, value=value
             )
-        count = services.measures_bulk_update(
-            by=request.user, measures=selection, action=action, value=value
-        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -275,7 +281,7 @@ def finding_edit(
         instance = Finding(inspection=inspection)
     form = FindingForm(request.POST or None, instance=instance, organization=org)
     actor = actor_for(request.user)
-    if not policy.is_office(actor):
+    if not policy.in_office(actor):
         # A task force files findings only under its own themes.
         form.fields["theme"].queryset = form.fields["theme"].queryset.filter(  # type: ignore[attr-defined]
             task_force_id__in=actor.task_force_ids
@@ -375,13 +381,16 @@ def measure_create(request: HttpRequest, finding_pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                measure = services.measure_create(
-                    by=request.user,
-                    finding=finding,
-                    data=form.to_data(
-                        tags=_measure_form_tags(request, form, finding.inspection.organization)
-                    ),
-                )
+                # New tags are created in the same transaction as the measure: a refused
+                # measure leaves none behind.
+                with transaction.atomic():
+                    measure = services.measure_create(
+                        by=request.user,
+                        finding=finding,
+                        data=form.to_data(
+                            tags=_measure_form_tags(request, form, finding.inspection.organization)
+                        ),
+                    )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -408,14 +417,15 @@ def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                group = services.measure_assign_to_units(
-                    by=request.user,
-                    finding=finding,
-                    data=form.to_data(
-                        tags=_measure_form_tags(request, form, finding.inspection.organization)
-                    ),
-                    units=list(form.cleaned_data["units"]),
-                )
+                with transaction.atomic():
+                    group = services.measure_assign_to_units(
+                        by=request.user,
+                        finding=finding,
+                        data=form.to_data(
+                            tags=_measure_form_tags(request, form, finding.inspection.organization)
+                        ),
+                        units=list(form.cleaned_data["units"]),
+                    )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -489,12 +499,14 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 version = form.cleaned_data.get("version")
                 if version is None:
                     raise ValidationError(_("The form is missing its version; reload the page."))
-                data = form.to_data(
-                    tags=_measure_form_tags(request, form, measure.finding.inspection.organization)
-                )
-                measure = services.measure_update(
-                    by=request.user, measure=measure, data=data, expected_version=version
-                )
+                # New tags and the measure are saved together: a refused save (a lost version
+                # race) leaves no new tag and no audit event behind.
+                with transaction.atomic():
+                    org = measure.finding.inspection.organization
+                    data = form.to_data(tags=_measure_form_tags(request, form, org))
+                    measure = services.measure_update(
+                        by=request.user, measure=measure, data=data, expected_version=version
+                    )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

@@ -206,7 +206,7 @@ def observers() -> list[Observer]:
 def relations(actor: Actor, measure: Measure) -> frozenset[str]:
     """How this person stands to this measure. Needs lead_unit and finding.theme loaded."""
     rel: set[str] = set()
-    if policy.is_office(actor):
+    if policy.in_office(actor):
         rel.add(OFFICE)
     if policy.heads_unit(actor, measure.lead_unit_id):
         rel.add(LEAD_HEAD)

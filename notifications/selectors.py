@@ -16,9 +16,15 @@ from django.utils import timezone
 from core.workdays import CalendarMode
 from core.workdays import due_date_warning as workday_warning
 from ledger import selectors as ledger_selectors
-from ledger.choices import DONE_STATES, OPEN_STATES, DeadlineKind, MeasureState
+from ledger.choices import OPEN_STATES, DeadlineKind, MeasureState
 from ledger.models import Measure
-from ledger.selectors import clock_deadline, clock_stopped, due_within_q, overdue_q
+from ledger.selectors import (
+    clock_deadline,
+    clock_stopped,
+    due_within_q,
+    is_overdue,
+    overdue_q,
+)
 from notifications.choices import WebhookKind
 from notifications.ladder import (
     DEFAULT_LADDER,
@@ -396,8 +402,9 @@ def supervision_notice_data(notice: SupervisionNotice) -> SupervisionNoticeData:
     org = notice.organization
     issued_on = timezone.localdate(notice.issued_at)
     days_overdue = None
-    if m.due_date is not None and m.state not in DONE_STATES and issued_on > m.due_date:
-        days_overdue = (issued_on - m.due_date).days
+    deadline = clock_deadline(m)
+    if m.due_date is not None and deadline is not None and is_overdue(m, issued_on):
+        days_overdue = (issued_on - deadline).days
     return SupervisionNoticeData(
         number=notice.number,
         organization=org.name,
