@@ -34,6 +34,7 @@ from django.utils import timezone
 from core.audit import GENESIS_HASH, event_hash, to_jsonable
 from core.models import AuditChainHead, AuditEvent
 from core.numbering import number_sort_key
+from core.scoping import unscoped_reads
 from demo.ledger_demo import FEEDBACK
 from demo.organization_demo import DEMO_PASSWORD
 from ledger.choices import DeadlineKind, InspectionKind, InspectionStatus, MeasureState, UnitPart
@@ -1330,6 +1331,7 @@ def _run(
 # --- entry point ---------------------------------------------------------------------------
 
 
+@unscoped_reads("generator fills an empty database")
 def generate(
     *,
     measures: int,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from core.scoping import unscoped_reads
 from organization.choices import UnitKind, UnitRole
 from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
 
@@ -120,6 +121,7 @@ def _surname_names() -> list[str]:
     ]
 
 
+@unscoped_reads("demo loader fills the database")
 def load_organization() -> tuple[Organization, list[DemoAccount]]:
     """Create the demo organization if it does not exist; return it and the demo accounts."""
     User = get_user_model()

@@ -83,7 +83,9 @@ def index(request: HttpRequest) -> HttpResponse:
     require_capability(request, "documents.export")
     actor = actor_for(request.user)
     inspections = list(Inspection.objects.visible_to(request.user).order_by("-feedback_date"))
-    own_units = list(Unit.objects.filter(pk__in=sorted(actor.unit_ids)).order_by("sort_order"))
+    own_units = list(
+        Unit.objects.visible_to(actor).filter(pk__in=sorted(actor.unit_ids)).order_by("sort_order")
+    )
     jobs = Job.objects.visible_to(request.user).order_by("-created_at")[:10]
     return render(
         request,
@@ -473,7 +475,7 @@ def unit_report(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     view = unit_report_for(request.user, unit=unit, inspection=inspection, day=day)
     if view is None:
         actor = actor_for(request.user)
-        if not ReportingCycle.objects.filter(inspection=inspection).exists() and (
+        if not ReportingCycle.objects.visible_to(actor).filter(inspection=inspection).exists() and (
             actor.sees_all or unit.pk in actor.unit_ids
         ):
             return _refuse(

@@ -59,7 +59,9 @@ class InspectionForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        clash = Inspection.objects.filter(organization=self.organization, name=name)
+        clash = Inspection.objects.unscoped("name clash within the form's own organization").filter(
+            organization=self.organization, name=name
+        )
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
@@ -95,12 +97,20 @@ class FindingForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["theme"].queryset = Theme.objects.filter(  # type: ignore[attr-defined]
-            organization=organization, is_active=True
-        ).select_related("task_force")
-        self.fields["responsible_leaders"].queryset = Person.objects.filter(  # type: ignore[attr-defined]
-            organization=organization, user__is_active=True
-        ).order_by("name")
+        self.fields["theme"].queryset = (
+            Theme.objects.unscoped("choices of the form's own organization")
+            .filter(  # type: ignore[attr-defined]
+                organization=organization, is_active=True
+            )
+            .select_related("task_force")
+        )
+        self.fields["responsible_leaders"].queryset = (
+            Person.objects.unscoped("choices of the form's own organization")
+            .filter(  # type: ignore[attr-defined]
+                organization=organization, user__is_active=True
+            )
+            .order_by("name")
+        )
         self.fields["text"].max_length = 5000
 
 
@@ -165,13 +175,21 @@ class MeasureForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.finding = finding
         org = finding.inspection.organization
-        units = Unit.objects.filter(organization=org, is_active=True)
-        people = Person.objects.filter(organization=org, user__is_active=True).order_by("name")
+        units = Unit.objects.unscoped("choices of the form's own organization").filter(
+            organization=org, is_active=True
+        )
+        people = (
+            Person.objects.unscoped("choices of the form's own organization")
+            .filter(organization=org, user__is_active=True)
+            .order_by("name")
+        )
         self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
         self.fields["responsible_leader"].queryset = people  # type: ignore[attr-defined]
         self.fields["responsible_persons"].queryset = people  # type: ignore[attr-defined]
-        self.fields["tags"].queryset = Tag.objects.filter(organization=org)  # type: ignore[attr-defined]
+        self.fields["tags"].queryset = Tag.objects.unscoped(
+            "choices of the form's own organization"
+        ).filter(organization=org)  # type: ignore[attr-defined]
         if not can_flag:
             self.fields["is_flagged"].disabled = True
 
@@ -297,7 +315,9 @@ class BulkForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+        self.fields["unit"].queryset = Unit.objects.unscoped(
+            "choices of the form's own organization"
+        ).filter(  # type: ignore[attr-defined]
             organization=organization, is_active=True
         )
 

@@ -116,7 +116,9 @@ def _names(events: list[AuditEvent]) -> dict[tuple[str, int], str]:
         if not ids:
             continue
         model = apps.get_model(label)
-        for obj in model.objects.filter(pk__in=ids):
+        for obj in model.objects.unscoped("names of ids in events already scoped").filter(
+            pk__in=ids
+        ):
             names[(label, obj.pk)] = str(obj)
     return names
 

@@ -220,7 +220,9 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "inspection": inspection,
             "rows": rows,
             "state_rows": [(s, label, counts[s]) for s, label in MeasureState.choices],
-            "timeline": describe_events(selectors.inspection_timeline(inspection)),
+            "timeline": describe_events(
+                selectors.inspection_timeline(inspection, user=request.user)
+            ),
             "can_manage": Inspection.objects.editable_by(request.user).filter(pk=pk).exists(),
         },
     )
@@ -304,7 +306,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "rollup": selectors.rollup_of(finding),
             "groups": finding.groups.all(),
-            "timeline": describe_events(selectors.finding_timeline(finding)),
+            "timeline": describe_events(selectors.finding_timeline(finding, user=request.user)),
             "can_edit": Finding.objects.editable_by(request.user).filter(pk=pk).exists(),
             "finding_links": _links(FINDING_LINKS, request, finding),
             "panels": [panel(request, finding) for panel in FINDING_PANELS],
@@ -404,7 +406,8 @@ def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(n)d measures created, one per unit.") % {"n": group.measures.count()},
+                    _("%(n)d measures created, one per unit.")
+                    % {"n": group.measures.unscoped("the measures just created").count()},
                 )
                 return HttpResponseRedirect(reverse("ledger:finding_detail", args=[finding.pk]))
         return render(
@@ -434,9 +437,11 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for t in available_transitions(actor, measure)
                 if t.name not in HANDLED_TRANSITIONS
             ],
-            "timeline": describe_events(selectors.measure_timeline(measure)),
+            "timeline": describe_events(selectors.measure_timeline(measure, user=request.user)),
             "can_edit": Measure.objects.editable_by(request.user).filter(pk=pk).exists(),
-            "siblings": measure.group.measures.select_related("lead_unit").order_by("sort_key")
+            "siblings": measure.group.measures.visible_to(request.user)
+            .select_related("lead_unit")
+            .order_by("sort_key")
             if measure.group_id
             else [],
             "panels": measure_panels(request, measure),
@@ -550,7 +555,8 @@ def measure_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 def audit_log(request: HttpRequest) -> HttpResponse:
     require_capability(request, "audit.view")
-    events = AuditEvent.objects.select_related("actor__person").order_by("-seq")
+    events = AuditEvent.objects.visible_to(request.user).select_related("actor__person")
+    events = events.order_by("-seq")
     q = (request.GET.get("q") or "").strip()[:100]
     if q:
         events = events.filter(

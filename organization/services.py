@@ -51,7 +51,9 @@ def directory_save(
                 before[name] = _m2m_ids(old, name)
             if isinstance(instance, LiaisonGroup):
                 before["units"] = sorted(
-                    Unit.objects.filter(liaison_group=old.pk).values_list("id", flat=True)
+                    Unit.objects.unscoped("service check after the policy check")
+                    .filter(liaison_group=old.pk)
+                    .values_list("id", flat=True)
                 )
         instance.full_clean(validate_unique=True, validate_constraints=True)
         instance.save()
@@ -61,10 +63,12 @@ def directory_save(
             after[name] = sorted(o.pk for o in objs)
         if isinstance(instance, LiaisonGroup) and units is not None:
             unit_ids = [u.pk for u in units]
-            Unit.objects.filter(liaison_group=instance).exclude(pk__in=unit_ids).update(
-                liaison_group=None
-            )
-            Unit.objects.filter(pk__in=unit_ids).update(liaison_group=instance)
+            Unit.objects.unscoped("service check after the policy check").filter(
+                liaison_group=instance
+            ).exclude(pk__in=unit_ids).update(liaison_group=None)
+            Unit.objects.unscoped("service check after the policy check").filter(
+                pk__in=unit_ids
+            ).update(liaison_group=instance)
             after["units"] = sorted(unit_ids)
         if creating:
             record_event(actor=actor, obj=instance, action="create", after=after)
@@ -78,7 +82,8 @@ def directory_save(
 def directory_set_active(*, actor: Any, instance: Model, active: bool) -> Model:
     """Deactivate or reactivate: nothing with history is ever deleted."""
     with transaction.atomic():
-        obj = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        rows = type(instance)._default_manager.unscoped("row lock after the policy check")  # type: ignore[attr-defined]
+        obj = rows.select_for_update().get(pk=instance.pk)
         target: Any = obj.user if isinstance(obj, Person) else obj
         if target.is_active == active:
             return obj
@@ -121,7 +126,12 @@ def person_save(
             user.save()
             person.user = user  # type: ignore[assignment]
         else:
-            old = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+            old = (
+                Person.objects.unscoped("row lock after the policy check")
+                .select_for_update()
+                .select_related("user")
+                .get(pk=person.pk)
+            )
             before = snapshot(old) | {"username": old.user.username, "email": old.user.email}
             user = person.user
             user.username = username  # type: ignore[attr-defined]

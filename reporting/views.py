@@ -670,9 +670,9 @@ def office_queue(request: HttpRequest) -> HttpResponse:
 def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request, "review.office")
     inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
-    instance = ReportingCycle.objects.filter(inspection=inspection).first() or ReportingCycle(
+    instance = ReportingCycle.objects.visible_to(request.user).filter(
         inspection=inspection
-    )
+    ).first() or ReportingCycle(inspection=inspection)
     form = CycleForm(request.POST or None, instance=instance)
     if request.method == "POST":
         if form.is_valid():
@@ -715,7 +715,11 @@ def missing(request: HttpRequest) -> HttpResponse:
     cycles = selectors.active_cycles(user)
     inspections = {c.inspection_id: c.inspection for c in cycles}
     my_units = (
-        list(Unit.objects.filter(pk__in=sorted(actor.unit_ids)).order_by("sort_order"))
+        list(
+            Unit.objects.visible_to(actor)
+            .filter(pk__in=sorted(actor.unit_ids))
+            .order_by("sort_order")
+        )
         if actor.unit_ids
         else []
     )
@@ -744,7 +748,7 @@ def unit_report(request: HttpRequest, inspection_pk: int, unit_pk: int) -> HttpR
     view = selectors.unit_report_for(request.user, unit=unit, inspection=inspection)
     actor = actor_for(request.user)
     if view is None:
-        if not ReportingCycle.objects.filter(inspection=inspection).exists() and (
+        if not ReportingCycle.objects.visible_to(actor).filter(inspection=inspection).exists() and (
             actor.sees_all or unit.pk in actor.unit_ids
         ):
             messages.warning(

@@ -54,9 +54,11 @@ def extension_request(
                     % {"due": date_format(current.due_date, "Y-m-d")}
                 }
             )
-        if ExtensionRequest.objects.filter(
-            measure=current, status=ExtensionStatus.PENDING
-        ).exists():
+        if (
+            ExtensionRequest.objects.unscoped("service check after the policy check")
+            .filter(measure=current, status=ExtensionStatus.PENDING)
+            .exists()
+        ):
             raise ValidationError(_("An extension request for this measure is already waiting."))
         ext = ExtensionRequest.objects.create(
             measure=current,
@@ -84,7 +86,11 @@ def extension_decide(
     require_office(by)
     note = clean_text(note, field="note", label=_("The note"), required=not approve, limit=2000)
     with transaction.atomic():
-        ext = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+        ext = (
+            ExtensionRequest.objects.unscoped("row lock after the policy check")
+            .select_for_update()
+            .get(pk=extension.pk)
+        )
         current = lock_measure(ext.measure_id)
         require_visible(by, current)
         if ext.status != ExtensionStatus.PENDING:

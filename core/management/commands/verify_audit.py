@@ -8,11 +8,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from core.audit import verify_chain
+from core.scoping import unscoped_reads
 
 
 class Command(BaseCommand):
     help = "Verify the tamper-evident audit trail (hash chain) from the first event to the last."
 
+    @unscoped_reads("verifying the whole chain")
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         result = verify_chain()

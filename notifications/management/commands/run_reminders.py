@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from core.scoping import unscoped_reads
 from notifications.escalation import RunReport, reminders_run, transitions_skip_to_latest
 
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
             ),
         )
 
+    @unscoped_reads("reminders for every organization")
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbosity = int(options["verbosity"])
         if options["skip_history"]:
