@@ -44,6 +44,7 @@ from ledger.filters import MeasureFilter
 from ledger.models import Finding, Inspection, Measure
 from ledger.selectors import ledger_measures
 from ledger.services import MeasureData
+from organization.managers import get_visible_or_404
 from organization.models import Organization, Theme, Unit
 from organization.scope import actor_for, has_capability
 from organization.views import require_capability
@@ -211,7 +212,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _job(request: HttpRequest, pk: int) -> Job:
-    return job_refresh(get_object_or_404(Job.objects.visible_to(request.user), pk=pk))
+    return job_refresh(get_visible_or_404(Job, request.user, pk=pk))
 
 
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -465,7 +466,7 @@ def unit_report(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     from reporting.selectors import unit_report_for
 
     inspection = _inspection(request, pk)
-    unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=unit_pk)
+    unit = get_visible_or_404(Unit, request.user, pk=unit_pk)
     day = None
     if request.GET.get("day"):
         try:

@@ -32,6 +32,7 @@ from ledger.forms import (
 from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.timeline import describe_events
 from ledger.workflow import TRANSITIONS, available_transitions
+from organization.managers import get_editable_or_404, get_visible_or_404
 from organization.models import Organization
 from organization.scope import actor_for, has_capability
 from organization.views import current_organization, require_capability
@@ -183,11 +184,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require_capability(request, "ledger.manage")
     org = current_organization(request)
-    instance = (
-        get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
-        if pk
-        else Inspection()
-    )
+    instance = get_editable_or_404(Inspection, request.user, pk=pk) if pk else Inspection()
     form = InspectionForm(request.POST or None, instance=instance, organization=org)
     if request.method == "POST":
         if form.is_valid():
@@ -205,7 +202,7 @@ def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
 
 
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=pk)
+    inspection = get_visible_or_404(Inspection, request.user, pk=pk)
     findings = selectors.with_rollup(
         selectors.visible_findings(request.user).filter(inspection=inspection)
     ).order_by("sort_key", "id")
@@ -525,7 +522,7 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def measure_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    measure = get_object_or_404(Measure.objects.visible_to(request.user), pk=pk)
+    measure = get_visible_or_404(Measure, request.user, pk=pk)
     form = TransitionForm(request.POST)
     back = reverse("ledger:measure_detail", args=[pk])
     if not form.is_valid() or form.cleaned_data["action"] not in TRANSITIONS:

@@ -45,7 +45,8 @@ def directory_save(
         creating = instance.pk is None
         before: dict[str, Any] = {}
         if not creating:
-            old = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+            rows = type(instance)._default_manager.unscoped("row lock after the policy check")  # type: ignore[attr-defined]
+            old = rows.select_for_update().get(pk=instance.pk)
             before = snapshot(old)
             for name in m2m or {}:
                 before[name] = _m2m_ids(old, name)

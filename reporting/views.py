@@ -23,6 +23,7 @@ from ledger.models import Inspection, Measure
 from ledger.selectors import ledger_measures, visible_findings
 from ledger.timeline import action_label
 from ledger.workflow import LEAD_HEAD, available_transitions, relations
+from organization.managers import get_editable_or_404, get_visible_or_404
 from organization.models import Unit
 from organization.scope import actor_for, has_capability
 from organization.views import require_capability
@@ -278,7 +279,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @csp_replace({"frame-ancestors": ["'self'"]})
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Serve an evidence file to those who see its measure, and nobody else (404 otherwise)."""
-    evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
+    evidence = get_visible_or_404(Evidence, request.user, pk=pk)
     inline = request.GET.get("inline") == "1" and bool(evidence.previewable)
     try:
         handle = storage.open_blob(evidence.sha256)
@@ -298,7 +299,7 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def evidence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
+    evidence = get_visible_or_404(Evidence, request.user, pk=pk)
     if not Evidence.objects.editable_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied
     form = WithdrawForm(request.POST)
@@ -669,7 +670,7 @@ def office_queue(request: HttpRequest) -> HttpResponse:
 
 def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request, "review.office")
-    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+    inspection = get_editable_or_404(Inspection, request.user, pk=pk)
     instance = ReportingCycle.objects.visible_to(request.user).filter(
         inspection=inspection
     ).first() or ReportingCycle(inspection=inspection)
@@ -743,8 +744,8 @@ def missing(request: HttpRequest) -> HttpResponse:
 
 def unit_report(request: HttpRequest, inspection_pk: int, unit_pk: int) -> HttpResponse:
     require_capability(request, "ledger.view")
-    inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=inspection_pk)
-    unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=unit_pk)
+    inspection = get_visible_or_404(Inspection, request.user, pk=inspection_pk)
+    unit = get_visible_or_404(Unit, request.user, pk=unit_pk)
     view = selectors.unit_report_for(request.user, unit=unit, inspection=inspection)
     actor = actor_for(request.user)
     if view is None:

@@ -16,7 +16,7 @@ from organization.choices import UnitKind, UnitRole
 from organization.models import Organization, Person, Unit
 
 OTHER_ORG = "另一学院"
-OTHER_UNIT = "另一学院党委办公室"
+OTHER_UNIT = "外院综合科"
 OTHER_USERNAME = "other_college_office"
 
 
