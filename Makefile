@@ -24,11 +24,26 @@ demo: migrate
 	$(PY) manage.py load_demo --if-empty --quiet
 	$(PY) manage.py run_reminders >/dev/null
 
+# `make run` serves what production users see: DEBUG off, static files through WhiteNoise,
+# plain HTTP on this machine. `DEV=1 make run` is the development server (DEBUG on, autoreload).
+SITE_URL ?= http://127.0.0.1:$(PORT)
+export SITE_URL
+ifeq ($(DEV),1)
+RUN_ENV := DEBUG=true
+else
+RUN_ENV := DEBUG=false HTTPS=false
+endif
+
 run: demo
 	@$(PY) manage.py load_demo --logins
 	@echo ""
-	@echo "Rectify is serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Rectify is serving on $(SITE_URL)/ (Ctrl-C stops it)"
+ifeq ($(DEV),1)
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+else
+	$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v 0
+	$(RUN_ENV) $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+endif
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -144,3 +144,9 @@ def messages_in_english_outside_requests() -> Any:
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def audit_checkpoints_in_a_temporary_file(settings: Any, tmp_path: Any) -> None:
+    """Commands that copy the audit head (run_reminders) write beside the test, not in var/."""
+    settings.AUDIT_CHECKPOINT_PATH = tmp_path / "audit-checkpoint.jsonl"

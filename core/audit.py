@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
@@ -177,15 +180,94 @@ def _iter_events(batch: int = 5000) -> Iterator[AuditEvent]:
         last = chunk[-1].seq
 
 
-def verify_chain() -> VerifyResult:
+@dataclass(frozen=True)
+class Checkpoint:
+    """A copy of the chain head kept outside the database: the events up to `seq` existed,
+    the last with this hash, at `at`."""
+
+    seq: int
+    hash: str
+    at: str
+
+
+class CheckpointError(ValueError):
+    pass
+
+
+def checkpoint_path() -> Path:
+    return Path(settings.AUDIT_CHECKPOINT_PATH)
+
+
+def _last_line(path: Path) -> str:
+    with path.open("rb") as f:
+        f.seek(0, os.SEEK_END)
+        f.seek(max(0, f.tell() - 4096))
+        lines = f.read().decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def write_checkpoint(path: Path | None = None) -> Checkpoint | None:
+    """Append the chain head to the checkpoint file, unless it is the head written last.
+
+    Whoever can rewrite the database cannot, by that alone, rewrite this file: deleting the
+    newest events and moving the head back then shows in `verify_audit --checkpoint`.
+    Returns the line written, or None when the head has not moved since.
+    """
+    path = path or checkpoint_path()
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None or head.seq == 0:
+        return None
+    point = Checkpoint(seq=head.seq, hash=head.last_hash, at=timezone.now().isoformat())
+    if path.exists():
+        try:
+            last = json.loads(_last_line(path) or "null")
+        except ValueError:
+            last = None
+        if isinstance(last, dict) and (last.get("seq"), last.get("hash")) == (
+            point.seq,
+            point.hash,
+        ):
+            return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"seq": point.seq, "hash": point.hash, "at": point.at}) + "\n"
+    with path.open("a", encoding="utf-8") as f:
+        f.write(line)
+        f.flush()
+        os.fsync(f.fileno())
+    return point
+
+
+def read_checkpoints(path: Path) -> list[Checkpoint]:
+    """Every line of a checkpoint file; a line that is not a checkpoint is an error, not a skip."""
+    points = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CheckpointError(f"cannot read {path}: {exc.strerror}") from exc
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+            points.append(Checkpoint(seq=int(data["seq"]), hash=str(data["hash"]), at=data["at"]))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise CheckpointError(f"{path}, line {number}: not a checkpoint") from exc
+    return points
+
+
+def verify_chain(checkpoints: list[Checkpoint] | None = None) -> VerifyResult:
     """Recompute every hash in order; name the first event where the chain breaks.
 
     An edited event no longer matches its own hash; a deleted one leaves a gap in the
     sequence and a dangling prev_hash; an inserted one breaks its successor's prev_hash.
+    With checkpoints (copies of the head kept outside the database), an event a checkpoint
+    names must still be there with the same hash: so deleting the newest events and moving
+    the head back, or rewriting the chain and every hash after, is found too.
     """
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
+    recorded = {point.seq: point for point in checkpoints or []}
     for event in _iter_events():
         checked += 1
         if event.seq != expected_seq:
@@ -196,6 +278,12 @@ def verify_chain() -> VerifyResult:
             return VerifyResult(checked, ChainBreak(event.seq, "previous hash does not match"))
         if event_hash(event) != event.hash:
             return VerifyResult(checked, ChainBreak(event.seq, "content does not match its hash"))
+        point = recorded.get(event.seq)
+        if point is not None and point.hash != event.hash:
+            return VerifyResult(
+                checked,
+                ChainBreak(event.seq, f"hash differs from the checkpoint of {point.at}"),
+            )
         expected_prev = event.hash
         expected_seq += 1
     head = AuditChainHead.objects.filter(pk=1).first()
@@ -204,4 +292,15 @@ def verify_chain() -> VerifyResult:
         # head's back, or (when events were deleted from the end) the first one missing.
         first = min(head.seq, expected_seq - 1) + 1
         return VerifyResult(checked, ChainBreak(first, "chain head does not match the last event"))
+    beyond = [point for point in recorded.values() if point.seq >= expected_seq]
+    if beyond:
+        newest = max(beyond, key=lambda point: point.seq)
+        return VerifyResult(
+            checked,
+            ChainBreak(
+                expected_seq,
+                f"missing: the checkpoint of {newest.at} records events up to "
+                f"#{newest.seq}, the chain ends at #{expected_seq - 1}",
+            ),
+        )
     return VerifyResult(checked, None)

@@ -13,7 +13,8 @@ class AuditEvent(models.Model):
     """审计日志事件 (audit event): one recorded change, chained by hash to the one before it.
 
     Rows are only ever inserted by `core.audit.record_event`; nothing in the product updates
-    or deletes them, and on PostgreSQL a trigger refuses it at the database level.
+    or deletes them, and on SQLite and PostgreSQL alike a trigger refuses it at the database
+    level (`core.triggers`).
     """
 
     seq = models.BigIntegerField(_("sequence"), unique=True)
@@ -52,7 +53,9 @@ class AuditEvent(models.Model):
 class AuditChainHead(models.Model):
     """审计链头 (audit chain head): the single row every writer locks to append to the chain.
 
-    Locking one row serialises appends, so the chain never forks under concurrent writes.
+    Locking one row serialises appends, so the chain never forks under concurrent writes. A
+    trigger lets it move forward only, to an event that exists; `manage.py audit_checkpoint`
+    copies it outside the database, so a head moved back is found by `verify_audit --checkpoint`.
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)

@@ -17,6 +17,7 @@ __all__ = [
     "NumberMatch",
     "NumberStyle",
     "chinese_to_int",
+    "int_to_chinese",
     "match_number",
     "normalize_width",
     "number_sort_key",
@@ -122,6 +123,37 @@ def chinese_to_int(text: str) -> int | None:
             digit = None
             last_small_unit = 10**9
     return total + section + (digit or 0)
+
+
+def int_to_chinese(n: int) -> str:
+    """Write 0..9999 in Chinese counting numerals (十, 十一, 二十, 一百, 一百零一, 一千零一).
+
+    The inverse of `chinese_to_int` for these numbers, as headings, list numbers and names
+    ("第十一轮") write them. Raises ValueError outside 0..9999.
+    """
+    if not 0 <= n <= 9999:
+        raise ValueError(f"{n} is outside 0..9999")
+    if n == 0:
+        return "零"
+    units = ("", "十", "百", "千")
+    digits = [int(c) for c in str(n)]
+    out: list[str] = []
+    pending_zero = False
+    for position, digit in enumerate(digits):
+        unit = units[len(digits) - 1 - position]
+        if digit == 0:
+            pending_zero = bool(out)
+            continue
+        if pending_zero:
+            out.append("零")
+            pending_zero = False
+        out.append(_POSITIONAL_DIGITS[digit] + unit)
+    text = "".join(out)
+    # 10..19 are read 十, 十一 ... not 一十, 一十一 when they stand alone.
+    return text[1:] if text.startswith("一十") else text
+
+
+_POSITIONAL_DIGITS = "零一二三四五六七八九"
 
 
 # Full-width forms U+FF01..U+FF5E map onto ASCII by a fixed offset; the ideographic space

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from organization.choices import Role
+from organization import policy
 from organization.scope import actor_for, has_capability
 
 # (url name, label, icon, capability) in menu order; entries whose URL does not exist are skipped.
@@ -53,9 +53,15 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         if url is None or url in seen:
             continue
         seen.add(url)
-        active = path == url if url == "/" else path.startswith(url)
-        nav.append({"url": url, "label": label, "icon": icon, "active": active})
-    labels = [str(Role(r).label) for r in Role.values if r in actor.roles]
+        nav.append({"url": url, "label": label, "icon": icon, "active": False})
+    # One item is highlighted: the one whose address is the longest prefix of this page's
+    # (the ledger's /ledger/ is a prefix of the inspections' /ledger/inspections/).
+    matches = [
+        i for i in nav if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
+    labels = policy.role_labels(actor)
     inbox_url = _reverse("notifications:inbox")
     unread = 0
     if inbox_url:

@@ -7,14 +7,24 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.choices import DONE_STATES, OPEN_STATES, MeasureState
-from ledger.models import Measure
-from ledger.selectors import due_within_q, ledger_measures, overdue_q
+from ledger.models import Finding, Measure
+from ledger.selectors import (
+    Completion,
+    completion,
+    completion_percent,
+    due_within_q,
+    ledger_measures,
+    measure_light,
+    overdue_q,
+    policy_for,
+)
+from organization import policy
 from organization.models import Organization
 from organization.scope import Actor, actor_for
 from reporting.selectors import missing_report_measures
@@ -32,6 +42,13 @@ class Section:
     more_url: str
     tone: str = "secondary"
     extra: dict[str, Any] = field(default_factory=dict)
+    # The one lead unit of every row, when they share it: shown once, not on each row.
+    unit_name: str = ""
+
+    @property
+    def more(self) -> int:
+        """How many items the list leaves out (it shows the first HOME_LIST_SIZE)."""
+        return self.count - len(self.measures)
 
 
 def _ledger_url(**params: Any) -> str:
@@ -43,7 +60,7 @@ def _section(
     title: Any,
     hint: Any,
     qs: QuerySet[Measure],
-    order: tuple[str, ...],
+    order: tuple[Any, ...],
     url: str,
     tone: str,
 ) -> Section:
@@ -65,7 +82,9 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
     warn = org.warn_days if org else 10
     mine = ledger_measures(user)
     sections: list[Section] = []
-    if actor.manages_all:
+    office = policy.is_office(actor)
+    liaison = policy.in_liaison_group(actor)
+    if office:
         sections.append(
             _section(
                 "office_close",
@@ -77,7 +96,7 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 "warning",
             )
         )
-    if actor.has("liaison"):
+    if liaison:
         grid = mine.filter(lead_unit__liaison_group_id__in=sorted(actor.liaison_group_ids))
         sections.append(
             _section(
@@ -99,14 +118,15 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 _("Your unit's open measures"),
                 _("Report progress and request close-out with evidence; earliest deadline first."),
                 own.filter(state__in=[MeasureState.NOT_STARTED, MeasureState.IN_PROGRESS]),
-                ("due_date", "id"),
+                # Returned ones first: 被退回 waits for the unit.
+                (F("returned_at").desc(nulls_last=True), "due_date", "id"),
                 _ledger_url(unit=unit_ids[0]),
                 "primary",
             )
         )
-    if actor.unit_ids or actor.has("liaison") or actor.manages_all:
+    if actor.unit_ids or liaison or office:
         missing = missing_report_measures(user, today=today)
-        if not (actor.manages_all or actor.has("liaison")):
+        if not (office or liaison):
             # A unit owes reports on the measures it leads; co-operating units do not.
             missing = missing.filter(lead_unit_id__in=sorted(actor.unit_ids))
         sections.append(
@@ -120,7 +140,7 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 "danger",
             )
         )
-    scope_title = _("Overdue in your scope") if not actor.sees_all else _("Overdue")
+    scope_title = _("Overdue in your scope") if not policy.sees_everything(actor) else _("Overdue")
     sections.append(
         _section(
             "overdue",
@@ -143,7 +163,7 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
             "warning",
         )
     )
-    if actor.sees_all or actor.has("taskforce"):
+    if policy.sees_everything(actor) or policy.in_task_force(actor):
         sections.append(
             _section(
                 "flagged",
@@ -155,21 +175,27 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 "danger",
             )
         )
+    light_policy = policy_for(org)
+    for section in sections:
+        for m in section.measures:
+            m.home_light = measure_light(m, today=today, policy=light_policy)  # type: ignore[attr-defined]
+        units = {m.lead_unit_id for m in section.measures}
+        if actor.unit_ids and len(units) == 1 and units <= actor.unit_ids:
+            section.unit_name = section.measures[0].lead_unit.name
     return sections
 
 
-def scope_summary(user: Any, *, today: dt.date | None = None) -> dict[str, int]:
+def scope_summary(user: Any, *, today: dt.date | None = None) -> dict[str, Any]:
     """Headline figures of everything in the user's scope."""
     today = today or timezone.localdate()
     qs = Measure.objects.visible_to(user).order_by()
-    total = qs.count()
-    done = qs.filter(state__in=DONE_STATES).count()
+    rates = completion(findings=Finding.objects.visible_to(user), measures=qs)
     return {
-        "total": total,
-        "done": done,
+        "total": rates.measures,
+        "done": rates.measures_done,
         "open": qs.filter(state__in=OPEN_STATES).count(),
         "overdue": qs.filter(overdue_q(today)).count(),
-        "percent": round(100 * done / total) if total else 0,
+        "completion": rates,
         "flagged": qs.filter(Q(is_flagged=True) & ~Q(state__in=DONE_STATES)).count(),
     }
 
@@ -191,39 +217,32 @@ class Overview:
     by_theme: list[dict[str, Any]]
     overdue_total: int
     relapses: int
-
-    @property
-    def completion_rate(self) -> int:
-        total = self.findings_total
-        return round(100 * self.findings_done / total) if total else 0
+    completion: Completion
 
 
 def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = None) -> Overview:
     """Figures for one inspection within the user's scope, in a fixed number of queries."""
     from django.db.models import Count, Sum
 
-    from ledger.lights import LIGHT_ORDER, MeasureFacts, compute_light
+    from ledger.lights import LIGHT_ORDER, compute_light
     from ledger.models import Finding
-    from ledger.selectors import policy_for, rollup_of, with_rollup
+    from ledger.selectors import FACT_FIELDS, measure_facts, policy_for
 
     today = today or timezone.localdate()
     measures = Measure.objects.visible_to(user).filter(finding__inspection=inspection).order_by()
-    findings = with_rollup(Finding.objects.visible_to(user).filter(inspection=inspection))
-    f_states = [rollup_of(f).state for f in findings.only("id")]
+    rates = completion(
+        findings=Finding.objects.visible_to(user).filter(inspection=inspection), measures=measures
+    )
     state_counts = {s: 0 for s in MeasureState.values}
     for row in measures.values("state").annotate(n=Count("id")):
         state_counts[row["state"]] = row["n"]
 
-    policy = policy_for(inspection.organization)
+    light_policy = policy_for(inspection.organization)
     lights = {light.value: 0 for light in LIGHT_ORDER}
     unit_rows: dict[int, dict[str, Any]] = {}
     theme_rows: dict[int, dict[str, Any]] = {}
     fields = (
-        "state",
-        "deadline_kind",
-        "due_date",
-        "progress",
-        "next_review_date",
+        *FACT_FIELDS,
         "lead_unit_id",
         "lead_unit__name",
         "lead_unit__sort_order",
@@ -231,31 +250,17 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
         "finding__theme__name",
         "relapse_count",
     )
-    for (
-        state,
-        kind,
-        due,
-        progress,
-        review,
-        unit_id,
-        unit_name,
-        unit_order,
-        theme_id,
-        theme_name,
-        relapses,
-    ) in measures.values_list(*fields).iterator(chunk_size=5000):
+    for row_values in measures.values_list(*fields).iterator(chunk_size=5000):
+        facts = dict(zip(FACT_FIELDS, row_values, strict=False))
+        unit_id, unit_name, unit_order, theme_id, theme_name, relapses = row_values[
+            len(FACT_FIELDS) :
+        ]
+        state = facts["state"]
         done = state in DONE_STATES
         result = compute_light(
-            MeasureFacts(
-                is_closed=done and kind != "long_term",
-                is_long_term=kind == "long_term",
-                due_date=due,
-                start_date=inspection.feedback_date,
-                progress=progress,
-                next_review_date=review,
-            ),
+            measure_facts(**facts, feedback_date=inspection.feedback_date),
             today=today,
-            policy=policy,
+            policy=light_policy,
         )
         lights[result.light.value] += 1
         overdue = result.light.value == "red"
@@ -282,14 +287,14 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
     by_unit = sorted(unit_rows.values(), key=lambda r: (r["order"], r["name"]))
     by_theme = sorted(theme_rows.values(), key=lambda r: r["name"])
     for row in (*by_unit, *by_theme):
-        row["rate"] = round(100 * row["done"] / row["total"]) if row["total"] else 0
+        row["rate"] = completion_percent(row["done"], row["total"])  # 措施完成率
     relapses = measures.aggregate(n=Sum("relapse_count"))["n"] or 0
     return Overview(
         inspection=inspection,
-        findings_total=len(f_states),
-        findings_done=f_states.count("done"),
-        findings_in_progress=f_states.count("in_progress"),
-        findings_not_started=f_states.count("not_started"),
+        findings_total=rates.findings,
+        findings_done=rates.findings_done,
+        findings_in_progress=rates.findings_started - rates.findings_done,
+        findings_not_started=rates.findings - rates.findings_started,
         measures_total=sum(state_counts.values()),
         state_counts=state_counts,
         light_counts=lights,
@@ -297,6 +302,7 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
         by_theme=by_theme,
         overdue_total=lights["red"],
         relapses=relapses,
+        completion=rates,
     )
 
 
@@ -330,7 +336,7 @@ def people_record(user: Any, *, young_only: bool = False) -> list[dict[str, Any]
             ),
             overdue=Count(
                 "measure_id",
-                filter=Q(measure__state__in=OPEN_STATES, measure__due_date__lt=today),
+                filter=overdue_q(today, prefix="measure__"),
             ),
             relapses=Count("measure_id", filter=Q(measure__relapse_count__gt=0)),
         )

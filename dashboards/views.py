@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from dashboards.selectors import dashboard_overview, home_sections, people_record, scope_summary
 from ledger.models import Inspection
+from organization import policy
 from organization.scope import actor_for
 from organization.views import require_capability
 
@@ -50,7 +52,7 @@ def overview(request: HttpRequest) -> HttpResponse:
                 }
                 for r in data.by_unit
             ],
-            "themes": [{"name": r["name"], "rate": r["rate"]} for r in data.by_theme],
+            "themes": [{"name": r["name"], "rate": float(r["rate"])} for r in data.by_theme],
         }
     return render(
         request,
@@ -61,13 +63,14 @@ def overview(request: HttpRequest) -> HttpResponse:
             "data": data,
             "chart": chart,
             "bad_inspection": bad,
+            "today": timezone.localdate(),
         },
         status=404 if bad else 200,
     )
 
 
 def people(request: HttpRequest) -> HttpResponse:
-    require_capability(request, "organization.view")
+    policy.require(request.user, "view_track_records")
     young_only = request.GET.get("young") == "1"
     return render(
         request,

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from core.audit import GENESIS_HASH, event_hash, to_jsonable
 from core.models import AuditChainHead, AuditEvent
-from core.numbering import number_sort_key
+from core.numbering import int_to_chinese, number_sort_key
 from core.scoping import unscoped_reads
 from demo.ledger_demo import FEEDBACK
 from demo.organization_demo import DEMO_PASSWORD
@@ -148,7 +148,6 @@ TAGS = [
     "基层党建",
     "清廉校园",
 ]
-CN_DIGITS = "零一二三四五六七八九十"
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
     "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
@@ -385,14 +384,6 @@ class _Text:
         return base if r.random() < 0.6 else f"{unit}{base}"
 
 
-def _cn_number(n: int) -> str:
-    if n <= 10:
-        return CN_DIGITS[n]
-    if n < 20:
-        return "十" + CN_DIGITS[n - 10]
-    return CN_DIGITS[n // 10] + "十" + (CN_DIGITS[n % 10] if n % 10 else "")
-
-
 def _cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
@@ -591,7 +582,7 @@ class _Generator:
         groups: list[LiaisonGroup] = []
         members: list[tuple[int, int]] = []
         for gi in range(n_groups):
-            label = f"第{_cn_number(gi + 1)}联络组"
+            label = f"第{int_to_chinese(gi + 1)}联络组"
             lead = person(
                 f"liaison{gi + 1}",
                 discipline if gi % 2 else organization_dept,
@@ -733,7 +724,7 @@ class _Generator:
             start = feedback - dt.timedelta(days=70)
             end = feedback - dt.timedelta(days=28)
             word = "巡视" if kind == InspectionKind.XUNSHI else "巡察"
-            name = f"{feedback.year}年{body}{word}（第{_cn_number(i + 1)}轮）"
+            name = f"{feedback.year}年{body}{word}（第{int_to_chinese(i + 1)}轮）"
             self.inspection_rows.append(
                 Inspection(
                     id=i + 1,

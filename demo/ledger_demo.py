@@ -24,6 +24,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from core.numbering import int_to_chinese
 from core.scoping import unscoped_reads
 from demo.organization_demo import BRANCHES
 from ledger.choices import DeadlineKind, UnitPart
@@ -40,12 +41,26 @@ from ledger.services import (
     tag_get_or_create,
 )
 from organization.models import Organization, Person, Theme, Unit
-from reporting.services import CycleData, cycle_save, evidence_add_text
+from reporting.choices import LookBackRating, ReviewStage
+from reporting.models import LookBack
+from reporting.services import (
+    CycleData,
+    closeout_decide,
+    closeout_direct,
+    closeout_request,
+    closeout_withdraw,
+    cycle_save,
+    evidence_add_text,
+    lookback_record,
+    lookback_schedule,
+    period_review_complete,
+)
 
 # --- identity of the demo round ------------------------------------------------------------
 
 INSPECTING_BODY = "市委第三巡视组"
 NAME_SUFFIX = "年市委第三轮巡视"
+SHORT_NAME = "市委三轮巡视"
 # The name carries the feedback year, which moves with the load date; idempotency matches any
 # year so that loading again in a later year does not add a second demo round.
 NAME_PATTERN = r"^[0-9]{4}" + NAME_SUFFIX + "$"
@@ -853,9 +868,6 @@ FEEDBACK: tuple[Section, ...] = (
     ),
 )
 
-CN_NUMERALS = "一二三四五六七八九十"
-
-
 # --- dates and wording -------------------------------------------------------------------
 
 
@@ -894,7 +906,7 @@ def _branch_task_content(due: dt.date) -> str:
 
 
 def _finding_number(section: int, sub: int, item: int) -> str:
-    return f"{CN_NUMERALS[section]}、（{CN_NUMERALS[sub]}）{item + 1}"
+    return f"{int_to_chinese(section + 1)}、（{int_to_chinese(sub + 1)}）{item + 1}"
 
 
 def _feedback_text(
@@ -909,9 +921,9 @@ def _feedback_text(
         "取得了一定成效。同时，巡视中也发现了一些问题：",
     ]
     for si, section in enumerate(FEEDBACK):
-        lines.append(f"{CN_NUMERALS[si]}、{section.title}")
+        lines.append(f"{int_to_chinese(si + 1)}、{section.title}")
         for ui, sub in enumerate(section.subs):
-            lines.append(f"（{CN_NUMERALS[ui]}）{sub.title}。")
+            lines.append(f"（{int_to_chinese(ui + 1)}）{sub.title}。")
             for fi, finding in enumerate(sub.findings):
                 lines.append(f"{fi + 1}. {finding.text}{finding.detail}")
     lines += [
@@ -982,9 +994,8 @@ def _request_close(measure: Measure, user: AbstractBaseUser) -> Measure:
     before the transition.
     """
     _attach_evidence(measure, user, NOTE_REQUEST_CLOSE)
-    return measure_transition(
-        by=user, measure=measure, name="request_close", reason=NOTE_REQUEST_CLOSE
-    )
+    closeout_request(by=user, measure=measure, summary=NOTE_REQUEST_CLOSE)
+    return Measure.objects.get(pk=measure.pk)
 
 
 def _report_progress(measure: Measure, user: AbstractBaseUser, progress: int) -> Measure:
@@ -1037,35 +1048,59 @@ def _play(
         report(100)
         measure = _request_close(measure, secretary)
 
+    def decide(user: AbstractBaseUser, stage: str, approve: bool, reason: str) -> None:
+        # Close-out steps go through the services that write their requests and decisions.
+        nonlocal measure
+        closeout_decide(by=user, measure=measure, stage=stage, approve=approve, reason=reason)
+        measure = Measure.objects.get(pk=measure.pk)
+
+    def relapse(reason: str) -> None:
+        # A relapse is found at a look-back (回头看), which reopens the measure.
+        nonlocal measure
+        lookback_schedule(
+            by=office, measures=Measure.objects.filter(pk=measure.pk), planned_date=today
+        )
+        lookback_record(
+            by=office,
+            lookback=LookBack.objects.get(measure=measure, planned_date=today),
+            rating=LookBackRating.POOR,
+            notes=reason,
+            new_due_date=today + dt.timedelta(days=30),
+        )
+        measure = Measure.objects.get(pk=measure.pk)
+
     fire(secretary, "start")
     if story == Story.IN_PROGRESS:
         report(open_progress)
     elif story == Story.DIRECT_CLOSED:
         _attach_evidence(measure, office, NOTE_DIRECT_CLOSE)
-        fire(office, "direct_close", NOTE_DIRECT_CLOSE)
+        closeout_direct(by=office, measure=measure, summary=NOTE_DIRECT_CLOSE)
+        measure = Measure.objects.get(pk=measure.pk)
     elif story == Story.STAGE_DONE:
         report(100)
-        fire(office, "office_stage_complete", NOTE_STAGE_DONE)
+        period_review_complete(by=office, measure=measure, note=NOTE_STAGE_DONE)
+        measure = Measure.objects.get(pk=measure.pk)
     elif story == Story.WITHDRAWN:
         request()
-        fire(secretary, "withdraw", note)
+        closeout_withdraw(by=secretary, measure=measure, reason=note)
+        measure = Measure.objects.get(pk=measure.pk)
         report(open_progress)
     else:
         request()
         if story == Story.LIAISON_RETURNED:
-            fire(liaison, "liaison_return", note)
+            decide(liaison, ReviewStage.LIAISON, False, note)
             report(open_progress)
         elif story != Story.PENDING_REVIEW:
-            fire(liaison, "liaison_approve", NOTE_LIAISON_APPROVE)
+            decide(liaison, ReviewStage.LIAISON, True, NOTE_LIAISON_APPROVE)
             if story == Story.OFFICE_RETURNED:
-                fire(office, "office_return", note)
+                decide(office, ReviewStage.OFFICE, False, note)
                 report(open_progress)
             elif story == Story.STAGE_REVIEWED:
-                fire(office, "office_stage_complete", NOTE_STAGE_DONE)
+                decide(office, ReviewStage.OFFICE, True, NOTE_STAGE_DONE)
             elif story in (Story.CLOSED, Story.REOPENED):
-                fire(office, "office_close", NOTE_OFFICE_CLOSE)
+                decide(office, ReviewStage.OFFICE, True, NOTE_OFFICE_CLOSE)
                 if story == Story.REOPENED:
-                    fire(office, "reopen", note, new_due_date=today + dt.timedelta(days=30))
+                    relapse(note)
                     report(open_progress)
     return measure
 
@@ -1103,6 +1138,7 @@ def load_ledger(org: Organization) -> None:
             inspection=Inspection(
                 organization=org,
                 name=f"{feedback.year}{NAME_SUFFIX}",
+                short_name=SHORT_NAME,
                 inspecting_body=INSPECTING_BODY,
                 start_date=start,
                 end_date=end,

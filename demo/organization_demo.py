@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from core.numbering import int_to_chinese
 from core.scoping import unscoped_reads
 from organization.choices import UnitKind, UnitRole
 from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
@@ -225,14 +226,16 @@ def load_organization() -> tuple[Organization, list[DemoAccount]]:
         groups: list[LiaisonGroup] = []
         for i in range(7):
             lg, _ = LiaisonGroup.objects.get_or_create(
-                organization=org, name=f"第{'一二三四五六七'[i]}联络组", defaults={"sort_order": i}
+                organization=org,
+                name=f"第{int_to_chinese(i + 1)}联络组",
+                defaults={"sort_order": i},
             )
             member = person(
                 f"liaison{i + 1}",
                 next(names),
                 unit=office_unit,
-                position=f"第{'一二三四五六七'[i]}联络组组长",
-                role=f"第{'一二三四五六七'[i]}联络组组长",
+                position=f"第{int_to_chinese(i + 1)}联络组组长",
+                role=f"第{int_to_chinese(i + 1)}联络组组长",
                 birth_year=1975 + i * 2,
             )
             lg.leader = member

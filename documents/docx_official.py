@@ -41,6 +41,8 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from core.numbering import int_to_chinese
+
 __all__ = [
     "BODY_FONT",
     "CHAR_SPACING_TWENTIETHS",
@@ -289,7 +291,6 @@ _BORDER_ORDER: Final = (
     "w:insideV",
 )
 
-_CHINESE_DIGITS: Final = "零一二三四五六七八九"
 # Ambiguous-width signs (— “ ”) are full width in Chinese text.
 _FULL_WIDTH: Final = frozenset({"F", "W", "A"})
 _EM_DASH: Final = "\u2014"  # 一字线, drawn either side of the page number
@@ -304,22 +305,7 @@ def chinese_numeral(n: int) -> str:
     """Write 1..9999 in Chinese numerals as headings count them (一, 十, 十一, 二十, 一百零五)."""
     if not 1 <= n <= 9999:
         raise ValueError(_("Cannot write %(number)d in Chinese numerals.") % {"number": n})
-    units = ("", "十", "百", "千")
-    digits = [int(c) for c in str(n)]
-    out: list[str] = []
-    pending_zero = False
-    for position, digit in enumerate(digits):
-        unit = units[len(digits) - 1 - position]
-        if digit == 0:
-            pending_zero = bool(out)
-            continue
-        if pending_zero:
-            out.append("零")
-            pending_zero = False
-        out.append(_CHINESE_DIGITS[digit] + unit)
-    text = "".join(out)
-    # 10..19 are read 十, 十一 ... not 一十, 一十一 when they stand alone.
-    return text[1:] if text.startswith("一十") else text
+    return int_to_chinese(n)
 
 
 def heading_prefix(level: int, number: int) -> str:

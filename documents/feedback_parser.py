@@ -26,7 +26,13 @@ from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from core.numbering import NumberMatch, NumberStyle, match_number, normalize_width
+from core.numbering import (
+    NumberMatch,
+    NumberStyle,
+    int_to_chinese,
+    match_number,
+    normalize_width,
+)
 
 __all__ = [
     "FeedbackNode",
@@ -362,21 +368,6 @@ def read_text_file(data: bytes) -> str:
     return text
 
 
-_CN_DIGIT_CHARS = "零一二三四五六七八九"
-
-
-def _int_to_chinese(value: int) -> str:
-    """Chinese counting numerals as Word renders them for list numbers (1 -> 一, 12 -> 十二)."""
-    if value < 10:
-        return _CN_DIGIT_CHARS[value]
-    if value < 20:
-        return "十" + (_CN_DIGIT_CHARS[value - 10] if value > 10 else "")
-    if value < 100:
-        tens, ones = divmod(value, 10)
-        return _CN_DIGIT_CHARS[tens] + "十" + (_CN_DIGIT_CHARS[ones] if ones else "")
-    return "".join(_CN_DIGIT_CHARS[int(d)] for d in str(value))
-
-
 def _int_to_letters(value: int) -> str:
     letters = ""
     while value > 0:
@@ -414,7 +405,8 @@ def _format_list_number(value: int, num_fmt: str) -> str:
         "chineseCountingThousand",
         "chineseLegalSimplified",
     ):
-        return _int_to_chinese(value)
+        # Word's Chinese list numbers stop at 9999; past that it prints Arabic digits.
+        return int_to_chinese(value) if value <= 9999 else str(value)
     if num_fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese") and 1 <= value <= 20:
         return chr(0x2460 + value - 1)
     if num_fmt == "decimalEnclosedParen" and 1 <= value <= 20:

@@ -33,9 +33,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import record_event
-from core.numbering import normalize_width, number_sort_key
+from core.numbering import int_to_chinese, normalize_width, number_sort_key
 from documents import wording
-from documents.docx_official import chinese_numeral
 from documents.ledger_reader import LedgerRow, LedgerSheet, Problem, read_ledger
 from documents.matching import Directory, Found, is_collective, split_names
 from documents.similarity import SimilarFinding, index_for
@@ -418,7 +417,7 @@ class _Planner:
             return
         for plan, theme_key, relative in themed:
             if relative and plan.number:
-                plan.number = _compose(chinese_numeral(theme_order[theme_key]), plan.number)
+                plan.number = _compose(int_to_chinese(theme_order[theme_key]), plan.number)
 
     def _check_duplicates(self, plans: list[FindingPlan]) -> None:
         # Two findings with one number are imported as two (told apart by their text, as a

@@ -18,16 +18,12 @@ from documents import wording
 from documents.exports import deadline_display, measure_label
 from ledger.choices import DONE_STATES, OPEN_STATES, DeadlineKind, FindingState, UnitPart
 from ledger.models import Finding, Inspection, Measure, MeasureUnit
-from ledger.selectors import ledger_measures, overdue_q
+from ledger.selectors import completion_percent, ledger_measures, overdue_q
 from organization.models import Theme, Unit
 
 
 def _rate(done: int, total: int) -> str:
-    """A percentage with at most one decimal, as reports print it ("66.7", "100")."""
-    if not total:
-        return "0"
-    value = round(100 * done / total, 1)
-    return f"{value:g}"
+    return completion_percent(done, total)
 
 
 @dataclass

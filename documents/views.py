@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
@@ -44,6 +44,7 @@ from ledger.filters import MeasureFilter
 from ledger.models import Finding, Inspection, Measure
 from ledger.selectors import ledger_measures
 from ledger.services import MeasureData
+from organization import policy
 from organization.managers import get_visible_or_404
 from organization.models import Organization, Theme, Unit
 from organization.scope import actor_for, has_capability
@@ -64,6 +65,31 @@ def background_bytes() -> int:
 def _refuse(request: HttpRequest, message: str, *, status: int = 400) -> HttpResponse:
     return render(
         request, "documents/message.html", {"message": message, "status": status}, status=status
+    )
+
+
+def _no_cycle_yet(request: HttpRequest, inspection: Inspection) -> HttpResponse:
+    """Unit reports are kept per reporting cycle: without one there is nothing to print yet, so
+    say what to do (and offer the way to do it to whoever may)."""
+    if policy.may(request.user, "set_reporting_cycle"):
+        message = _(
+            "There is no reporting cycle for %(inspection)s yet, so there is no current cycle "
+            "to report on. Set the reporting cycle first; each unit then reports once a cycle."
+        )
+        action = {
+            "url": reverse("reporting:cycle_edit", args=[inspection.pk]),
+            "label": _("Set the reporting cycle"),
+        }
+    else:
+        message = _(
+            "There is no reporting cycle for %(inspection)s yet, so there is no current cycle "
+            "to report on. The rectification office sets it; ask them to."
+        )
+        action = None
+    return render(
+        request,
+        "documents/message.html",
+        {"message": message % {"inspection": inspection.name}, "action": action},
     )
 
 
@@ -93,7 +119,6 @@ def index(request: HttpRequest) -> HttpResponse:
         "documents/index.html",
         {
             "inspections": inspections,
-            "sees_all": actor.sees_all,
             "can_import": has_capability(request.user, "documents.import"),
             "own_units": own_units,
             "unit_form": UnitChoiceForm(user=request.user),
@@ -418,7 +443,7 @@ def _unit_param(request: HttpRequest, inspection: Inspection) -> Unit | None:
     if not raw.isdigit():
         raise Http404
     unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=int(raw))
-    if not actor_for(request.user).sees_all and not selectors.unit_in_reach(
+    if not policy.may(request.user, "choose_any_unit") and not selectors.unit_in_reach(
         request.user, inspection, unit
     ):
         raise Http404
@@ -427,8 +452,7 @@ def _unit_param(request: HttpRequest, inspection: Inspection) -> Unit | None:
 
 def progress_report(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = _inspection(request, pk)
-    if not actor_for(request.user).sees_all:
-        raise PermissionDenied
+    policy.require(request.user, "export_progress_report")
     notice = request.GET.get("kind") == "notice"
     today = timezone.localdate()
     data = selectors.progress_data(request.user, inspection, today=today)
@@ -475,15 +499,10 @@ def unit_report(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
             return _refuse(request, _("The day must be written as YYYY-MM-DD."))
     view = unit_report_for(request.user, unit=unit, inspection=inspection, day=day)
     if view is None:
-        actor = actor_for(request.user)
-        if not ReportingCycle.objects.visible_to(actor).filter(inspection=inspection).exists() and (
-            actor.sees_all or unit.pk in actor.unit_ids
-        ):
-            return _refuse(
-                request,
-                _("The office has not set a reporting cycle for this inspection yet."),
-                status=409,
-            )
+        if not ReportingCycle.objects.visible_to(request.user).filter(
+            inspection=inspection
+        ).exists() and (policy.can_see_unit_report(request.user, unit)):
+            return _no_cycle_yet(request, inspection)
         raise Http404
     report = view.report
     texts = (
@@ -535,8 +554,7 @@ def supervision_notice(request: HttpRequest, pk: int) -> HttpResponse:
             supervision_notice_data(notice), deadline_kind=measure.deadline_kind
         )
     else:
-        if not actor_for(request.user).manages_all:
-            raise PermissionDenied
+        policy.require(request.user, "draft_supervision_notice")
         if not measure.is_flagged:
             return _refuse(
                 request,
@@ -584,7 +602,7 @@ def ledger_links(request: HttpRequest) -> list[dict[str, Any]]:
 def measure_links(request: HttpRequest, measure: Measure) -> list[dict[str, Any]]:
     if not measure.is_flagged or not has_capability(request.user, "documents.export"):
         return []
-    if not actor_for(request.user).manages_all:
+    if not policy.may(request.user, "draft_supervision_notice"):
         from notifications.selectors import visible_notices
 
         if not visible_notices(request.user).filter(measure=measure).exists():

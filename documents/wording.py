@@ -101,7 +101,7 @@ TABLE_THEME_HEADER: Final = (
     "正在整改",
     "整改措施",
     "已完成",
-    "完成率",
+    "问题完成率",
 )
 TABLE_TOTAL: Final = "合计"
 ATTACHMENT_LABEL: Final = "附件"

@@ -7,6 +7,8 @@ class LedgerConfig(AppConfig):
     verbose_name = _("Ledger")
 
     def ready(self) -> None:
+        from ledger.policy import register_ledger_policy
         from ledger.scope import register_ledger_rules
 
         register_ledger_rules()
+        register_ledger_policy()

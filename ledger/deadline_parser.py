@@ -45,6 +45,8 @@ from typing import Final, Literal
 
 from django.utils.translation import gettext as _
 
+from core.numbering import chinese_to_int
+
 __all__ = [
     "DeadlineErrorCode",
     "DeadlineKind",
@@ -201,28 +203,10 @@ _ANCHOR_RE: Final = re.compile(
     r"(?:自|从)?(?:收到)?(?:巡视|巡察)?组?反馈(?:意见)?(?:下发|印发)?(?:之日)?(?:起|后|以后)?"
 )
 
-_CN_DIGITS: Final = {
-    "\u3007": 0,  # ideographic zero
-    "○": 0,
-    "零": 0,
-    "O": 0,
-    "o": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 # A run starts with a real Chinese numeral; a Latin "O" inside it ("二O二一") is a zero.
 _CN_RUN_RE: Final = re.compile(
     "[\u3007○零一二两三四五六七八九十][\u3007○零Oo一二两三四五六七八九十]*"
 )
-_CN_TENS_RE: Final = re.compile(r"([一二两三四五六七八九])?十([一二三四五六七八九])?")
 # "2021-06-30 00:00:00": a date cell turned into text by a spreadsheet.
 _MIDNIGHT_RE: Final = re.compile(r"(?<=\d)(?:\s+|T)0?0:00(?::00(?:\.0+)?)?\s*$")
 
@@ -390,16 +374,11 @@ def _normalize(text: str) -> str:
 
 
 def _cn_run_to_digits(match: re.Match[str]) -> str:
-    run = match.group(0)
-    if "十" in run:
-        tens = _CN_TENS_RE.fullmatch(run)
-        if tens is None:
-            return run  # "十二十": left as is, so it is reported as unreadable
-        high = _CN_DIGITS[tens.group(1)] if tens.group(1) else 1
-        low = _CN_DIGITS[tens.group(2)] if tens.group(2) else 0
-        return str(high * 10 + low)
-    # Without 十 the digits are read one by one: "二〇二一" is 2021, "三" is 3.
-    return "".join(str(_CN_DIGITS[ch]) for ch in run)
+    # A Latin "O" typed for 〇 ("二O二一") is a zero; "十二十" is no numeral and is left as is,
+    # so it is reported as unreadable. Without 十 the digits read one by one ("二〇二一").
+    run = match.group(0).replace("O", "〇").replace("o", "〇")
+    value = chinese_to_int(run)
+    return match.group(0) if value is None else str(value)
 
 
 def _tokenize(normalized: str, *, source: str) -> list[_Token]:

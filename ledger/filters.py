@@ -8,6 +8,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,10 +18,11 @@ from ledger.selectors import due_within_q, measures_of_unit, overdue_q
 from organization.models import LiaisonGroup, Person, TaskForce, Theme, Unit
 
 SORTS = {
-    "number": ("finding__sort_key", "finding_id", "sort_key", "id"),
+    # Rounds first, so that two rounds' "一、（一）1" never interleave.
+    "number": ("finding__inspection_id", "finding__sort_key", "finding_id", "sort_key", "id"),
     "due": ("due_date", "id"),
     "-due": ("-due_date", "-id"),
-    "state": ("state", "finding__sort_key", "sort_key", "id"),
+    "state": ("state", "finding__inspection_id", "finding__sort_key", "sort_key", "id"),
     "progress": ("progress", "id"),
     "-progress": ("-progress", "-id"),
     "updated": ("-updated_at", "-id"),
@@ -38,10 +40,28 @@ SORT_CHOICES = [
 YES_NO = [("", "---------"), ("1", _("Yes")), ("0", _("No"))]
 
 
+def without_blanks(data: Any) -> Any:
+    """The query with every empty value dropped: a select left at its empty choice (全部) sends
+    `state=`, and an empty value means "no filter", never an invalid choice."""
+    if data is None:
+        return None
+    kept = QueryDict(mutable=True)
+    for key in data:
+        raw = data.getlist(key) if hasattr(data, "getlist") else data[key]
+        values = [str(v) for v in (raw if isinstance(raw, list | tuple) else [raw])]
+        values = [v for v in values if v.strip()]
+        if values:
+            kept.setlist(key, values)
+    return kept
+
+
 class MeasureFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"), max_length=100)
     inspection = django_filters.ModelChoiceFilter(
-        queryset=Inspection.objects.none(), label=_("Inspection"), field_name="finding__inspection"
+        queryset=Inspection.objects.none(),
+        label=_("Inspection"),
+        field_name="finding__inspection",
+        empty_label=_("All inspections"),
     )
     theme = django_filters.ModelChoiceFilter(
         queryset=Theme.objects.none(), label=_("Theme"), field_name="finding__theme"
@@ -88,8 +108,8 @@ class MeasureFilter(django_filters.FilterSet):
         model = Measure
         fields: list[str] = []
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: Any = None, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(without_blanks(data), *args, **kwargs)
         self.today = timezone.localdate()
         f = self.filters
         f["inspection"].queryset = Inspection.objects.visible_to(user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -13,8 +14,10 @@ from ledger.choices import DeadlineKind
 from ledger.deadline_parser import DeadlineParseError, parse_deadline
 from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.services import BULK_ACTIONS, MeasureData, validate_measure_data
+from organization.choices import UnitKind
 from organization.forms import BootstrapMixin
-from organization.models import Organization, Person, Theme, Unit
+from organization.models import LiaisonGroup, Organization, Person, Theme, Unit
+from organization.selectors import person_label, responsible_candidates
 
 
 class DateInput(forms.DateInput):
@@ -22,6 +25,46 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def searchable(multiple: bool = True, **attrs: Any) -> forms.Select:
+    """A select that static/js/searchable-select.js turns into a searchable one (Tom Select);
+    without JavaScript it stays a plain select."""
+    attrs = {"data-searchable": "1", "data-no-results": _("Nothing matches"), **attrs}
+    return forms.SelectMultiple(attrs=attrs) if multiple else forms.Select(attrs=attrs)
+
+
+class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return person_label(obj)
+
+
+class PersonMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return person_label(obj)
+
+
+class UnitPicker(forms.CheckboxSelectMultiple):
+    """Units as large tick boxes, with shortcuts that tick a whole kind or grid at once."""
+
+    template_name = "ledger/widgets/unit_picker.html"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shortcuts: list[dict[str, str]] = []
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["shortcuts"] = self.shortcuts
+        return context
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        unit = getattr(option["value"], "instance", None)
+        if unit is not None:
+            option["attrs"]["data-kind"] = unit.kind
+            option["attrs"]["data-grid"] = str(unit.liaison_group_id or "")
+        return option
 
 
 class InspectionForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
@@ -36,6 +79,7 @@ class InspectionForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
         model = Inspection
         fields = [
             "name",
+            "short_name",
             "kind",
             "inspecting_body",
             "start_date",
@@ -92,8 +136,14 @@ class FindingForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
         widgets = {
             "text": forms.Textarea(attrs={"rows": 4}),
             "source_excerpt": forms.Textarea(attrs={"rows": 3}),
-            "responsible_leaders": forms.SelectMultiple(attrs={"size": 6}),
         }
+
+    responsible_leaders = PersonMultipleChoiceField(
+        queryset=Person.objects.none(),
+        label=_("Responsible leaders"),
+        required=False,
+        widget=searchable(),
+    )
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -104,13 +154,7 @@ class FindingForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
             )
             .select_related("task_force")
         )
-        self.fields["responsible_leaders"].queryset = (
-            Person.objects.unscoped("choices of the form's own organization")
-            .filter(  # type: ignore[attr-defined]
-                organization=organization, user__is_active=True
-            )
-            .order_by("name")
-        )
+        self.fields["responsible_leaders"].queryset = responsible_candidates(organization)  # type: ignore[attr-defined]
         self.fields["text"].max_length = 5000
 
 
@@ -121,22 +165,27 @@ class MeasureForm(BootstrapMixin, forms.Form):
     content = forms.CharField(
         label=_("Measure"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
-    lead_unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Lead unit"))
+    lead_unit = forms.ModelChoiceField(
+        queryset=Unit.objects.none(), label=_("Lead unit"), widget=searchable(multiple=False)
+    )
     co_units = forms.ModelMultipleChoiceField(
         queryset=Unit.objects.none(),
         label=_("Co-operating units"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=searchable(),
     )
-    responsible_leader = forms.ModelChoiceField(
-        queryset=Person.objects.none(), label=_("Responsible leader"), required=False
+    responsible_leader = PersonChoiceField(
+        queryset=Person.objects.none(),
+        label=_("Responsible leader"),
+        required=False,
+        widget=searchable(multiple=False),
     )
-    responsible_persons = forms.ModelMultipleChoiceField(
+    responsible_persons = PersonMultipleChoiceField(
         queryset=Person.objects.none(),
         label=_("Responsible persons"),
         required=False,
         help_text=_("Empty: the lead unit's party secretary and administrative head (一岗双责)."),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=searchable(),
     )
     deadline_text = forms.CharField(
         label=_("Deadline as written"),
@@ -160,7 +209,7 @@ class MeasureForm(BootstrapMixin, forms.Form):
     )
     progress = forms.IntegerField(label=_("Progress %"), min_value=0, max_value=100, required=False)
     tags = forms.ModelMultipleChoiceField(
-        queryset=Tag.objects.none(), label=_("Tags"), required=False
+        queryset=Tag.objects.none(), label=_("Tags"), required=False, widget=searchable()
     )
     new_tags = forms.CharField(
         label=_("New tags"),
@@ -171,18 +220,26 @@ class MeasureForm(BootstrapMixin, forms.Form):
     is_flagged = forms.BooleanField(label=_("Flagged for supervision (挂牌督办)"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, finding: Finding, can_flag: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        finding: Finding,
+        can_flag: bool = True,
+        editable: frozenset[str] | None = None,
+        base: MeasureData | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.finding = finding
+        # Editing: `base` is the measure as it stands and `editable` the fields this person may
+        # change (ledger.policy). The others are left off the form, so a value posted for them
+        # is never read; what the form returns is the measure with only those fields changed.
+        self.base = base
         org = finding.inspection.organization
         units = Unit.objects.unscoped("choices of the form's own organization").filter(
             organization=org, is_active=True
         )
-        people = (
-            Person.objects.unscoped("choices of the form's own organization")
-            .filter(organization=org, user__is_active=True)
-            .order_by("name")
-        )
+        people = responsible_candidates(org)
         self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
         self.fields["responsible_leader"].queryset = people  # type: ignore[attr-defined]
@@ -192,6 +249,10 @@ class MeasureForm(BootstrapMixin, forms.Form):
         ).filter(organization=org)  # type: ignore[attr-defined]
         if not can_flag:
             self.fields["is_flagged"].disabled = True
+        if editable is not None:
+            for name in list(self.fields):
+                if name not in editable and name != "version":
+                    del self.fields[name]
 
     @staticmethod
     def initial_for(measure: Measure) -> dict[str, Any]:
@@ -214,6 +275,8 @@ class MeasureForm(BootstrapMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if "deadline_kind" not in self.fields:
+            return self._validate(data)
         kind = data.get("deadline_kind") or ""
         due: dt.date | None = data.get("due_date")
         text = (data.get("deadline_text") or "").strip()
@@ -232,6 +295,9 @@ class MeasureForm(BootstrapMixin, forms.Form):
         if kind == DeadlineKind.IMMEDIATE and due is None:
             due = None
         data["due_date"] = due
+        return self._validate(data)
+
+    def _validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if self.errors:
             return data
         try:
@@ -248,10 +314,10 @@ class MeasureForm(BootstrapMixin, forms.Form):
     def to_data(self, data: dict[str, Any] | None = None, *, tags: list[Tag]) -> MeasureData:
         d = data if data is not None else self.cleaned_data
         persons = list(d.get("responsible_persons") or [])
-        return MeasureData(
+        full = MeasureData(
             number=d.get("number") or "",
             content=d.get("content") or "",
-            lead_unit=d["lead_unit"],
+            lead_unit=d.get("lead_unit") or (self.base.lead_unit if self.base else None),  # type: ignore[arg-type]
             co_units=list(d.get("co_units") or []),
             responsible_leader=d.get("responsible_leader"),
             responsible_persons=persons or None,
@@ -263,6 +329,13 @@ class MeasureForm(BootstrapMixin, forms.Form):
             is_flagged=bool(d.get("is_flagged")),
             progress=d.get("progress"),
         )
+        if self.base is None:
+            return full
+        kept = dataclasses.replace(self.base)
+        for name in self.fields:
+            if hasattr(kept, name):
+                setattr(kept, name, getattr(full, name))
+        return kept
 
 
 class AssignManyForm(MeasureForm):
@@ -270,16 +343,43 @@ class AssignManyForm(MeasureForm):
 
     units = forms.ModelMultipleChoiceField(
         queryset=Unit.objects.none(),
-        label=_("Units"),
-        widget=forms.CheckboxSelectMultiple,
+        label=_("Assign to these units"),
+        widget=UnitPicker,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, own_grids: list[int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["units"].queryset = self.fields["lead_unit"].queryset  # type: ignore[attr-defined]
-        self.fields["units"].widget.attrs = {}
+        units = self.fields["lead_unit"].queryset  # type: ignore[attr-defined]
+        self.fields["units"].queryset = units  # type: ignore[attr-defined]
+        picker = self.fields["units"].widget
+        picker.attrs = {}
+        picker.shortcuts = self._shortcuts(units, own_grids or [])
         for name in ("lead_unit", "co_units", "responsible_persons", "version"):
             del self.fields[name]
+        # The units are what this form is about: they come first, under their own label.
+        self.order_fields(["units"])
+
+    @staticmethod
+    def _shortcuts(units: Any, own_grids: list[int]) -> list[dict[str, str]]:
+        """Buttons that tick a kind of unit or a grid (网格) at once: the person's own grid
+        when they follow one, else one button per grid."""
+        kinds = set(units.values_list("kind", flat=True))
+        shortcuts = [
+            {"pick": f"kind:{kind}", "label": str(label)}
+            for kind, label in (
+                (UnitKind.BRANCH, _("All party branches")),
+                (UnitKind.DEPARTMENT, _("All functional departments")),
+            )
+            if kind in kinds
+        ]
+        if own_grids:
+            grids = ",".join(str(g) for g in sorted(own_grids))
+            shortcuts.append({"pick": f"grid:{grids}", "label": str(_("My grid"))})
+        else:
+            org_ids = units.values("organization_id")
+            for group in LiaisonGroup.objects.filter(organization__in=org_ids, is_active=True):
+                shortcuts.append({"pick": f"grid:{group.pk}", "label": group.name})
+        return shortcuts
 
     def clean(self) -> dict[str, Any]:
         units = list(self.cleaned_data.get("units") or [])

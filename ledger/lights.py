@@ -62,6 +62,7 @@ class Reason(StrEnum):
     BEHIND_SCHEDULE = "behind_schedule"
     ON_TRACK = "on_track"
     NO_DEADLINE = "no_deadline"
+    AWAITING_REVIEW = "awaiting_review"
 
 
 # Most urgent first: the order for sorting a ledger by light and for legends.
@@ -114,6 +115,8 @@ class MeasureFacts:
     start_date: dt.date | None
     progress: int
     next_review_date: dt.date | None = None
+    # A close-out request filed in time waits for reviewers: the deadline clock is stopped.
+    clock_stopped: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.progress <= 100:
@@ -161,7 +164,7 @@ def compute_light(
         if review is None:
             return LightResult(Light.BLUE, Reason.LONG_TERM_OK, None, None)
         review_left = days_between(today, review, mode=policy.mode)
-        if review < today:
+        if review < today and not facts.clock_stopped:
             return LightResult(Light.RED, Reason.REVIEW_OVERDUE, min(review_left, -1), None)
         return LightResult(Light.BLUE, Reason.LONG_TERM_OK, review_left, None)
 
@@ -176,6 +179,9 @@ def compute_light(
         else expected_progress(start=facts.start_date, due=due, today=today, mode=policy.mode)
     )
 
+    if facts.clock_stopped:
+        # Nothing the unit can do but wait: neither overdue nor a warning.
+        return LightResult(Light.WHITE, Reason.AWAITING_REVIEW, days_left, expected)
     if today > due:
         # In working-day mode a due date on a non-working day can count as 0 days overdue on the
         # following rest day; overdue must still read as negative.

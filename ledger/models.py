@@ -36,6 +36,12 @@ class Inspection(models.Model):
         Organization, on_delete=models.PROTECT, related_name="inspections"
     )
     name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(
+        _("short name"),
+        max_length=20,
+        blank=True,
+        help_text=_("Shown before the numbers wherever rounds meet, e.g. 三轮巡视."),
+    )
     kind = models.CharField(
         _("kind"), max_length=16, choices=InspectionKind.choices, default=InspectionKind.XUNSHI
     )
@@ -70,6 +76,11 @@ class Inspection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name to show beside a finding's or a measure's number."""
+        return self.short_name or self.name
 
 
 class Tag(models.Model):
@@ -222,6 +233,17 @@ class Measure(models.Model):
     evidence_count = models.PositiveIntegerField(_("evidence"), default=0)
     last_report_at = models.DateTimeField(_("last report"), null=True, blank=True)
     relapse_count = models.PositiveSmallIntegerField(_("relapses"), default=0)
+    # The deadline clock (see ledger.selectors.overdue_q). The day the pending close-out request
+    # was filed: a request filed by the due date stops the clock while reviewers decide.
+    review_requested_on = models.DateField(_("close-out requested on"), null=True, blank=True)
+    # After a request filed in time comes back past the due date, the clock runs again from the
+    # return: this is the last day that still counts as in time (the day before the return).
+    grace_due_date = models.DateField(_("in time until"), null=True, blank=True)
+    # 被退回: set by a reviewer's return, cleared when the unit acts (reports or asks again).
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    return_reason = models.TextField(_("return reason"), blank=True)
+    # 重新整改: the schedule of a reopened measure runs from the reopening, not the feedback.
+    reopened_on = models.DateField(_("reopened on"), null=True, blank=True)
     urge_count = models.PositiveSmallIntegerField(_("urges"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -260,12 +282,36 @@ class Measure(models.Model):
         return f"{self.number} {head}".strip()
 
     @property
+    def reference(self) -> str:
+        """The measure's number as read where rounds meet (queues, lists): the round's short
+        name, the finding's number and the measure's (三轮巡视 · 问题一、（一）1 · 措施2)."""
+        finding = self.finding
+        return str(
+            _("%(inspection)s · problem %(finding)s · measure %(measure)s")
+            % {
+                "inspection": finding.inspection.label,
+                "finding": finding.number or "—",
+                "measure": self.number or "—",
+            }
+        )
+
+    @property
     def is_long_term(self) -> bool:
         return self.deadline_kind == DeadlineKind.LONG_TERM
 
     @property
     def is_done(self) -> bool:
         return self.state in (MeasureState.CLOSED, MeasureState.STAGE_DONE)
+
+    @property
+    def is_returned(self) -> bool:
+        """被退回: a reviewer sent the close-out request back and the unit has not acted yet."""
+        return self.returned_at is not None and self.state == MeasureState.IN_PROGRESS
+
+    @property
+    def is_relapsed(self) -> bool:
+        """反弹: reopened after a close-out and not closed again yet."""
+        return self.relapse_count > 0 and not self.is_done
 
 
 class MeasureUnit(models.Model):

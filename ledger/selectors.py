@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -17,6 +17,7 @@ from ledger.choices import (
     OPEN_STATES,
     DeadlineKind,
     FindingState,
+    InspectionStatus,
     MeasureState,
     UnitPart,
 )
@@ -47,6 +48,17 @@ def ledger_measures(user: Any) -> QuerySet[Measure]:
     )
 
 
+def inspection_ids_current_first(user: Any) -> list[int]:
+    """The inspections the user may see, the current one first: rounds still being rectified
+    before completed ones, the latest feedback first."""
+    completed = Case(When(status=InspectionStatus.CLOSED, then=1), default=0)
+    return list(
+        Inspection.objects.visible_to(user)
+        .order_by(completed, "-feedback_date", "-id")
+        .values_list("pk", flat=True)
+    )
+
+
 def policy_for(organization: Organization | None) -> LightPolicy:
     if organization is None:
         return LightPolicy()
@@ -64,28 +76,172 @@ def measure_light(
     measure: Measure, *, today: dt.date | None = None, policy: LightPolicy | None = None
 ) -> LightResult:
     """The warning light of one measure; needs finding.inspection loaded (the start date)."""
-    facts = MeasureFacts(
-        is_closed=measure.state in DONE_STATES and measure.deadline_kind != DeadlineKind.LONG_TERM,
-        is_long_term=measure.deadline_kind == DeadlineKind.LONG_TERM,
+    facts = measure_facts(
+        state=measure.state,
+        deadline_kind=measure.deadline_kind,
         due_date=measure.due_date,
-        start_date=measure.finding.inspection.feedback_date,
-        progress=measure.progress,
+        grace_due_date=measure.grace_due_date,
+        review_requested_on=measure.review_requested_on,
         next_review_date=measure.next_review_date,
+        progress=measure.progress,
+        reopened_on=measure.reopened_on,
+        feedback_date=measure.finding.inspection.feedback_date,
     )
     return compute_light(facts, today=today or timezone.localdate(), policy=policy or LightPolicy())
 
 
-def overdue_q(today: dt.date) -> Q:
-    """Open measures past their due date, and long-term ones past their review date."""
-    return Q(state__in=OPEN_STATES, due_date__lt=today) | Q(
-        deadline_kind=DeadlineKind.LONG_TERM, next_review_date__lt=today
+# --- the deadline clock -------------------------------------------------------------------
+# One rule for "overdue" wherever it is asked (lights, lists, filters, dashboards, 催办, the
+# escalation ladder, documents): the Python functions below for one measure, the Q objects for
+# querysets; tests hold the two to the same answers.
+#
+# - An open measure is overdue once its due date has passed (a long-term one, its review date).
+# - A close-out request filed on or before that date stops the clock while it waits for the
+#   liaison group or the office (待审核 / 待销号): the unit can do nothing but wait.
+# - If a reviewer returns it after the date, it is overdue from the return on: days overdue
+#   count from the return (`grace_due_date` is the day before it), and a new request filed
+#   after that is late and stops nothing.
+
+AWAITING_REVIEW_STATES = (MeasureState.PENDING_REVIEW, MeasureState.PENDING_CLOSE)
+
+
+def clock_deadline(measure: Any) -> dt.date | None:
+    """The last day in time for this measure: its due date (or review date, long-term), moved
+    to the day before a late return of a request that was filed in time."""
+    if measure.deadline_kind == DeadlineKind.LONG_TERM:
+        return measure.next_review_date  # type: ignore[no-any-return]
+    due: dt.date | None = measure.due_date
+    grace: dt.date | None = measure.grace_due_date
+    if due is not None and grace is not None and grace > due:
+        return grace
+    return due
+
+
+def clock_stopped(measure: Any) -> bool:
+    """Whether a close-out request filed in time is waiting for reviewers."""
+    requested: dt.date | None = measure.review_requested_on
+    deadline = clock_deadline(measure)
+    return (
+        measure.state in AWAITING_REVIEW_STATES
+        and requested is not None
+        and deadline is not None
+        and requested <= deadline
     )
+
+
+def is_overdue(measure: Any, today: dt.date) -> bool:
+    """The rule of `overdue_q` for one measure."""
+    if measure.deadline_kind == DeadlineKind.LONG_TERM:
+        late = measure.next_review_date is not None and measure.next_review_date < today
+    else:
+        late = (
+            measure.state in OPEN_STATES
+            and measure.due_date is not None
+            and measure.due_date < today
+        )
+    return late and not clock_stopped(measure)
+
+
+def clock_stopped_q(prefix: str = "") -> Q:
+    """`clock_stopped` as a queryset filter; `prefix` reaches a measure through a relation
+    ("measure__"). Every comparison is guarded against NULL so that its negation is exact."""
+
+    def f(name: str) -> str:
+        return prefix + name
+
+    in_time = (
+        Q(**{f("due_date__isnull"): False, f("review_requested_on__lte"): F(f("due_date"))})
+        | Q(
+            **{
+                f("due_date__isnull"): False,
+                f("grace_due_date__isnull"): False,
+                f("review_requested_on__lte"): F(f("grace_due_date")),
+            }
+        )
+        | Q(
+            **{
+                f("deadline_kind"): DeadlineKind.LONG_TERM,
+                f("next_review_date__isnull"): False,
+                f("review_requested_on__lte"): F(f("next_review_date")),
+            }
+        )
+    )
+    return (
+        Q(**{f("state__in"): AWAITING_REVIEW_STATES, f("review_requested_on__isnull"): False})
+        & in_time
+    )
+
+
+def overdue_q(today: dt.date, prefix: str = "") -> Q:
+    """Open measures past their due date, and long-term ones past their review date, unless a
+    request filed in time is waiting for reviewers (see `is_overdue`)."""
+    late = Q(**{prefix + "state__in": OPEN_STATES, prefix + "due_date__lt": today}) | Q(
+        **{
+            prefix + "deadline_kind": DeadlineKind.LONG_TERM,
+            prefix + "next_review_date__lt": today,
+        }
+    )
+    return late & ~clock_stopped_q(prefix)
 
 
 def due_within_q(today: dt.date, days: int) -> Q:
-    return Q(
-        state__in=OPEN_STATES, due_date__gte=today, due_date__lte=today + dt.timedelta(days=days)
+    """Due within `days` and still up to the unit (not waiting for reviewers)."""
+    return (
+        Q(state__in=OPEN_STATES, due_date__gte=today, due_date__lte=today + dt.timedelta(days=days))
+        & ~clock_stopped_q()
     )
+
+
+def measure_facts(
+    *,
+    state: str,
+    deadline_kind: str,
+    due_date: dt.date | None,
+    grace_due_date: dt.date | None,
+    review_requested_on: dt.date | None,
+    next_review_date: dt.date | None,
+    progress: int,
+    reopened_on: dt.date | None,
+    feedback_date: dt.date | None,
+) -> MeasureFacts:
+    """What the light needs, from a measure's columns (a model or a values() row alike)."""
+    row = _Row(
+        state, deadline_kind, due_date, grace_due_date, review_requested_on, next_review_date
+    )
+    long_term = deadline_kind == DeadlineKind.LONG_TERM
+    return MeasureFacts(
+        is_closed=state in DONE_STATES and not long_term,
+        is_long_term=long_term,
+        due_date=None if long_term else clock_deadline(row),
+        # A reopened measure's schedule runs from the reopening.
+        start_date=reopened_on or feedback_date,
+        progress=progress,
+        next_review_date=next_review_date,
+        clock_stopped=clock_stopped(row),
+    )
+
+
+@dataclass(frozen=True)
+class _Row:
+    state: str
+    deadline_kind: str
+    due_date: dt.date | None
+    grace_due_date: dt.date | None
+    review_requested_on: dt.date | None
+    next_review_date: dt.date | None
+
+
+# Columns `measure_facts` reads, for values_list() callers.
+FACT_FIELDS = (
+    "state",
+    "deadline_kind",
+    "due_date",
+    "grace_due_date",
+    "review_requested_on",
+    "next_review_date",
+    "progress",
+    "reopened_on",
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +278,34 @@ def with_rollup(findings: QuerySet[Finding]) -> QuerySet[Finding]:
     )
 
 
+def rollup_of_measures(measures: Iterable[Measure]) -> FindingRollup:
+    """The roll-up of the measures given (those a page shows)."""
+    return rollup_of_states(m.state for m in measures)
+
+
+def rollup_of_states(states: Iterable[str]) -> FindingRollup:
+    states = list(states)
+    return FindingRollup(
+        total=len(states),
+        done=sum(1 for s in states if s in DONE_STATES),
+        started=sum(1 for s in states if s != MeasureState.NOT_STARTED),
+    )
+
+
+def visible_rollups(user: Any, inspection: Inspection) -> dict[int, FindingRollup]:
+    """Per finding, the roll-up of the measures this person may see: what a page may count."""
+    states: dict[int, list[str]] = {}
+    rows = (
+        Measure.objects.visible_to(user)
+        .filter(finding__inspection=inspection)
+        .order_by()
+        .values_list("finding_id", "state")
+    )
+    for finding_id, state in rows:
+        states.setdefault(finding_id, []).append(state)
+    return {pk: rollup_of_states(s) for pk, s in states.items()}
+
+
 def rollup_of(finding: Finding) -> FindingRollup:
     if hasattr(finding, "m_total"):
         return FindingRollup(finding.m_total, finding.m_done, finding.m_started)  # type: ignore[attr-defined]
@@ -142,6 +326,69 @@ def state_counts(measures: QuerySet[Measure]) -> dict[str, int]:
     counts = {s: 0 for s in MeasureState.values}
     counts.update({r["state"]: r["n"] for r in rows})
     return counts
+
+
+# --- completion rates: 问题完成率 and 措施完成率 -----------------------------------------------
+
+
+def completion_percent(done: int, total: int) -> str:
+    """A rate as every page and document prints it: at most one decimal ("66.7", "100")."""
+    if not total:
+        return "0"
+    return f"{round(100 * done / total, 1):g}"
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The two completion rates (完成率) of a scope. A finding (问题) counts as rectified when
+    it has measures and all of them are done; a measure (措施) when it is closed or its stage
+    is done. Every page and document takes its rates from here, named with their base."""
+
+    findings: int
+    findings_done: int
+    findings_started: int
+    measures: int
+    measures_done: int
+
+    @property
+    def findings_open(self) -> int:
+        return self.findings - self.findings_done
+
+    @property
+    def measures_open(self) -> int:
+        return self.measures - self.measures_done
+
+    @property
+    def findings_rate(self) -> str:
+        return completion_percent(self.findings_done, self.findings)
+
+    @property
+    def measures_rate(self) -> str:
+        return completion_percent(self.measures_done, self.measures)
+
+
+def completion(*, findings: QuerySet[Finding], measures: QuerySet[Measure]) -> Completion:
+    """Completion of the given (already scoped) findings and measures, in two queries: only the
+    measures given count towards a finding, so a unit's rates are those of what it sees."""
+    per_finding = {
+        row["finding_id"]: row
+        for row in measures.order_by()
+        .values("finding_id")
+        .annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(state__in=DONE_STATES)),
+            started=Count("id", filter=~Q(state=MeasureState.NOT_STARTED)),
+        )
+    }
+    finding_ids = list(findings.order_by().values_list("id", flat=True))
+    rows = [per_finding.get(pk) for pk in finding_ids]
+    return Completion(
+        findings=len(finding_ids),
+        findings_done=sum(1 for r in rows if r and r["total"] and r["done"] == r["total"]),
+        findings_started=sum(1 for r in rows if r and r["started"]),
+        measures=sum(r["total"] for r in per_finding.values()),
+        measures_done=sum(r["done"] for r in per_finding.values()),
+    )
 
 
 # --- timelines -------------------------------------------------------------------------

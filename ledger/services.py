@@ -13,6 +13,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import diff_fields, record_event
 from core.numbering import number_sort_key
@@ -26,7 +27,16 @@ from ledger.models import (
     Tag,
     add_months,
 )
-from ledger.workflow import TRANSITIONS, applies_to, guards_for, relations
+from ledger.workflow import (
+    TRANSITIONS,
+    TransitionOwner,
+    applies_to,
+    guards_for,
+    observers,
+    owner_of,
+    relations,
+)
+from organization import policy
 from organization.models import Organization, Person, Theme, Unit
 from organization.scope import actor_for
 from organization.services import snapshot
@@ -141,6 +151,28 @@ class MeasureData:
     progress: int | None = None
 
 
+def measure_data_of(measure: Measure) -> MeasureData:
+    """The measure's editable fields as they stand: the base an edit changes fields of."""
+    return MeasureData(
+        content=measure.content,
+        lead_unit=measure.lead_unit,
+        number=measure.number,
+        co_units=[
+            link.unit
+            for link in measure.unit_links.filter(part=UnitPart.COOP).select_related("unit")
+        ],
+        responsible_leader=measure.responsible_leader,
+        responsible_persons=list(measure.responsible_persons.all()),
+        deadline_kind=measure.deadline_kind,
+        deadline_text=measure.deadline_text,
+        due_date=measure.due_date,
+        review_interval_days=measure.review_interval_days,
+        tags=list(measure.tags.all()),
+        is_flagged=measure.is_flagged,
+        progress=measure.progress,
+    )
+
+
 def validate_measure_data(data: MeasureData, *, finding: Finding) -> None:
     """Raise ValidationError (field -> message) for anything a measure may not hold."""
     errors: dict[str, list[str]] = {}
@@ -234,6 +266,12 @@ def _first_review(data: MeasureData, start: dt.date) -> dt.date | None:
 def measure_create(
     *, by: Any, finding: Finding, data: MeasureData, group: MeasureGroup | None = None
 ) -> Measure:
+    policy.require(
+        by,
+        "add_measure",
+        finding,
+        message=_("Only the office, or the task force for this theme, adds measures."),
+    )
     validate_measure_data(data, finding=finding)
     with transaction.atomic():
         measure = Measure(
@@ -325,15 +363,104 @@ def _concurrent_error(current: Measure) -> ConcurrentEditError:
     )
 
 
+# The fields of a measure in the words of its form, for refusals that name them.
+MEASURE_FIELD_LABELS = {
+    "number": gettext_lazy("number"),
+    "content": gettext_lazy("content"),
+    "lead_unit": gettext_lazy("lead unit"),
+    "co_units": gettext_lazy("co-operating units"),
+    "responsible_leader": gettext_lazy("responsible leader"),
+    "responsible_persons": gettext_lazy("responsible persons"),
+    "deadline_text": gettext_lazy("deadline as written"),
+    "deadline_kind": gettext_lazy("deadline kind"),
+    "due_date": gettext_lazy("due date"),
+    "review_interval_days": gettext_lazy("review interval"),
+    "progress": gettext_lazy("progress"),
+    "tags": gettext_lazy("tags"),
+    "is_flagged": gettext_lazy("supervision flag"),
+}
+
+
+def _ids(objs: Iterable[Any]) -> list[int]:
+    return sorted(o.pk for o in objs)
+
+
+def measure_changed_fields(measure: Measure, data: MeasureData) -> set[str]:
+    """The fields `data` would change on `measure` (compared the way measure_update saves)."""
+    changed: set[str] = set()
+    plain = {
+        "number": (measure.number, data.number.strip()),
+        "content": (measure.content, data.content.strip()),
+        "lead_unit": (measure.lead_unit_id, data.lead_unit.pk),
+        "responsible_leader": (
+            measure.responsible_leader_id,
+            data.responsible_leader.pk if data.responsible_leader else None,
+        ),
+        "deadline_text": (measure.deadline_text, data.deadline_text[:100]),
+        "deadline_kind": (measure.deadline_kind, data.deadline_kind),
+        "due_date": (measure.due_date, data.due_date),
+        "is_flagged": (measure.is_flagged, data.is_flagged),
+    }
+    changed |= {name for name, (old, new) in plain.items() if old != new}
+    if (
+        data.deadline_kind == DeadlineKind.LONG_TERM
+        and measure.review_interval_days != data.review_interval_days
+    ):
+        changed.add("review_interval_days")
+    if data.progress is not None and data.progress != measure.progress:
+        changed.add("progress")
+    coop = measure.unit_links.filter(part=UnitPart.COOP).values_list("unit_id", flat=True)
+    if sorted(coop) != _ids(u for u in data.co_units if u.pk != data.lead_unit.pk):
+        changed.add("co_units")
+    if data.responsible_persons is not None and sorted(
+        measure.responsible_persons.values_list("id", flat=True)
+    ) != _ids(data.responsible_persons):
+        changed.add("responsible_persons")
+    if sorted(measure.tags.values_list("id", flat=True)) != _ids(data.tags):
+        changed.add("tags")
+    return changed
+
+
+def _require_measure_fields(by: Any, measure: Measure, data: MeasureData) -> set[str]:
+    """Refuse, before anything is written, an edit of a field this person may not change."""
+    allowed = policy.can_edit_measure_fields(by, measure)
+    if not allowed:
+        if measure.state == MeasureState.CLOSED:
+            raise PermissionDenied(
+                _("A closed measure cannot be edited. Reopen it first if the problem is back.")
+            )
+        raise PermissionDenied(_("You may not edit this measure."))
+    changed = measure_changed_fields(measure, data)
+    refused = changed - allowed
+    if refused:
+        names = "、".join(
+            str(MEASURE_FIELD_LABELS.get(name, name))
+            for name in MEASURE_FIELD_LABELS
+            if name in refused
+        )
+        message = _(
+            "Only the office, or the task force for this theme, may change: %(fields)s."
+        ) % {"fields": names}
+        if "due_date" in refused:
+            message += " " + _("To move the due date, request an extension (申请延期).")
+        raise PermissionDenied(message)
+    return changed
+
+
 def measure_update(
     *, by: Any, measure: Measure, data: MeasureData, expected_version: int
 ) -> Measure:
-    """Save edited fields; refuse if someone else saved since `expected_version` was read."""
+    """Save edited fields; refuse if someone else saved since `expected_version` was read, or
+    if the data changes a field this person may not change (see `ledger.policy`)."""
     with transaction.atomic():
         current = _lock(measure.pk)
         if current.version != expected_version:
             raise _concurrent_error(current)
+        changed = _require_measure_fields(by, current, data)
         validate_measure_data(data, finding=current.finding)
+        if not changed:
+            # Saving the form as it was shown changes nothing: no new version, no audit event.
+            return current
         before = _measure_snapshot(current)
         current.number = data.number.strip()
         current.sort_key = number_sort_key(current.number) if current.number else ""
@@ -380,11 +507,27 @@ def measure_transition(
     reason: str = "",
     new_due_date: dt.date | None = None,
     payload: dict[str, Any] | None = None,
+    owner: TransitionOwner | None = None,
 ) -> Measure:
-    """Fire a named transition: locked, checked against the table and guards, audited."""
+    """Fire a named transition: locked, checked against the table and guards, audited.
+
+    A transition the table gives to an owner is fired only by that owner's service, which
+    passes its claim as `owner`: everyone else is refused, whatever their role.
+    """
     transition = TRANSITIONS.get(name)
     if transition is None:
         raise TransitionError(_("Unknown action."), code="unknown")
+    if transition.owner is not None:
+        claim = owner_of(transition)
+        if claim is None or owner is not claim:
+            raise TransitionError(
+                _("“%(action)s” keeps its own records; do it through %(where)s.")
+                % {
+                    "action": transition.label,
+                    "where": claim.where if claim else _("the page made for it"),
+                },
+                code="owned",
+            )
     actor = actor_for(by)
     with transaction.atomic():
         current = _lock(measure.pk)
@@ -422,10 +565,18 @@ def measure_transition(
         if transition.target == MeasureState.CLOSED:
             current.closed_at = now
             current.progress = 100
+        _move_deadline_clock(current, name, reason, now)
         if name == "reopen":
             current.relapse_count += 1
             current.closed_at = None
+            # A relapse starts the work again: the row shows fresh progress and a light judged
+            # from the reopening, not 100% and "on track".
+            before["progress"] = current.progress
+            current.progress = 0
+            current.reopened_on = timezone.localdate(now)
+            current.grace_due_date = None
             after["relapse_count"] = current.relapse_count
+            after["progress"] = 0
             if new_due_date is not None:
                 if new_due_date < timezone.localdate():
                     raise TransitionError(_("The new due date is in the past."), code="due")
@@ -442,7 +593,7 @@ def measure_transition(
         current.version += 1
         current.updated_by = by if getattr(by, "pk", None) else None
         current.save()
-        record_event(
+        event = record_event(
             actor=by,
             obj=current,
             action=f"transition:{name}",
@@ -450,7 +601,38 @@ def measure_transition(
             after=after | {k: v for k, v in data.items() if k.startswith("snapshot")},
             message=reason,
         )
+        for observer in observers():
+            observer(current, name, event)
         return current
+
+
+_RETURNS = frozenset({"liaison_return", "office_return"})
+_AWAITING = frozenset({MeasureState.PENDING_REVIEW, MeasureState.PENDING_CLOSE})
+
+
+def _move_deadline_clock(measure: Measure, name: str, reason: str, now: dt.datetime) -> None:
+    """Keep the facts of the deadline clock and the 被退回 mark in step with a transition.
+
+    The clock stops while a request filed by the due date waits for reviewers; a return after
+    the due date starts it again from the day of the return.
+    """
+    today = timezone.localdate(now)
+    if measure.state == MeasureState.PENDING_REVIEW and name == "request_close":
+        measure.review_requested_on = today
+    elif measure.state not in _AWAITING:
+        requested = measure.review_requested_on
+        due = measure.due_date
+        if name in _RETURNS and requested and due:
+            in_time_until = max(due, measure.grace_due_date or due)
+            if requested <= in_time_until < today:
+                measure.grace_due_date = today - dt.timedelta(days=1)
+        measure.review_requested_on = None
+    if name in _RETURNS:
+        measure.returned_at = now
+        measure.return_reason = reason
+    else:
+        measure.returned_at = None
+        measure.return_reason = ""
 
 
 # --- bulk actions ------------------------------------------------------------------------
@@ -519,9 +701,27 @@ def measures_bulk_update(
 # --- hooks for the reporting layer ------------------------------------------------------
 
 
-def measure_record_report(*, measure_id: int, progress: int | None, at: dt.datetime) -> None:
+def _changed_by(by: Any) -> dict[str, Any]:
+    """What every write to a measure sets besides its own columns: a new version, so that an
+    edit form opened before it is refused instead of overwriting it, and who changed it when,
+    so that the refusal can say so."""
+    changed: dict[str, Any] = {"version": F("version") + 1, "updated_at": timezone.now()}
+    if getattr(by, "pk", None):
+        changed["updated_by"] = by
+    return changed
+
+
+def measure_record_report(
+    *, measure_id: int, progress: int | None, at: dt.datetime, by: Any = None
+) -> None:
     """Keep the ledger's progress and last-report columns in step with a filed report."""
-    updates: dict[str, Any] = {"last_report_at": at}
+    # Reporting is the unit acting on a return: the 被退回 mark has been answered.
+    updates: dict[str, Any] = {
+        "last_report_at": at,
+        "returned_at": None,
+        "return_reason": "",
+        **_changed_by(by),
+    }
     if progress is not None:
         updates["progress"] = max(0, min(100, progress))
     Measure.objects.unscoped("service check after the policy check").filter(pk=measure_id).update(
@@ -529,9 +729,21 @@ def measure_record_report(*, measure_id: int, progress: int | None, at: dt.datet
     )
 
 
-def measure_adjust_evidence_count(*, measure_id: int, delta: int) -> None:
+def measure_adjust_evidence_count(*, measure_id: int, delta: int, by: Any = None) -> None:
     Measure.objects.unscoped("service check after the policy check").filter(pk=measure_id).update(
-        evidence_count=F("evidence_count") + delta
+        evidence_count=F("evidence_count") + delta, **_changed_by(by)
+    )
+
+
+def measure_count_urge(*, measure_id: int, by: Any = None) -> int:
+    """Count one more urge (催办) on the measure; returns the new count."""
+    Measure.objects.unscoped("service check after the policy check").filter(pk=measure_id).update(
+        urge_count=F("urge_count") + 1, **_changed_by(by)
+    )
+    return (
+        Measure.objects.unscoped("service check after the policy check")
+        .values_list("urge_count", flat=True)
+        .get(pk=measure_id)
     )
 
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.formats import date_format
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import AuditEvent
 from ledger.choices import DeadlineKind, MeasureState
@@ -53,6 +62,9 @@ FIELD_LABELS: dict[str, Any] = {
     "theme_id": _("Theme"),
     "name": _("Name"),
     "is_active": _("Active"),
+    "liaison_group_id": _("Liaison group"),
+    "units": _("Units"),
+    "group": _("Task assigned to several units"),
 }
 HIDDEN_FIELDS = {
     "sort_key",
@@ -64,20 +76,21 @@ HIDDEN_FIELDS = {
     "group_id",
     "urge_count",
 }
-# Fields whose values are ids of another model: shown by name.
+# Keys that are not model fields but name other objects by id: shown by name. Foreign keys and
+# many-to-many fields of the audited model are recognised from the model itself.
 REFERENCES = {
-    "lead_unit_id": "organization.unit",
     "co_units": "organization.unit",
-    "responsible_leader_id": "organization.person",
-    "responsible_persons": "organization.person",
+    "units": "organization.unit",
+    "group": "ledger.measuregroup",
     "responsible_leaders": "organization.person",
     "tags": "ledger.tag",
-    "theme_id": "organization.theme",
 }
 VALUE_LABELS: dict[str, dict[str, Any]] = {
     "state": dict(MeasureState.choices),
     "deadline_kind": dict(DeadlineKind.choices),
 }
+DATE_KEYS = {"due_date", "original_due_date", "next_review_date"}
+LONG_TEXT = 120
 
 
 @dataclass
@@ -85,6 +98,7 @@ class Change:
     label: Any
     before: str
     after: str
+    sentence: str = ""
 
 
 @dataclass
@@ -96,6 +110,16 @@ class TimelineEntry:
     changes: list[Change] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Field:
+    """How one audited key reads: its label, and what kind of value it holds."""
+
+    label: Any
+    kind: str  # "ref", "choice", "date", "bool" or "text"
+    target: str = ""  # the model label of a reference
+    choices: dict[Any, Any] = field(default_factory=dict)
+
+
 def action_label(action: str) -> Any:
     if action.startswith("transition:"):
         t = TRANSITIONS.get(action.split(":", 1)[1])
@@ -103,38 +127,132 @@ def action_label(action: str) -> Any:
     return ACTION_LABELS.get(action) or EXTRA_ACTION_LABELS.get(action) or action
 
 
+@lru_cache(maxsize=512)
+def _field(object_type: str, key: str) -> _Field:
+    model_field: Any = None
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        model = None
+    if model is not None:
+        name = key[:-3] if key.endswith("_id") else key
+        try:
+            model_field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            model_field = None
+    if (object_type, key) == ("organization.person", "name"):
+        return _Field(pgettext_lazy("person", "Name"), "text")
+    label = FIELD_LABELS.get(key) or (
+        capfirst(model_field.verbose_name) if model_field is not None else key
+    )
+    if key in REFERENCES:
+        return _Field(label, "ref", REFERENCES[key])
+    if model_field is not None and (model_field.many_to_one or model_field.many_to_many):
+        return _Field(label, "ref", model_field.related_model._meta.label_lower)
+    if key in VALUE_LABELS:
+        return _Field(label, "choice", choices=VALUE_LABELS[key])
+    if model_field is not None and model_field.choices:
+        return _Field(label, "choice", choices=dict(model_field.flatchoices))
+    if key in DATE_KEYS or isinstance(model_field, models.DateField):
+        return _Field(label, "date")
+    if isinstance(model_field, models.BooleanField):
+        return _Field(label, "bool")
+    return _Field(label, "text")
+
+
+def _ids(value: Any) -> list[int]:
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+
+
 def _names(events: list[AuditEvent]) -> dict[tuple[str, int], str]:
+    """Every referenced object's name, one query per referenced model for the whole page."""
     wanted: dict[str, set[int]] = {}
     for e in events:
         for side in (e.before or {}, e.after or {}):
-            for key, label in REFERENCES.items():
-                value = side.get(key)
-                ids = value if isinstance(value, list) else [value]
-                wanted.setdefault(label, set()).update(i for i in ids if isinstance(i, int))
+            for key, value in side.items():
+                info = _field(e.object_type, key)
+                if info.kind == "ref":
+                    wanted.setdefault(info.target, set()).update(_ids(value))
     names: dict[tuple[str, int], str] = {}
     for label, ids in wanted.items():
         if not ids:
             continue
         model = apps.get_model(label)
-        for obj in model.objects.unscoped("names of ids in events already scoped").filter(
-            pk__in=ids
-        ):
+        # Objects are named even when inactive: the name is part of what happened.
+        for obj in model._base_manager.filter(pk__in=ids):
             names[(label, obj.pk)] = str(obj)
     return names
 
 
-def _show(key: str, value: Any, names: dict[tuple[str, int], str]) -> str:
-    if value is None or value == "" or value == []:
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _show(info: _Field, value: Any, names: dict[tuple[str, int], str]) -> str:
+    if _empty(value):
         return "—"
-    if key in REFERENCES:
-        ids = value if isinstance(value, list) else [value]
-        return "、".join(names.get((REFERENCES[key], i), f"#{i}") for i in ids)
-    if key in VALUE_LABELS:
-        return str(VALUE_LABELS[key].get(value, value))
-    if isinstance(value, bool):
+    if info.kind == "ref":
+        return "、".join(
+            names.get((info.target, i), str(_("(deleted #%(id)s)") % {"id": i}))
+            for i in _ids(value)
+        )
+    if info.kind == "choice":
+        return str(info.choices.get(value, value))
+    if info.kind == "bool" or isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
+    if info.kind == "date":
+        try:
+            return date_format(dt.date.fromisoformat(str(value)[:10]), "DATE_FORMAT")
+        except ValueError:
+            return str(value)
     text = str(value)
-    return text if len(text) <= 300 else text[:300] + "…"
+    return text if len(text) <= LONG_TEXT else text[:LONG_TEXT] + "…"
+
+
+def _phrase(template: Any, **values: str) -> str:
+    # The translated sentence is trusted; the names and values in it are escaped.
+    return mark_safe(str(template) % {k: conditional_escape(v) for k, v in values.items()})
+
+
+def _value(text: str, side: str) -> str:
+    return format_html('<span class="diff-{}">{}</span>', side, text)
+
+
+def _sentence(info: _Field, before: Any, after: Any, names: dict[tuple[str, int], str]) -> str:
+    """One audited change as a sentence: "联络组由「第一联络组」改为「第二联络组」"."""
+    label = str(info.label)
+    if info.kind == "ref" and isinstance(before, list) and isinstance(after, list) and before:
+        added = [i for i in _ids(after) if i not in before]
+        removed = [i for i in _ids(before) if i not in after]
+        parts = []
+        if added:
+            parts.append(
+                _phrase(
+                    _("%(field)s: added “%(names)s”"),
+                    field=label,
+                    names=_value(_show(info, added, names), "after"),
+                )
+            )
+        if removed:
+            parts.append(
+                _phrase(
+                    _("%(field)s: removed “%(names)s”"),
+                    field=label,
+                    names=_value(_show(info, removed, names), "before"),
+                )
+            )
+        if parts:
+            return mark_safe(str(_("; ")).join(parts))
+    old = _value(_show(info, before, names), "before")
+    new = _value(_show(info, after, names), "after")
+    if _empty(before):
+        return _phrase(_("%(field)s set to “%(new)s”"), field=label, new=new)
+    if _empty(after):
+        return _phrase(_("%(field)s cleared (was “%(old)s”)"), field=label, old=old)
+    return _phrase(
+        _("%(field)s changed from “%(old)s” to “%(new)s”"), field=label, old=old, new=new
+    )
 
 
 def describe_events(events: list[AuditEvent]) -> list[TimelineEntry]:
@@ -153,11 +271,13 @@ def describe_events(events: list[AuditEvent]) -> list[TimelineEntry]:
             for key in list(dict.fromkeys([*before.keys(), *after.keys()])):
                 if key in HIDDEN_FIELDS or key.startswith("snapshot"):
                     continue
+                info = _field(e.object_type, key)
                 entry.changes.append(
                     Change(
-                        label=FIELD_LABELS.get(key, key),
-                        before=_show(key, before.get(key), names),
-                        after=_show(key, after.get(key), names),
+                        label=info.label,
+                        before=_show(info, before.get(key), names),
+                        after=_show(info, after.get(key), names),
+                        sentence=_sentence(info, before.get(key), after.get(key), names),
                     )
                 )
         entries.append(entry)

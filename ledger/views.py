@@ -9,18 +9,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.http import safe_next
 from core.models import AuditEvent
 from core.workdays import non_working_reason
 from ledger import selectors, services
 from ledger.choices import DONE_STATES, MeasureState
-from ledger.filters import MeasureFilter
+from ledger.filters import SORTS, MeasureFilter
 from ledger.forms import (
     AssignManyForm,
     BulkForm,
@@ -32,6 +33,7 @@ from ledger.forms import (
 from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.timeline import describe_events
 from ledger.workflow import TRANSITIONS, available_transitions
+from organization import policy
 from organization.managers import get_editable_or_404, get_visible_or_404
 from organization.models import Organization
 from organization.scope import actor_for, has_capability
@@ -72,11 +74,30 @@ def _ledger_rows(measures: list[Measure], org: Organization | None) -> list[dict
     return rows
 
 
+LEDGER_INSPECTION = "ledger.inspection"
+
+
+def _ledger_query(request: HttpRequest) -> QueryDict:
+    """The filters asked for, on the inspection the person chose last (kept in the session),
+    else the current one: rounds must not mix unless the person asks for all of them."""
+    query = request.GET.copy()
+    if "inspection" in query:
+        request.session[LEDGER_INSPECTION] = query.get("inspection", "")
+        return query
+    visible = selectors.inspection_ids_current_first(request.user)
+    remembered = request.session.get(LEDGER_INSPECTION)
+    if remembered == "" or (remembered and remembered.isdigit() and int(remembered) in visible):
+        query["inspection"] = remembered
+    elif visible:
+        query["inspection"] = str(visible[0])
+    return query
+
+
 def ledger(request: HttpRequest) -> HttpResponse:
     require_capability(request, "ledger.view")
     org = Organization.objects.visible_to(request.user).first()
-    base = selectors.ledger_measures(request.user)
-    filterset = MeasureFilter(request.GET or None, queryset=base, user=request.user)
+    base = selectors.ledger_measures(request.user).order_by(*SORTS["number"])
+    filterset = MeasureFilter(_ledger_query(request), queryset=base, user=request.user)
     filter_errors: list[str] = []
     if filterset.is_bound and not filterset.is_valid():
         for field, errors in filterset.form.errors.items():
@@ -88,12 +109,17 @@ def ledger(request: HttpRequest) -> HttpResponse:
         qs = filterset.qs
     paginator = Paginator(qs, _page_size(request))
     page = paginator.get_page(request.GET.get("page"))
+    filter_choices = filterset.frozen_choices()
+    chosen = None if filter_errors else filterset.form.cleaned_data.get("inspection")
     context = {
         "filter": filterset,
-        "filter_choices": filterset.frozen_choices(),
+        "filter_choices": filter_choices,
         "filter_errors": filter_errors,
         "page": page,
         "rows": _ledger_rows(list(page.object_list), org),
+        # Rounds meet on one page only when no inspection is chosen and there are several.
+        "show_inspection": chosen is None
+        and sum(1 for pk, _label in filter_choices["inspection"] if pk) > 1,
         "per_page": _page_size(request),
         "page_sizes": PAGE_SIZES,
         "can_bulk": has_capability(request.user, "ledger.bulk"),
@@ -127,9 +153,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     require_capability(request, "ledger.bulk")
     org = current_organization(request)
     form = BulkForm(request.POST, organization=org)
-    back = request.POST.get("next") or reverse("ledger:ledger")
-    if not back.startswith("/"):
-        back = reverse("ledger:ledger")
+    back = safe_next(request, reverse("ledger:ledger"))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -206,7 +230,10 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     findings = selectors.with_rollup(
         selectors.visible_findings(request.user).filter(inspection=inspection)
     ).order_by("sort_key", "id")
-    rows = [(f, selectors.rollup_of(f)) for f in findings]
+    # Each finding's state is its own; the counts are of the measures this person may see.
+    seen = selectors.visible_rollups(request.user, inspection)
+    empty = selectors.rollup_of_states([])
+    rows = [(f, selectors.rollup_of(f), seen.get(f.pk, empty)) for f in findings]
     counts = selectors.state_counts(
         Measure.objects.visible_to(request.user).filter(finding__inspection=inspection)
     )
@@ -247,7 +274,7 @@ def finding_edit(
         instance = Finding(inspection=inspection)
     form = FindingForm(request.POST or None, instance=instance, organization=org)
     actor = actor_for(request.user)
-    if not actor.manages_all:
+    if not policy.is_office(actor):
         # A task force files findings only under its own themes.
         form.fields["theme"].queryset = form.fields["theme"].queryset.filter(  # type: ignore[attr-defined]
             task_force_id__in=actor.task_force_ids
@@ -301,7 +328,9 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "finding": finding,
             "rows": rows,
-            "rollup": selectors.rollup_of(finding),
+            # The state is the finding's own; the counts are of the measures shown here.
+            "finding_state": selectors.rollup_of(finding),
+            "rollup": selectors.rollup_of_measures(measures),
             "groups": finding.groups.all(),
             "timeline": describe_events(selectors.finding_timeline(finding, user=request.user)),
             "can_edit": Finding.objects.editable_by(request.user).filter(pk=pk).exists(),
@@ -386,7 +415,11 @@ def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
         Finding.objects.editable_by(request.user).select_related("inspection__organization"),
         pk=finding_pk,
     )
-    form = AssignManyForm(request.POST or None, finding=finding)
+    form = AssignManyForm(
+        request.POST or None,
+        finding=finding,
+        own_grids=sorted(actor_for(request.user).liaison_group_ids),
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -432,11 +465,12 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": [
                 t
                 for t in available_transitions(actor, measure)
-                if t.name not in HANDLED_TRANSITIONS
+                if t.name not in HANDLED_TRANSITIONS and t.owner is None
             ],
             "timeline": describe_events(selectors.measure_timeline(measure, user=request.user)),
-            "can_edit": Measure.objects.editable_by(request.user).filter(pk=pk).exists(),
-            "siblings": measure.group.measures.visible_to(request.user)
+            # The other units' copies of a task assigned to many: only those this person sees.
+            "siblings": Measure.objects.visible_to(request.user)
+            .filter(group_id=measure.group_id)
             .select_related("lead_unit")
             .order_by("sort_key")
             if measure.group_id
@@ -474,18 +508,19 @@ def measure_panels(request: HttpRequest, measure: Measure) -> list[dict[str, Any
 def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_object_or_404(
         Measure.objects.visible_to(request.user).select_related(
-            "finding__inspection__organization", "lead_unit"
+            "finding__inspection__organization", "finding__theme", "lead_unit"
         ),
         pk=pk,
     )
-    if not Measure.objects.editable_by(request.user).filter(pk=pk).exists():
+    editable = policy.can_edit_measure_fields(request.user, measure)
+    if not editable:
         raise PermissionDenied
-    actor = actor_for(request.user)
     form = MeasureForm(
         request.POST or None,
         finding=measure.finding,
         initial=MeasureForm.initial_for(measure),
-        can_flag=actor.manages_all,
+        editable=editable,
+        base=services.measure_data_of(measure),
     )
     if request.method == "POST":
         if form.is_valid():
@@ -496,8 +531,6 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data = form.to_data(
                     tags=_measure_form_tags(request, form, measure.finding.inspection.organization)
                 )
-                if not actor.manages_all:
-                    data.is_flagged = measure.is_flagged
                 measure = services.measure_update(
                     by=request.user, measure=measure, data=data, expected_version=version
                 )

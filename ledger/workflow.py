@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ledger.choices import DeadlineKind, MeasureState
+from organization import policy
 from organization.scope import Actor
 
 if TYPE_CHECKING:
@@ -39,6 +40,16 @@ class Transition:
     needs_reason: bool = False
     kinds: frozenset[str] | None = None  # deadline kinds it applies to; None = all
     style: str = "primary"
+    # The service that alone fires this transition, because it writes the transition's own
+    # records (close-out request, review decision, snapshots, look-back). None: the generic
+    # transition path may fire it. See `claim_transitions`.
+    owner: str | None = None
+
+
+# Owners named in the table. Their services live in higher layers and claim their transitions
+# at start-up; the ledger only knows the names.
+CLOSE_OUT = "close-out"
+LOOK_BACK = "look-back"
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -57,6 +68,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({S.IN_PROGRESS}),
             S.PENDING_REVIEW,
             frozenset({OFFICE, LEAD_HEAD}),
+            owner=CLOSE_OUT,
         ),
         Transition(
             "withdraw",
@@ -65,6 +77,7 @@ TRANSITIONS: dict[str, Transition] = {
             S.IN_PROGRESS,
             frozenset({OFFICE, LEAD_HEAD}),
             style="secondary",
+            owner=CLOSE_OUT,
         ),
         Transition(
             "liaison_approve",
@@ -73,6 +86,7 @@ TRANSITIONS: dict[str, Transition] = {
             S.PENDING_CLOSE,
             frozenset({LIAISON}),
             style="success",
+            owner=CLOSE_OUT,
         ),
         Transition(
             "liaison_return",
@@ -82,6 +96,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({LIAISON}),
             needs_reason=True,
             style="warning",
+            owner=CLOSE_OUT,
         ),
         Transition(
             "office_close",
@@ -91,6 +106,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({OFFICE}),
             kinds=frozenset({DeadlineKind.IMMEDIATE, DeadlineKind.BY_DATE}),
             style="success",
+            owner=CLOSE_OUT,
         ),
         Transition(
             "office_stage_complete",
@@ -101,6 +117,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({OFFICE}),
             kinds=frozenset({DeadlineKind.LONG_TERM}),
             style="success",
+            owner=CLOSE_OUT,
         ),
         Transition(
             "office_return",
@@ -110,6 +127,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({OFFICE}),
             needs_reason=True,
             style="warning",
+            owner=CLOSE_OUT,
         ),
         Transition(
             "direct_close",
@@ -119,6 +137,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({OFFICE}),
             kinds=frozenset({DeadlineKind.IMMEDIATE}),
             style="success",
+            owner=CLOSE_OUT,
         ),
         Transition(
             "reopen",
@@ -128,6 +147,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({OFFICE}),
             needs_reason=True,
             style="danger",
+            owner=LOOK_BACK,
         ),
     )
 }
@@ -149,18 +169,65 @@ def guards_for(transition: str) -> list[Guard]:
     return list(_GUARDS.get(transition, []))
 
 
+@dataclass(frozen=True, eq=False)
+class TransitionOwner:
+    """The claim of a higher layer's service on the transitions the table marks as its own.
+
+    The service passes this object to `measure_transition`; any other caller (the generic
+    transition endpoint above all) is refused, so each state has one way in, the one that
+    writes its records. Compared by identity: only the claimed object itself opens the way.
+    """
+
+    owner: str
+    # Where a person does it instead, for the refusal message ("the close-out panel").
+    where: Promise
+
+
+_OWNERS: dict[str, TransitionOwner] = {}
+
+
+def claim_transitions(owner: str, *, where: Promise) -> TransitionOwner:
+    """Called once by the layer that implements `owner` (in its AppConfig.ready())."""
+    if not any(t.owner == owner for t in TRANSITIONS.values()):
+        raise KeyError(owner)
+    claim = _OWNERS.get(owner)
+    if claim is None:
+        claim = _OWNERS[owner] = TransitionOwner(owner, where)
+    return claim
+
+
+def owner_of(transition: Transition) -> TransitionOwner | None:
+    """The registered claim on a transition, None if it is free or its owner is not installed."""
+    return _OWNERS.get(transition.owner) if transition.owner else None
+
+
+# Called inside the transaction of every transition, after its audit event is written, e.g. to
+# announce it. Registered by higher layers; the ledger never imports them.
+Observer = Callable[["Measure", str, Any], None]
+_OBSERVERS: list[Observer] = []
+
+
+def register_observer(observer: Observer) -> None:
+    if observer not in _OBSERVERS:
+        _OBSERVERS.append(observer)
+
+
+def observers() -> list[Observer]:
+    return list(_OBSERVERS)
+
+
 def relations(actor: Actor, measure: Measure) -> frozenset[str]:
     """How this person stands to this measure. Needs lead_unit and finding.theme loaded."""
     rel: set[str] = set()
-    if actor.manages_all:
+    if policy.is_office(actor):
         rel.add(OFFICE)
-    if measure.lead_unit_id in actor.head_unit_ids:
+    if policy.heads_unit(actor, measure.lead_unit_id):
         rel.add(LEAD_HEAD)
-    if measure.lead_unit_id in actor.unit_ids:
+    if policy.acts_for_unit(actor, measure.lead_unit_id):
         rel.add(LEAD_MEMBER)
-    if measure.lead_unit.liaison_group_id in actor.liaison_group_ids:
+    if policy.follows_grid(actor, measure.lead_unit.liaison_group_id):
         rel.add(LIAISON)
-    if measure.finding.theme.task_force_id in actor.task_force_ids:
+    if policy.owns_theme(actor, measure.finding.theme.task_force_id):
         rel.add(TASK_FORCE)
     return frozenset(rel)
 

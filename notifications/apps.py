@@ -9,11 +9,15 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from ledger import views as ledger_views
         from ledger.timeline import EXTRA_ACTION_LABELS
+        from ledger.workflow import register_observer
+        from notifications.escalation import transition_announce
         from notifications.scope import register_notification_rules
         from notifications.selectors import due_date_warning
         from notifications.views import ledger_links, measure_panel
 
         register_notification_rules()
+        # Review outcomes reach the people concerned when the transaction commits.
+        register_observer(transition_announce)
         EXTRA_ACTION_LABELS.update(
             {
                 "urge": _("Urged (催办)"),

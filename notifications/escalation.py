@@ -9,7 +9,9 @@ it produced. Running twice sends nothing twice; a crash halfway loses nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -25,6 +27,7 @@ from core.models import AuditEvent
 from core.workdays import CalendarMode, days_between
 from ledger.choices import OPEN_STATES, DeadlineKind
 from ledger.models import Measure
+from ledger.selectors import clock_deadline, clock_stopped, clock_stopped_q
 from ledger.services import measures_bulk_update
 from ledger.workflow import TRANSITIONS
 from notifications import selectors
@@ -72,8 +75,10 @@ def _latest_due_date(step: LadderStep, today: dt.date, mode: CalendarMode) -> dt
 def _step_message(
     measure: Measure, step: LadderStep, *, today: dt.date, mode: CalendarMode
 ) -> Message:
-    due = measure.due_date
-    assert due is not None
+    # Days are counted against the deadline clock (a late return restarts it); the text shows
+    # the due date itself.
+    due = clock_deadline(measure)
+    assert due is not None and measure.due_date is not None
     label = measure_label(measure)
     left = days_between(today, due, mode=mode)
     working = mode == CalendarMode.WORKING_DAYS
@@ -101,7 +106,7 @@ def _step_message(
         _("Lead unit: %(unit)s · due %(due)s · progress %(progress)d%% · %(state)s")
         % {
             "unit": measure.lead_unit.name,
-            "due": date_format(due, "Y-m-d"),
+            "due": date_format(measure.due_date, "Y-m-d"),
             "progress": measure.progress,
             "state": measure.get_state_display(),
         },
@@ -120,7 +125,7 @@ def _step_message(
         title=title,
         body="\n".join(lines),
         url=measure_url(measure),
-        key=f"reminder:{measure.pk}:{due.isoformat()}:{step.code}",
+        key=f"reminder:{measure.pk}:{measure.due_date.isoformat()}:{step.code}",
     )
 
 
@@ -138,6 +143,9 @@ def _ladder_candidates(
         q = Q(~Exists(sent), due_date__lte=_latest_due_date(step, today, mode))
         if step.offset_days <= 0:
             q &= ~Q(state__in=selectors.AWAITING_REVIEW_STATES)
+        else:
+            # Nobody is late while a request filed in time waits for reviewers.
+            q &= ~clock_stopped_q()
         wanted |= q
     return list(
         Measure.objects.unscoped("scheduler works for every organization")
@@ -177,8 +185,12 @@ def measure_escalate(
         measure = selectors.measure_for_recipients(measure_id)
         due = measure.due_date
         assert due is not None
-        steps = due_steps(due_date=due, today=today, ladder=ladder, mode=mode)
-        if measure.state in selectors.AWAITING_REVIEW_STATES:
+        deadline = clock_deadline(measure)
+        assert deadline is not None
+        steps = due_steps(due_date=deadline, today=today, ladder=ladder, mode=mode)
+        if clock_stopped(measure):
+            steps = []
+        elif measure.state in selectors.AWAITING_REVIEW_STATES:
             steps = [s for s in steps if s.offset_days > 0]
         sent = set(
             ReminderLog.objects.unscoped("scheduler works for every organization")
@@ -296,7 +308,9 @@ def _transition_title(name: str, label: str) -> str:
     return titles[name] % {"measure": label}
 
 
-def _notify_transition(event: AuditEvent, measure: Measure, now: dt.datetime) -> int:
+def _notify_transition(
+    event: AuditEvent, measure: Measure, now: dt.datetime, *, send_after: bool = False
+) -> int:
     name = event.action.split(":", 1)[1]
     audiences = TRANSITION_AUDIENCES.get(name)
     if not audiences:
@@ -326,9 +340,35 @@ def _notify_transition(event: AuditEvent, measure: Measure, now: dt.datetime) ->
         measure=measure,
         now=now,
         exclude=[event.actor_id] if event.actor_id else [],
-        send_after=False,
+        send_after=send_after,
     )
     return len(notes)
+
+
+_QUIET: ContextVar[bool] = ContextVar("quiet_transitions", default=False)
+
+
+@contextmanager
+def transitions_unannounced() -> Iterator[None]:
+    """Leave the transitions made inside to the scheduler's pass (e.g. loading a history of
+    demo data, which nobody is waiting to hear about as it happens)."""
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
+
+def transition_announce(measure: Measure, name: str, event: AuditEvent) -> None:
+    """Announce a transition in its own transaction, as urges are: the unit learns of a return
+    or a close-out at once, and the emails go out when the transaction commits. The scheduler's
+    pass over the audit chain then finds these already sent (same key) and adds nothing."""
+    if name not in TRANSITION_AUDIENCES or _QUIET.get():
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        _notify_transition(
+            event, selectors.measure_for_recipients(measure.pk), event.created_at, send_after=True
+        )
 
 
 def transitions_process(*, now: dt.datetime | None = None, batch: int = TRANSITION_BATCH) -> int:

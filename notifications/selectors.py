@@ -16,9 +16,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.workdays import CalendarMode, has_official_calendar, holiday_name, non_working_reason
+from ledger import selectors as ledger_selectors
 from ledger.choices import DONE_STATES, OPEN_STATES, DeadlineKind, MeasureState
 from ledger.models import Measure
-from ledger.selectors import due_within_q, overdue_q
+from ledger.selectors import clock_deadline, clock_stopped, due_within_q, overdue_q
 from notifications.choices import WebhookKind
 from notifications.ladder import (
     DEFAULT_LADDER,
@@ -36,6 +37,7 @@ from notifications.models import (
     SupervisionNotice,
     Urge,
 )
+from organization import policy
 from organization.models import Organization, Person
 
 logger = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ User = get_user_model()
 
 # Measures that wait on reviewers, not on their unit: reminders before the due date would only
 # nag people who have done their part, so those rungs wait until the measure is returned.
-AWAITING_REVIEW_STATES = (MeasureState.PENDING_REVIEW, MeasureState.PENDING_CLOSE)
+AWAITING_REVIEW_STATES = ledger_selectors.AWAITING_REVIEW_STATES
 
 
 # --- organization settings --------------------------------------------------------------
@@ -205,7 +207,7 @@ def audience_people(measure: Measure, audience: Audience) -> list[Person]:
         return _group_people(Q(task_forces=force) | Q(led_task_forces=force))
     if audience == Audience.OFFICE:
         return _group_people(
-            Q(organization_id=measure.finding.inspection.organization_id, is_office=True)
+            Q(organization_id=measure.finding.inspection.organization_id) & policy.office_people_q()
         )
     raise ValueError(audience)
 
@@ -232,7 +234,7 @@ def is_unit_member(user: Any, measure: Measure) -> bool:
     from organization.scope import actor_for
 
     actor = actor_for(user)
-    if measure.lead_unit_id in actor.unit_ids:
+    if policy.acts_for_unit(actor, measure.lead_unit_id):
         return True
     return actor.person_id is not None and any(
         p.pk == actor.person_id for p in measure.responsible_persons.all()
@@ -324,10 +326,13 @@ def reminder_status(measure: Measure) -> ReminderStatus:
         # Ladder order is firing order, so the first rung not yet sent is the next one (it may
         # already be due, and goes out at the scheduler's next run).
         waiting = measure.state in AWAITING_REVIEW_STATES
+        deadline = clock_deadline(measure) or measure.due_date
         for step in ladder:
+            if clock_stopped(measure):
+                break  # nothing fires while a request filed in time waits for reviewers
             if step.code not in done and not (waiting and step.offset_days <= 0):
                 next_code = step.code
-                next_date = step_trigger_date(step, due_date=measure.due_date, mode=mode)
+                next_date = step_trigger_date(step, due_date=deadline, mode=mode)
                 break
     return ReminderStatus(applies, measure.due_date, sent, next_code, next_date)
 

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from core.audit import diff_fields, record_event
 from ledger.choices import OPEN_STATES
 from ledger.models import Measure
+from ledger.services import measure_count_urge
 from notifications import selectors
 from notifications.channels import webhook_payload
 from notifications.choices import Channel, DeliveryStatus, Kind, WebhookKind
@@ -111,14 +112,7 @@ def urge_create(
             for locked_measure in locked:
                 measure = selectors.measure_for_recipients(locked_measure.pk)
                 urge = Urge.objects.create(measure=measure, by=by, message=text, created_at=now)
-                Measure.objects.unscoped("service check after the policy check").filter(
-                    pk=measure.pk
-                ).update(urge_count=F("urge_count") + 1)
-                count = (
-                    Measure.objects.unscoped("service check after the policy check")
-                    .values_list("urge_count", flat=True)
-                    .get(pk=measure.pk)
-                )
+                count = measure_count_urge(measure_id=measure.pk, by=by)
                 record_event(
                     actor=by,
                     obj=measure,

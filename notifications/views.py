@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.http import safe_next
 from ledger.choices import OPEN_STATES
 from ledger.models import Measure
 from ledger.selectors import measure_light, policy_for
@@ -44,14 +45,7 @@ from organization.managers import get_visible_or_404
 from organization.scope import actor_for, has_capability
 from organization.views import current_organization, require_capability
 
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
+_safe_next = safe_next
 
 
 def _messages_from(request: HttpRequest, exc: ValidationError) -> None:

@@ -7,6 +7,8 @@ class OrganizationConfig(AppConfig):
     verbose_name = _("Organization")
 
     def ready(self) -> None:
+        from organization.policy import register_organization_policy
         from organization.scope import register_organization_rules
 
         register_organization_rules()
+        register_organization_policy()

@@ -153,6 +153,7 @@ class OrganizationForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-ar
             "calendar_mode",
             "warn_days",
             "behind_points",
+            "units_edit_responsible_persons",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -42,6 +42,11 @@ class Organization(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
+    # Whether a lead unit may name its own responsible persons on its measures; otherwise only
+    # the office (or the task force for its themes) changes them.
+    units_edit_responsible_persons = models.BooleanField(
+        _("units may change the responsible persons of their measures"), default=False
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = ScopedQuerySet.as_manager()

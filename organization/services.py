@@ -6,10 +6,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
+from django.utils.translation import gettext as _
 
 from core.audit import diff_fields, record_event, to_jsonable
+from organization import policy
 from organization.models import LiaisonGroup, Organization, Person, Unit
 
 User = get_user_model()
@@ -80,14 +83,54 @@ def directory_save(
         return instance
 
 
+def _active_admins(organization_id: int) -> Any:
+    return Person.objects.unscoped(
+        "administrators of the organization, counted by the service"
+    ).filter(
+        Q(is_system_admin=True) | Q(user__is_superuser=True),
+        organization_id=organization_id,
+        user__is_active=True,
+    )
+
+
+def _require_not_last_admin(person: Person) -> None:
+    """An organization always keeps one active administrator: nobody else can manage them."""
+    if not _active_admins(person.organization_id).exclude(pk=person.pk).exists():
+        raise ValidationError(
+            _("%(name)s is the last active system administrator and cannot be removed.")
+            % {"name": person.name}
+        )
+
+
+def _require_manage_person(actor: Any, person: Person | None) -> None:
+    if person is None:
+        policy.require(
+            actor, "manage_people", message=_("Only the office manages the people directory.")
+        )
+    else:
+        policy.require(
+            actor,
+            "manage_person",
+            person,
+            message=_("Only a system administrator manages a system administrator's account."),
+        )
+
+
 def directory_set_active(*, actor: Any, instance: Model, active: bool) -> Model:
     """Deactivate or reactivate: nothing with history is ever deleted."""
     with transaction.atomic():
-        rows = type(instance)._default_manager.unscoped("row lock after the policy check")  # type: ignore[attr-defined]
-        obj = rows.select_for_update().get(pk=instance.pk)
+        obj = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        if isinstance(obj, Person):
+            _require_manage_person(actor, obj)
         target: Any = obj.user if isinstance(obj, Person) else obj
         if target.is_active == active:
             return obj
+        if (
+            isinstance(obj, Person)
+            and not active
+            and obj.pk in _active_admins(obj.organization_id).values_list("pk", flat=True)
+        ):
+            _require_not_last_admin(obj)
         target.is_active = active
         target.save(update_fields=["is_active"])
         record_event(
@@ -115,6 +158,24 @@ def person_save(
     with transaction.atomic():
         creating = person.pk is None
         before: dict[str, Any] = {}
+        old_person = (
+            None
+            if creating
+            else Person.objects.unscoped("row lock after the policy check")
+            .select_for_update()
+            .select_related("user")
+            .get(pk=person.pk)
+        )
+        _require_manage_person(actor, old_person)
+        was_admin = bool(old_person and old_person.is_system_admin)
+        if person.is_system_admin != was_admin:
+            policy.require(
+                actor,
+                "grant_admin",
+                message=_("Only a system administrator grants or removes that role."),
+            )
+            if was_admin and old_person is not None and old_person.user.is_active:
+                _require_not_last_admin(old_person)
         if creating:
             # The account's first name carries the person's name so audit records read naturally.
             user: AbstractBaseUser = User(
@@ -127,12 +188,8 @@ def person_save(
             user.save()
             person.user = user  # type: ignore[assignment]
         else:
-            old = (
-                Person.objects.unscoped("row lock after the policy check")
-                .select_for_update()
-                .select_related("user")
-                .get(pk=person.pk)
-            )
+            old = old_person
+            assert old is not None
             before = snapshot(old) | {"username": old.user.username, "email": old.user.email}
             user = person.user
             user.username = username  # type: ignore[attr-defined]
@@ -152,6 +209,14 @@ def person_save(
 
 
 def person_set_password(*, actor: Any, person: Person, password: str) -> None:
+    policy.require(
+        actor,
+        "reset_password",
+        Person.objects.unscoped("the person the policy is asked about")
+        .select_related("user")
+        .get(pk=person.pk),
+        message=_("Only a system administrator resets passwords of this account."),
+    )
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=person.user_id)
         user.set_password(password)

@@ -18,11 +18,11 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 
-from organization import services
+from organization import policy, services
 from organization.forms import (
     LiaisonGroupForm,
     OrganizationForm,
@@ -33,7 +33,7 @@ from organization.forms import (
     UnitForm,
 )
 from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
-from organization.scope import actor_for, has_capability
+from organization.scope import has_capability
 
 
 def require_capability(request: HttpRequest, capability: str) -> None:
@@ -140,7 +140,7 @@ KINDS: dict[str, DirectoryKind] = {
         title=gettext_lazy("People"),
         singular=gettext_lazy("person"),
         columns=(
-            Column(gettext_lazy("Name"), "name"),
+            Column(pgettext_lazy("person", "Name"), "name"),
             Column(gettext_lazy("Username"), "user.username"),
             Column(gettext_lazy("Unit"), "unit"),
             Column(gettext_lazy("Position"), "position"),
@@ -214,6 +214,7 @@ def directory_list(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(qs.order_by(*kind.model._meta.ordering or ["id"]), 50).get_page(
         request.GET.get("page")
     )
+    can_manage = policy.can_manage_people(request.user)
     rows = []
     for obj in page.object_list:
         cells = []
@@ -223,7 +224,12 @@ def directory_list(request: HttpRequest, slug: str) -> HttpResponse:
                 value = "、".join(str(v) for v in value.all())
             cells.append((col, value))
         active = obj.user.is_active if kind.model is Person else obj.is_active
-        rows.append({"obj": obj, "cells": cells, "active": active})
+        row = {"obj": obj, "cells": cells, "active": active, "can_manage": can_manage}
+        if kind.model is Person:
+            # An administrator's account is managed by administrators only.
+            row["can_manage"] = policy.can_manage_person(request.user, obj)
+            row["can_reset"] = policy.can_reset_password(request.user, obj)
+        rows.append(row)
     return render(
         request,
         "organization/directory_list.html",
@@ -234,8 +240,7 @@ def directory_list(request: HttpRequest, slug: str) -> HttpResponse:
             "page": page,
             "q": q,
             "status": status,
-            "can_manage": has_capability(request.user, "organization.manage"),
-            "can_reset": has_capability(request.user, "people.reset_password"),
+            "can_manage": can_manage,
         },
     )
 
@@ -252,6 +257,8 @@ class DirectoryEditView(View):
             if pk is not None
             else kind.model()
         )
+        if kind.model is Person and pk is not None:
+            policy.require(request.user, "manage_person", instance)
         return kind, org, instance  # type: ignore[return-value]
 
     def _form(
@@ -264,7 +271,7 @@ class DirectoryEditView(View):
     ) -> Any:
         kwargs: dict[str, Any] = {"instance": instance, "organization": org}
         if kind.model is Person:
-            kwargs["can_grant_admin"] = actor_for(request.user).has("admin")
+            kwargs["can_grant_admin"] = policy.can_manage_admins(request.user)
         return kind.form(data, **kwargs)
 
     def get(self, request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
@@ -320,10 +327,17 @@ def directory_set_active(request: HttpRequest, slug: str, pk: int) -> HttpRespon
     kind = _kind(slug)
     obj = get_object_or_404(kind.model.objects.editable_by(request.user), pk=pk)  # type: ignore[attr-defined]
     active = request.POST.get("active") == "1"
+    if kind.model is Person:
+        policy.require(request.user, "manage_person", obj)
     if kind.model is Person and obj.user_id == request.user.pk and not active:
         messages.error(request, _("You cannot deactivate your own account."))
-    else:
+        return HttpResponseRedirect(reverse(f"organization:{kind.url_name}_list"))
+    try:
         services.directory_set_active(actor=request.user, instance=obj, active=active)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
         if active:
             messages.success(request, _("Reactivated: %(name)s") % {"name": obj})
         else:
@@ -336,6 +350,7 @@ def person_password(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(
         Person.objects.editable_by(request.user).select_related("user"), pk=pk
     )
+    policy.require(request.user, "reset_password", person)
     form = PasswordResetForm(request.POST or None, user=person.user)
     if request.method == "POST" and form.is_valid():
         services.person_set_password(

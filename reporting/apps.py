@@ -11,11 +11,13 @@ class ReportingConfig(AppConfig):
         from ledger.timeline import EXTRA_ACTION_LABELS
         from ledger.views import FINDING_LINKS, LEDGER_LINKS, MEASURE_PANELS
         from ledger.workflow import register_guard
+        from reporting.policy import register_reporting_policy
         from reporting.scope import register_reporting_rules
         from reporting.services import PANEL_TRANSITIONS, evidence_guard
         from reporting.views import finding_links, ledger_links, measure_panel
 
         register_reporting_rules()
+        register_reporting_policy()
         # Close-out rests on evidence, whoever asks and from wherever (guards bind every caller).
         for transition in ("request_close", "direct_close", "office_close"):
             register_guard(transition, evidence_guard)

@@ -19,6 +19,7 @@ from core.models import AuditEvent
 from ledger.choices import DONE_STATES, OPEN_STATES, DeadlineKind, MeasureState, UnitPart
 from ledger.models import Finding, Inspection, Measure, MeasureUnit
 from ledger.selectors import ledger_measures
+from organization import policy
 from organization.models import Unit
 from organization.scope import actor_for
 from reporting.choices import (
@@ -370,7 +371,9 @@ def pending_extensions(user: Any) -> QuerySet[ExtensionRequest]:
     return (
         ExtensionRequest.objects.visible_to(user)
         .filter(status=ExtensionStatus.PENDING)
-        .select_related("measure__lead_unit", "measure__finding", "requested_by__person")
+        .select_related(
+            "measure__lead_unit", "measure__finding__inspection", "requested_by__person"
+        )
         .order_by("requested_at", "id")
     )
 
@@ -392,7 +395,7 @@ def lookbacks_due(user: Any, *, today: dt.date) -> QuerySet[LookBack]:
     return (
         LookBack.objects.visible_to(user)
         .filter(status=LookBackStatus.SCHEDULED, planned_date__lte=today)
-        .select_related("measure__lead_unit", "measure__finding")
+        .select_related("measure__lead_unit", "measure__finding__inspection")
         .order_by("planned_date", "id")
     )
 
@@ -400,7 +403,12 @@ def lookbacks_due(user: Any, *, today: dt.date) -> QuerySet[LookBack]:
 def lookbacks(user: Any) -> QuerySet[LookBack]:
     return (
         LookBack.objects.visible_to(user)
-        .select_related("measure__lead_unit", "measure__finding__theme", "checked_by__person")
+        .select_related(
+            "measure__lead_unit",
+            "measure__finding__theme",
+            "measure__finding__inspection",
+            "checked_by__person",
+        )
         .order_by("status", "planned_date", "id")
     )
 
@@ -672,13 +680,7 @@ def unit_report_for(
     inspection has no reporting cycle. The documents layer exports this to Word."""
     if not Unit.objects.visible_to(user).filter(pk=unit.pk).exists():
         return None
-    actor = actor_for(user)
-    if not (
-        actor.sees_all
-        or unit.pk in actor.unit_ids
-        or unit.liaison_group_id in actor.liaison_group_ids
-        or actor.task_force_ids
-    ):
+    if not policy.can_see_unit_report(user, unit):
         return None
     cycle = (
         ReportingCycle.objects.unscoped("cycle of an inspection already fetched through its scope")

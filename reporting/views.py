@@ -18,11 +18,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from core.http import safe_next
 from ledger.choices import DONE_STATES, MeasureState
 from ledger.models import Inspection, Measure
 from ledger.selectors import ledger_measures, visible_findings
 from ledger.timeline import action_label
-from ledger.workflow import LEAD_HEAD, available_transitions, relations
+from ledger.workflow import available_transitions
+from organization import policy
 from organization.managers import get_editable_or_404, get_visible_or_404
 from organization.models import Unit
 from organization.scope import actor_for, has_capability
@@ -99,7 +101,6 @@ def measure_panel(request: HttpRequest, measure: Measure) -> dict[str, Any]:
     """Reports, evidence, close-out, extensions and look-backs on the measure's page."""
     user = request.user
     actor = actor_for(user)
-    rel = relations(actor, measure)
     names = {t.name for t in available_transitions(actor, measure)}
     today = timezone.localdate()
     reporting_unit = services.reporting_unit_for(actor, measure)
@@ -117,7 +118,7 @@ def measure_panel(request: HttpRequest, measure: Measure) -> dict[str, Any]:
     extensions = selectors.measure_extensions(user, measure)
     pending_ext = next((e for e in extensions if e.status == ExtensionStatus.PENDING), None)
     lookbacks = selectors.measure_lookbacks(user, measure)
-    is_office = actor.manages_all and has_capability(actor, "review.office")
+    office_reviewer = policy.can_review(actor, "office")
     stage = ""
     if "liaison_approve" in names:
         stage = ReviewStage.LIAISON
@@ -149,7 +150,7 @@ def measure_panel(request: HttpRequest, measure: Measure) -> dict[str, Any]:
         "return_event": return_event,
         "can_report": can_report,
         "reporting_unit": reporting_unit,
-        "can_upload": can_report or (is_office and measure.state == MeasureState.CLOSED),
+        "can_upload": can_report or (office_reviewer and measure.state == MeasureState.CLOSED),
         "can_request": "request_close" in names,
         "can_withdraw_request": "withdraw" in names,
         "stage": stage,
@@ -160,23 +161,16 @@ def measure_panel(request: HttpRequest, measure: Measure) -> dict[str, Any]:
         and measure.state != MeasureState.PENDING_CLOSE,
         "extensions": extensions,
         "pending_extension": pending_ext,
-        "can_request_extension": (
-            LEAD_HEAD in rel
-            and measure.due_date is not None
-            and not measure.is_long_term
-            and measure.state not in DONE_STATES
-            and today <= measure.due_date
-            and pending_ext is None
-        ),
+        "can_request_extension": policy.can_request_extension(actor, measure),
         "extension_form": ExtensionRequestForm(),
-        "can_decide_extension": is_office and pending_ext is not None,
+        "can_decide_extension": office_reviewer and pending_ext is not None,
         "lookbacks": lookbacks,
         "can_schedule_lookback": (
-            is_office
+            office_reviewer
             and measure.state in DONE_STATES
             and not any(lb.status == LookBackStatus.SCHEDULED for lb in lookbacks)
         ),
-        "can_record_lookback": is_office,
+        "can_record_lookback": office_reviewer,
     }
 
 
@@ -220,7 +214,7 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.report_file(
+                report = services.report_file(
                     by=request.user,
                     measure=measure,
                     data=services.ReportData(
@@ -237,12 +231,25 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
                 _add_errors(form, exc)
             else:
                 messages.success(request, _("Progress report filed."))
+                _warn_duplicates(request, report.evidence_duplicates)  # type: ignore[attr-defined]
                 return _back(measure, "reports")
         return render(request, "reporting/report_form.html", context, status=400)
     return render(request, "reporting/report_form.html", context)
 
 
 # --- evidence ---------------------------------------------------------------------------------
+
+
+def _warn_duplicates(request: HttpRequest, duplicates: list[tuple[str, Evidence]]) -> None:
+    for name, held in duplicates:
+        messages.warning(
+            request,
+            _(
+                "“%(name)s” has the same content as “%(held)s”, already attached "
+                "to this measure; it was not added again."
+            )
+            % {"name": name, "held": held.original_name},
+        )
 
 
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
@@ -264,11 +271,15 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(
-                    request,
-                    ngettext("%(n)d evidence file added.", "%(n)d evidence files added.", len(rows))
-                    % {"n": len(rows)},
-                )
+                if rows:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "%(n)d evidence file added.", "%(n)d evidence files added.", len(rows)
+                        )
+                        % {"n": len(rows)},
+                    )
+                _warn_duplicates(request, rows.duplicates)
                 return _back(measure, "evidence")
         return render(request, "reporting/evidence_form.html", context, status=400)
     return render(request, "reporting/evidence_form.html", context)
@@ -378,8 +389,8 @@ def closeout_decide(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Decision recorded: %(outcome)s") % {"outcome": decision.get_outcome_display()},
         )
-        nxt = request.POST.get("next") or ""
-        if nxt.startswith("/") and not nxt.startswith("//"):
+        nxt = safe_next(request, "")
+        if nxt:
             return HttpResponseRedirect(nxt)
     return _back(measure, "closeout")
 
@@ -660,7 +671,6 @@ def office_queue(request: HttpRequest) -> HttpResponse:
             "reviews_due": list(reviews_qs[:QUEUE_SIZE]),
             "lookbacks_due": list(lookbacks_qs[:QUEUE_SIZE]),
             "today": today,
-            "is_office": True,
         },
     )
 
@@ -747,17 +757,16 @@ def unit_report(request: HttpRequest, inspection_pk: int, unit_pk: int) -> HttpR
     inspection = get_visible_or_404(Inspection, request.user, pk=inspection_pk)
     unit = get_visible_or_404(Unit, request.user, pk=unit_pk)
     view = selectors.unit_report_for(request.user, unit=unit, inspection=inspection)
-    actor = actor_for(request.user)
     if view is None:
-        if not ReportingCycle.objects.visible_to(actor).filter(inspection=inspection).exists() and (
-            actor.sees_all or unit.pk in actor.unit_ids
-        ):
+        if not ReportingCycle.objects.visible_to(request.user).filter(
+            inspection=inspection
+        ).exists() and (policy.can_see_unit_report(request.user, unit)):
             messages.warning(
                 request, _("The office has not set a reporting cycle for this inspection yet.")
             )
             return HttpResponseRedirect(reverse("reporting:missing"))
         raise Http404
-    can_edit = unit.pk in actor.unit_ids or actor.manages_all
+    can_edit = policy.can_edit_unit_report(request.user, unit)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
     report = view.report

@@ -8,6 +8,7 @@ from core.numbering import (
     NumberMatch,
     NumberStyle,
     chinese_to_int,
+    int_to_chinese,
     match_number,
     normalize_width,
     number_sort_key,
@@ -184,3 +185,29 @@ def test_unnumbered_text_sorts_after_numbers_and_deterministically() -> None:
     # Distinct keys make the order independent of the input order.
     assert len({number_sort_key(p) for p in printed}) == len(printed)
     assert number_sort_key("附件") == number_sort_key(" 附件 ")
+
+
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        (0, "零"),
+        (1, "一"),
+        (10, "十"),
+        (11, "十一"),
+        (20, "二十"),
+        (100, "一百"),
+        (101, "一百零一"),
+        (110, "一百一十"),
+        (1001, "一千零一"),
+        (2021, "二千零二十一"),
+    ],
+)
+def test_numbers_and_chinese_numerals_convert_both_ways(number: int, text: str) -> None:
+    assert int_to_chinese(number) == text
+    assert chinese_to_int(text) == number
+
+
+def test_every_number_to_9999_comes_back_from_its_numeral() -> None:
+    assert all(chinese_to_int(int_to_chinese(n)) == n for n in range(10000))
+    with pytest.raises(ValueError):
+        int_to_chinese(10000)

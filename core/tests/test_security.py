@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory, override_settings
 from django.urls import get_resolver, reverse
+from django.utils import translation
 
 from organization.models import LiaisonGroup, TaskForce, Theme, Unit
 
@@ -323,7 +324,8 @@ def test_every_page_sends_the_usual_protective_headers(world: Any) -> None:
 
 def test_a_server_error_shows_the_products_error_page() -> None:
     handler = get_resolver().resolve_error_handler(500)
-    response = handler(RequestFactory().get("/"))
+    with translation.override("zh-hans"):
+        response = handler(RequestFactory().get("/"))
     assert response.status_code == 500
     assert "服务器内部错误" in response.content.decode()
 

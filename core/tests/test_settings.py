@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import string
 import subprocess
 import sys
@@ -144,7 +145,8 @@ def test_a_laptop_start_needs_no_configuration_and_uses_sqlite() -> None:
     assert values["DEBUG"] is True
     assert values["SESSION_COOKIE_SECURE"] is False
     db = values["DATABASES"]["default"]
-    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    # Django's SQLite, with a flush that knows the audit trail's triggers.
+    assert db["ENGINE"] == "core.backends.sqlite3"
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
 
 
@@ -256,3 +258,69 @@ def test_a_visitor_can_switch_language_on_the_sign_in_page() -> None:
     response = client.get(reverse("login"))
     assert lang_of(response) == "en"
     assert "Sign in" in response.content.decode()
+
+
+# --- what `make run` serves --------------------------------------------------------------
+
+
+def make_run_environment(**extra: str) -> tuple[dict[str, str], str]:
+    """The environment and command line of the server that `make run` starts, read from
+    make's dry run (nothing is executed)."""
+    env = {k: v for k, v in production_env().items() if k not in ("DEBUG", "SECRET_KEY")}
+    env.pop("ALLOWED_HOSTS")
+    env.pop("DEV", None)
+    env.pop("SITE_URL", None)
+    env |= extra
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-n", "run"],
+        env=env,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    serve = next(
+        line
+        for line in done.stdout.splitlines()
+        if "gunicorn" in line or "manage.py runserver" in line
+    )
+    words = shlex.split(serve)
+    while "=" in words[0]:
+        key, _sep, value = words.pop(0).partition("=")
+        env[key] = value
+    env["SITE_URL"] = next(
+        line.split("serving on ")[1].split("/ ")[0]
+        for line in done.stdout.splitlines()
+        if "serving on" in line
+    )
+    return env, " ".join(words)
+
+
+def test_make_run_serves_production_settings_with_debug_off() -> None:
+    env, command = make_run_environment()
+    values = settings_under(
+        env, "DEBUG", "MIDDLEWARE", "STORAGES", "ALLOWED_HOSTS", "SESSION_COOKIE_SECURE"
+    )
+    assert values["DEBUG"] is False
+    assert "gunicorn" in command
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" in values["MIDDLEWARE"]
+    assert values["STORAGES"]["staticfiles"]["BACKEND"] == (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+    assert {"127.0.0.1", "localhost"} <= set(values["ALLOWED_HOSTS"])
+    # Plain HTTP on this machine: a secure-only session cookie would never be sent back.
+    assert values["SESSION_COOKIE_SECURE"] is False
+
+
+def test_dev_make_run_is_the_development_server_with_debug_on() -> None:
+    env, command = make_run_environment(DEV="1")
+    assert settings_under(env, "DEBUG")["DEBUG"] is True
+    assert "runserver" in command
+    assert "--noreload" not in command
+
+
+def test_make_run_on_another_port_builds_links_with_that_port() -> None:
+    env, command = make_run_environment(PORT="8123")
+    assert "127.0.0.1:8123" in command
+    assert settings_under(env, "SITE_URL")["SITE_URL"] == "http://127.0.0.1:8123"

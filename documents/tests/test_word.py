@@ -123,17 +123,23 @@ def test_the_unit_report_reads_the_reporting_layers_unit_report(world):
         assert heading in text
 
 
-def test_without_a_reporting_cycle_the_unit_report_says_so(world):
+def test_without_a_reporting_cycle_the_unit_report_says_what_to_do(world):
     from reporting.models import ReportingCycle
 
     inspection = world.inspection()
     ReportingCycle.objects.filter(inspection=inspection).delete()
-    response = world.client("office").get(
-        reverse("documents:unit_report", args=[inspection.pk, world.unit(world.BRANCH1).pk])
-    )
-    assert response.status_code == 409
+    url = reverse("documents:unit_report", args=[inspection.pk, world.unit(world.BRANCH1).pk])
+    cycle_url = reverse("reporting:cycle_edit", args=[inspection.pk])
+    response = world.client("office").get(url)
+    assert response.status_code == 200
     body = response.content.decode()
-    assert "reporting cycle" in body or "报告周期" in body
+    assert "汇报周期" in body and cycle_url in body
+    assert world.client("office").get(cycle_url).status_code == 200
+    # The unit is told who sets it, and offered no link it could not follow.
+    response = world.client("branch1").get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "整改办" in body and cycle_url not in body
 
 
 def test_the_supervision_notice_from_the_measure_and_from_an_issued_notice(world):

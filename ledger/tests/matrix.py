@@ -77,6 +77,26 @@ CASES = [
         lambda w: reverse("ledger:measure_edit", args=[_m(w).pk]),
         roles(*EDITS) | {"outsider": 404},
     ),
+    # A closed measure is edited by nobody (it changes only by being reopened), even by a POST
+    # built by hand.
+    Case(
+        "ledger:measure_edit",
+        lambda w: reverse("ledger:measure_edit", args=[w.measure(state="closed").pk]),
+        {"outsider": 404},
+        note="closed",
+    ),
+    Case(
+        "ledger:measure_edit",
+        lambda w: reverse("ledger:measure_edit", args=[w.measure(state="closed").pk]),
+        {"outsider": 404},
+        method="post",
+        data=lambda w: {
+            "content": "Rewritten after close-out",
+            "due_date": "2031-12-31",
+            "version": str(w.measure(state="closed").version),
+        },
+        note="closed-post",
+    ),
     Case(
         "ledger:measure_transition",
         lambda w: reverse("ledger:measure_transition", args=[w.new_measure().pk]),

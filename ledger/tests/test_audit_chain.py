@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core.audit import GENESIS_HASH, event_hash, record_event, verify_chain
 from core.models import AuditChainHead, AuditEvent
+from core.triggers import SQLITE_DROP
 from ledger.models import Measure
 from ledger.services import measure_transition
 
@@ -29,10 +30,14 @@ TRIGGER = "core_auditevent_append_only"
 
 
 def allow_tampering() -> None:
-    """Switch the append-only trigger off for this test's transaction (rolled back after)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    """Switch the append-only triggers off for this test's transaction (rolled back after)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute(f"ALTER TABLE core_auditevent DISABLE TRIGGER {TRIGGER}")
+            cursor.execute("ALTER TABLE core_auditchainhead DISABLE TRIGGER USER")
+        else:
+            for statement in SQLITE_DROP:
+                cursor.execute(statement)
 
 
 def sql(statement: str, params: list[Any] | None = None) -> None:

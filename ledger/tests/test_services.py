@@ -27,11 +27,11 @@ from ledger.services import (
     measure_create,
     measure_record_report,
     measure_set_due_date,
-    measure_transition,
     measure_update,
     measures_bulk_update,
     validate_measure_data,
 )
+from ledger.tests.helpers import fire_as_owner
 from organization.models import Organization, Person, Theme, Unit
 
 pytestmark = pytest.mark.django_db
@@ -467,23 +467,23 @@ def test_the_finding_roll_up_follows_the_states_of_its_measures(
     )
     assert plain.state_label == str(FindingState.NOT_STARTED.label)
 
-    measure_transition(by=world.user("branch1"), measure=m1, name="start")
+    fire_as_owner(by=world.user("branch1"), measure=m1, name="start")
     plain, annotated = _rollups(finding)
     assert plain == annotated
     assert (plain.started, plain.done, plain.state) == (1, 0, FindingState.IN_PROGRESS)
 
-    measure_transition(by=office, measure=m1, name="direct_close")
-    measure_transition(by=office, measure=m2, name="direct_close")
+    fire_as_owner(by=office, measure=m1, name="direct_close")
+    fire_as_owner(by=office, measure=m2, name="direct_close")
     plain, annotated = _rollups(finding)
     assert plain == annotated
     assert (plain.done, plain.state, plain.percent) == (2, FindingState.IN_PROGRESS, 67)
 
-    measure_transition(by=office, measure=m3, name="direct_close")
+    fire_as_owner(by=office, measure=m3, name="direct_close")
     plain, annotated = _rollups(finding)
     assert plain == annotated
     assert (plain.done, plain.state, plain.percent) == (3, FindingState.DONE, 100)
 
-    measure_transition(by=office, measure=m3, name="reopen", reason="It came back.")
+    fire_as_owner(by=office, measure=m3, name="reopen", reason="It came back.")
     assert rollup_of(Finding.objects.get(pk=finding.pk)).state == FindingState.IN_PROGRESS
 
 
@@ -501,8 +501,8 @@ def test_a_stage_completed_long_term_measure_counts_as_rectified(
             review_interval_days=90,
         ),
     )
-    measure_transition(by=world.user("branch1"), measure=measure, name="start")
-    measure_transition(by=world.user("office"), measure=measure, name="office_stage_complete")
+    fire_as_owner(by=world.user("branch1"), measure=measure, name="start")
+    fire_as_owner(by=world.user("office"), measure=measure, name="office_stage_complete")
     plain, annotated = _rollups(finding)
     assert plain == annotated
     assert plain.state == FindingState.DONE

@@ -14,7 +14,11 @@ def _obj(kind: str):  # type: ignore[no-untyped-def]
             "themes": Theme,
             "people": Person,
         }[kind]
-        return model.objects.order_by("id").first().pk
+        objects = model.objects.order_by("id")
+        if model is Person:
+            # An ordinary person; administrators' accounts have cases of their own below.
+            objects = objects.filter(is_system_admin=False)
+        return objects.first().pk
 
     return path
 
@@ -40,6 +44,27 @@ CASES = [
         "organization:people_password",
         lambda w: reverse("organization:people_password", args=[w.user("staff1").person.pk]),
         roles("admin"),
+    ),
+    # Only an administrator manages an administrator's account; the office does not.
+    Case(
+        "organization:people_edit",
+        lambda w: reverse("organization:people_edit", args=[w.user("admin").person.pk]),
+        roles("admin"),
+        note="admin-account",
+    ),
+    Case(
+        "organization:people_active",
+        lambda w: reverse("organization:people_active", args=[w.user("admin").person.pk]),
+        roles("admin", status=302),
+        method="post",
+        data=lambda w: {"active": "1"},
+        note="admin-account",
+    ),
+    Case(
+        "organization:people_password",
+        lambda w: reverse("organization:people_password", args=[w.user("admin").person.pk]),
+        roles("admin"),
+        note="admin-account",
     ),
 ]
 

@@ -9,10 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from ledger.choices import MeasureState
+from ledger.choices import DONE_STATES, MeasureState
 from ledger.models import Measure
 from ledger.services import TransitionError, measure_transition
+from ledger.workflow import CLOSE_OUT, claim_transitions
 from reporting.choices import (
     OPEN_REQUEST_STATUSES,
     RequestKind,
@@ -29,6 +31,54 @@ from reporting.services.common import (
     require_office,
     require_visible,
 )
+
+# Only these services fire the close-out transitions: they write the request, the decision and
+# the snapshots that go with them.
+CLAIM = claim_transitions(CLOSE_OUT, where=gettext_lazy("the close-out panel on the measure page"))
+
+S = RequestStatus
+# The close-out request's own state machine: the moves each status allows.
+REQUEST_MOVES: dict[str, frozenset[str]] = {
+    S.PENDING_LIAISON: frozenset({S.PENDING_OFFICE, S.RETURNED, S.WITHDRAWN, S.DONE, S.SUPERSEDED}),
+    S.PENDING_OFFICE: frozenset({S.DONE, S.RETURNED, S.SUPERSEDED}),
+    S.RETURNED: frozenset(),
+    S.DONE: frozenset(),
+    S.WITHDRAWN: frozenset(),
+    S.SUPERSEDED: frozenset(),
+}
+# The measure states each request status goes with; a request and its measure never disagree.
+REQUEST_MEASURE_STATES: dict[str, frozenset[str]] = {
+    S.PENDING_LIAISON: frozenset({MeasureState.PENDING_REVIEW}),
+    S.PENDING_OFFICE: frozenset({MeasureState.PENDING_CLOSE}),
+    S.RETURNED: frozenset({MeasureState.IN_PROGRESS}),
+    S.WITHDRAWN: frozenset({MeasureState.IN_PROGRESS}),
+    S.DONE: frozenset(DONE_STATES),
+    S.SUPERSEDED: frozenset(MeasureState.values),
+}
+
+
+def request_check(status: str, measure: Measure) -> None:
+    """Refuse a request status its measure's state does not go with."""
+    if measure.state not in REQUEST_MEASURE_STATES[status]:
+        raise TransitionError(
+            _("A close-out request “%(status)s” cannot go with a measure that is “%(state)s”.")
+            % {"status": RequestStatus(status).label, "state": measure.get_state_display()},
+            code="request_state",
+        )
+
+
+def request_move(request: CloseRequest, status: str, *, measure: Measure) -> CloseRequest:
+    """Move a close-out request along its table, checked together with its measure's state."""
+    if status not in REQUEST_MOVES[request.status]:
+        raise TransitionError(
+            _("A close-out request cannot go from “%(old)s” to “%(new)s”.")
+            % {"old": request.get_status_display(), "new": RequestStatus(status).label},
+            code="request_move",
+        )
+    request_check(status, measure)
+    request.status = status
+    request.save(update_fields=["status", "updated_at"])
+    return request
 
 
 def _open_request(measure: Measure, status: str | None = None) -> CloseRequest | None:
@@ -48,9 +98,12 @@ def closeout_request(*, by: Any, measure: Measure, summary: str) -> CloseRequest
     require_visible(by, measure)
     with transaction.atomic():
         current = lock_measure(measure.pk)
-        CloseRequest.objects.unscoped("row lock after the policy check").select_for_update().filter(
-            measure_id=current.pk, status__in=OPEN_REQUEST_STATUSES
-        ).update(status=RequestStatus.SUPERSEDED)
+        for stale in (
+            CloseRequest.objects.unscoped("row lock after the policy check")
+            .select_for_update()
+            .filter(measure_id=current.pk, status__in=OPEN_REQUEST_STATUSES)
+        ):
+            request_move(stale, RequestStatus.SUPERSEDED, measure=current)
         snap = evidence_snapshot(current)
         request = CloseRequest.objects.create(
             measure=current,
@@ -67,7 +120,10 @@ def closeout_request(*, by: Any, measure: Measure, summary: str) -> CloseRequest
             name="request_close",
             reason=summary,
             payload={"snapshot_evidence": snap, "close_request": request.pk},
+            owner=CLAIM,
         )
+        current.refresh_from_db(fields=["state"])
+        request_check(request.status, current)
         return request
 
 
@@ -76,11 +132,12 @@ def closeout_withdraw(*, by: Any, measure: Measure, reason: str) -> None:
     reason = clean_text(reason, field="reason", label=_("The reason"), required=False, limit=2000)
     with transaction.atomic():
         current = lock_measure(measure.pk)
-        measure_transition(by=by, measure=current, name="withdraw", reason=reason)
-        request = _open_request(current)
+        request = _open_request(current, RequestStatus.PENDING_LIAISON)
+        current = measure_transition(
+            by=by, measure=current, name="withdraw", reason=reason, owner=CLAIM
+        )
         if request is not None:
-            request.status = RequestStatus.WITHDRAWN
-            request.save(update_fields=["status", "updated_at"])
+            request_move(request, RequestStatus.WITHDRAWN, measure=current)
 
 
 STAGE_STATES: dict[str, str] = {
@@ -154,12 +211,13 @@ def closeout_decide(
         else:
             name, outcome = "office_return", ReviewOutcome.RETURNED
         m_snap, e_snap = measure_snapshot(current), evidence_snapshot(current)
-        measure_transition(
+        current = measure_transition(
             by=by,
             measure=current,
             name=name,
             reason=reason,
             payload={"snapshot_measure": m_snap, "snapshot_evidence": e_snap},
+            owner=CLAIM,
         )
         try:
             with transaction.atomic():
@@ -178,12 +236,12 @@ def closeout_decide(
             raise _already_decided(current, stage) from exc
         if request is not None:
             if not approve:
-                request.status = RequestStatus.RETURNED
+                status = RequestStatus.RETURNED
             elif stage == ReviewStage.LIAISON:
-                request.status = RequestStatus.PENDING_OFFICE
+                status = RequestStatus.PENDING_OFFICE
             else:
-                request.status = RequestStatus.DONE
-            request.save(update_fields=["status", "updated_at"])
+                status = RequestStatus.DONE
+            request_move(request, status, measure=current)
         return decision
 
 
@@ -198,16 +256,16 @@ def closeout_direct(*, by: Any, measure: Measure, summary: str) -> ReviewDecisio
         current = lock_measure(measure.pk)
         m_snap, e_snap = measure_snapshot(current), evidence_snapshot(current)
         request = _open_request(current)
-        measure_transition(
+        current = measure_transition(
             by=by,
             measure=current,
             name="direct_close",
             reason=summary,
             payload={"snapshot_measure": m_snap, "snapshot_evidence": e_snap},
+            owner=CLAIM,
         )
         if request is not None:
-            request.status = RequestStatus.DONE
-            request.save(update_fields=["status", "updated_at"])
+            request_move(request, RequestStatus.DONE, measure=current)
         return ReviewDecision.objects.create(
             measure=current,
             request=None,
@@ -233,16 +291,16 @@ def period_review_complete(*, by: Any, measure: Measure, note: str) -> ReviewDec
             raise ValidationError(_("Only long-term (长期坚持) measures have periodic reviews."))
         m_snap, e_snap = measure_snapshot(current), evidence_snapshot(current)
         request = _open_request(current)
-        measure_transition(
+        current = measure_transition(
             by=by,
             measure=current,
             name="office_stage_complete",
             reason=note,
             payload={"snapshot_measure": m_snap, "snapshot_evidence": e_snap},
+            owner=CLAIM,
         )
         if request is not None:
-            request.status = RequestStatus.DONE
-            request.save(update_fields=["status", "updated_at"])
+            request_move(request, RequestStatus.DONE, measure=current)
         return ReviewDecision.objects.create(
             measure=current,
             request=None,

@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 
 from ledger.choices import UnitPart
 from ledger.models import Measure
+from organization import policy
 from organization.models import Unit
-from organization.scope import Actor, actor_for, has_capability
+from organization.scope import Actor
 from reporting.models import Evidence
 
 TEXT_LIMIT = 5000
@@ -32,10 +33,7 @@ def require_visible(by: Any, measure: Measure) -> None:
 
 
 def require_office(by: Any) -> Actor:
-    actor = actor_for(by)
-    if not (actor.manages_all and has_capability(actor, "review.office")):
-        raise PermissionDenied
-    return actor
+    return policy.require(by, "review_office")
 
 
 def clean_text(
@@ -57,7 +55,7 @@ def clean_text(
 def reporting_unit_for(actor: Actor, measure: Measure) -> Unit | None:
     """The unit a person reports for on this measure: the lead unit when it is theirs, else the
     co-operating unit they belong to; the office records reports on behalf of the lead unit."""
-    if measure.lead_unit_id in actor.unit_ids:
+    if policy.acts_for_unit(actor, measure.lead_unit_id):
         return measure.lead_unit
     if actor.unit_ids:
         link = (
@@ -67,15 +65,13 @@ def reporting_unit_for(actor: Actor, measure: Measure) -> Unit | None:
         )
         if link is not None:
             return link.unit
-    if actor.manages_all:
+    if policy.is_office(actor):
         return measure.lead_unit
     return None
 
 
 def reporting_unit_or_deny(by: Any, measure: Measure) -> Unit:
-    actor = actor_for(by)
-    if not has_capability(actor, "report.file"):
-        raise PermissionDenied
+    actor = policy.require(by, "file_reports")
     unit = reporting_unit_for(actor, measure)
     if unit is None:
         raise PermissionDenied

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from core.audit import record_event
 from ledger.models import Inspection
+from organization import policy
 from organization.models import Unit
-from organization.scope import actor_for
 from reporting.choices import CycleFrequency
 from reporting.cycles import Period, period_containing
 from reporting.models import ReportingCycle, UnitReport
@@ -112,9 +112,7 @@ def unit_report_save(
     today: dt.date | None = None,
 ) -> UnitReport:
     """Create or edit the unit's report (单位汇报) for the current cycle of an inspection."""
-    actor = actor_for(by)
-    if unit.pk not in actor.unit_ids and not actor.manages_all:
-        raise PermissionDenied
+    actor = policy.require(by, "edit_unit_report", unit)
     if not (actor.organization_id == unit.organization_id == inspection.organization_id):
         raise PermissionDenied
     work = clean_text(

@@ -17,6 +17,7 @@ from core.audit import record_event
 from ledger.choices import MeasureState
 from ledger.models import Measure
 from ledger.services import measure_adjust_evidence_count
+from organization import policy
 from organization.models import Unit
 from organization.scope import Actor, actor_for
 from reporting import filetypes, storage
@@ -143,6 +144,15 @@ def evidence_prepare(uploads: Sequence[Upload]) -> list[PreparedFile]:
     return prepared
 
 
+class EvidenceRows(list[Evidence]):
+    """The evidence rows an upload created, and the files it did not store again because the
+    measure already holds identical content (same SHA-256): (uploaded name, existing row)."""
+
+    def __init__(self, rows: Iterable[Evidence] = (), duplicates: Sequence[Any] = ()) -> None:
+        super().__init__(rows)
+        self.duplicates: list[tuple[str, Evidence]] = list(duplicates)
+
+
 def evidence_create_rows(
     *,
     by: Any,
@@ -151,10 +161,23 @@ def evidence_create_rows(
     prepared: Sequence[PreparedFile],
     report: ProgressReport | None = None,
     lookback: LookBack | None = None,
-) -> list[Evidence]:
+) -> EvidenceRows:
+    """Create a row per prepared file, keeping one copy of identical content per measure: a file
+    whose SHA-256 the measure already holds (and has not withdrawn) is not added again."""
     now = timezone.now()
-    rows = [
-        Evidence.objects.create(
+    held: dict[str, Evidence] = {
+        e.sha256: e
+        for e in Evidence.objects.unscoped("evidence of a measure the service already checked")
+        .filter(measure=measure, sha256__in=[p.sha256 for p in prepared], withdrawn_at__isnull=True)
+        .order_by("-id")
+    }
+    rows: list[Evidence] = []
+    duplicates: list[tuple[str, Evidence]] = []
+    for p in prepared:
+        if p.sha256 in held:
+            duplicates.append((p.name, held[p.sha256]))
+            continue
+        row = Evidence.objects.create(
             measure=measure,
             report=report,
             lookback=lookback,
@@ -168,33 +191,34 @@ def evidence_create_rows(
             uploaded_by=by,
             uploaded_at=now,
         )
-        for p in prepared
-    ]
-    measure_adjust_evidence_count(measure_id=measure.pk, delta=len(rows))
-    record_event(
-        actor=by,
-        obj=measure,
-        action="evidence:added",
-        after={
-            "snapshot_evidence": [
-                {"id": e.pk, "name": e.original_name, "sha256": e.sha256, "size": e.size}
-                for e in rows
-            ]
-        },
-        message="、".join(e.original_name for e in rows),
-    )
-    return rows
+        held[p.sha256] = row
+        rows.append(row)
+    if rows:
+        measure_adjust_evidence_count(measure_id=measure.pk, delta=len(rows), by=by)
+        record_event(
+            actor=by,
+            obj=measure,
+            action="evidence:added",
+            after={
+                "snapshot_evidence": [
+                    {"id": e.pk, "name": e.original_name, "sha256": e.sha256, "size": e.size}
+                    for e in rows
+                ]
+            },
+            message="、".join(e.original_name for e in rows),
+        )
+    return EvidenceRows(rows, duplicates)
 
 
-def evidence_add(*, by: Any, measure: Measure, uploads: Sequence[Upload]) -> list[Evidence]:
-    """Attach evidence files (佐证材料) to a measure."""
+def evidence_add(*, by: Any, measure: Measure, uploads: Sequence[Upload]) -> EvidenceRows:
+    """Attach evidence files (佐证材料) to a measure; identical content is kept once."""
     require_visible(by, measure)
     reporting_unit_or_deny(by, measure)
     prepared = evidence_prepare(uploads)
     with transaction.atomic():
         current = lock_measure(measure.pk)
         unit = reporting_unit_or_deny(by, current)
-        if current.state == MeasureState.CLOSED and not actor_for(by).manages_all:
+        if current.state == MeasureState.CLOSED and not policy.is_office(actor_for(by)):
             raise ValidationError(
                 _("The measure is closed out; only the office can add material to it now.")
             )
@@ -208,8 +232,8 @@ def evidence_add_text(
     if not name.lower().endswith(".txt"):
         name = f"{name}.txt"
     data = ContentFile(content.encode("utf-8"), name=name)
-    (row,) = evidence_add(by=by, measure=measure, uploads=[Upload(data, description)])
-    return row
+    added = evidence_add(by=by, measure=measure, uploads=[Upload(data, description)])
+    return added[0] if added else added.duplicates[0][1]
 
 
 def evidence_withdraw(*, by: Any, evidence: Evidence, reason: str) -> Evidence:
@@ -230,7 +254,7 @@ def evidence_withdraw(*, by: Any, evidence: Evidence, reason: str) -> Evidence:
         row.withdrawn_by = by
         row.withdraw_reason = reason
         row.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
-        measure_adjust_evidence_count(measure_id=measure.pk, delta=-1)
+        measure_adjust_evidence_count(measure_id=measure.pk, delta=-1, by=by)
         record_event(
             actor=by,
             obj=measure,

@@ -15,10 +15,10 @@ from core.audit import record_event
 from ledger.choices import DONE_STATES
 from ledger.models import Measure
 from ledger.services import measure_set_due_date
-from ledger.workflow import LEAD_HEAD, relations
 from organization.scope import actor_for
 from reporting.choices import ExtensionStatus
 from reporting.models import ExtensionRequest
+from reporting.policy import extension_refusal
 from reporting.services.common import clean_text, lock_measure, require_office, require_visible
 
 
@@ -31,22 +31,13 @@ def extension_request(
     require_visible(by, measure)
     with transaction.atomic():
         current = lock_measure(measure.pk)
-        actor = actor_for(by)
-        if LEAD_HEAD not in relations(actor, current):
-            raise PermissionDenied
-        if current.due_date is None or current.is_long_term:
-            raise ValidationError(_("This measure has no due date to extend."))
-        if current.state in DONE_STATES:
-            raise ValidationError(_("The measure is already done; there is nothing to extend."))
-        if today > current.due_date:
-            raise ValidationError(
-                {
-                    "new_due_date": _(
-                        "The due date %(due)s has passed; an extension must be asked before it."
-                    )
-                    % {"due": date_format(current.due_date, "Y-m-d")}
-                }
-            )
+        refusal = extension_refusal(actor_for(by), current, today=today)
+        if refusal is not None:
+            code, message = refusal
+            if code == "permission":
+                raise PermissionDenied(message)
+            raise ValidationError({"new_due_date": message} if code == "passed" else message)
+        assert current.due_date is not None
         if new_due_date <= current.due_date:
             raise ValidationError(
                 {
@@ -54,12 +45,6 @@ def extension_request(
                     % {"due": date_format(current.due_date, "Y-m-d")}
                 }
             )
-        if (
-            ExtensionRequest.objects.unscoped("service check after the policy check")
-            .filter(measure=current, status=ExtensionStatus.PENDING)
-            .exists()
-        ):
-            raise ValidationError(_("An extension request for this measure is already waiting."))
         ext = ExtensionRequest.objects.create(
             measure=current,
             requested_by=by,

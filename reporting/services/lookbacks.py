@@ -13,15 +13,20 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import record_event
 from ledger.choices import DONE_STATES
 from ledger.models import Measure, add_months
 from ledger.services import measure_transition
+from ledger.workflow import LOOK_BACK, claim_transitions
 from reporting.choices import RELAPSE_RATINGS, LookBackRating, LookBackStatus
 from reporting.models import LookBack
 from reporting.services.common import clean_text, lock_measure, require_office, require_visible
 from reporting.services.evidence import Upload, evidence_create_rows, evidence_prepare
+
+# Only a recorded look-back reopens a measure (重新整改): the look-back is the relapse's record.
+CLAIM = claim_transitions(LOOK_BACK, where=gettext_lazy("recording a look-back (回头看)"))
 
 
 def _closed_on(measure: Measure) -> dt.date:
@@ -158,5 +163,6 @@ def lookback_record(
                 % {"rating": label, "notes": notes},
                 new_due_date=new_due_date if not current.is_long_term else None,
                 payload={"snapshot_lookback": lb.pk},
+                owner=CLAIM,
             )
         return lb

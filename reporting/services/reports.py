@@ -17,6 +17,7 @@ from ledger.choices import MeasureState
 from ledger.models import Measure
 from ledger.services import measure_record_report, measure_transition
 from ledger.workflow import available_transitions
+from organization import policy
 from organization.scope import actor_for
 from reporting.models import ProgressReport
 from reporting.services.common import (
@@ -95,7 +96,7 @@ def report_file(
                 .exists()
             ):
                 raise ValidationError(_("That report has already been corrected."))
-            if old.unit_id not in actor.unit_ids and not actor.manages_all:
+            if not (policy.acts_for_unit(actor, old.unit_id) or policy.is_office(actor)):
                 raise PermissionDenied
             unit = old.unit
         if current.state == MeasureState.NOT_STARTED and any(
@@ -119,7 +120,7 @@ def report_file(
         is_lead = unit.pk == current.lead_unit_id
         before_progress = current.progress
         measure_record_report(
-            measure_id=current.pk, progress=data.progress if is_lead else None, at=when
+            measure_id=current.pk, progress=data.progress if is_lead else None, at=when, by=by
         )
         record_event(
             actor=by,
@@ -131,8 +132,11 @@ def report_file(
             else {"snapshot_report": report.pk},
             message=(f"[{unit.name}] " if not is_lead else "") + data.work_done[:500],
         )
+        # Files whose content the measure already holds are kept once; the view says which.
+        report.evidence_duplicates = []  # type: ignore[attr-defined]
         if prepared:
-            evidence_create_rows(
+            rows = evidence_create_rows(
                 by=by, measure=current, unit=unit, prepared=prepared, report=report
             )
+            report.evidence_duplicates = rows.duplicates  # type: ignore[attr-defined]
         return report

@@ -115,7 +115,7 @@ def test_files_are_stored_privately_by_their_sha256(
 def test_nothing_already_stored_is_lost(world: Any) -> None:
     (first,) = _add(world, upload("a.pdf", PDF))
     mtime = storage.path_for(first.sha256).stat().st_mtime_ns
-    (again,) = _add(world, upload("b.pdf", PDF))
+    (again,) = _add(world, upload("b.pdf", PDF), measure=world.new_measure())
     assert again.sha256 == first.sha256
     assert storage.path_for(first.sha256).stat().st_mtime_ns == mtime
     with pytest.raises(ValidationError):

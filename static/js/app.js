@@ -28,6 +28,23 @@
     });
   }
   onReady(function () { bind(document); });
+  // Error pages: "back" goes through the browser's history when the server did not know the
+  // previous page (no Referer).
+  onReady(function () {
+    document.querySelectorAll("[data-history-back]").forEach(function (btn) {
+      if (window.history.length < 2) return;
+      btn.classList.remove("d-none");
+      btn.addEventListener("click", function () { window.history.back(); });
+    });
+  });
+  // A 400 answer to an htmx request carries the page's own message (e.g. an invalid filter):
+  // show it in place instead of silently keeping the old content.
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    if (ev.detail.xhr && ev.detail.xhr.status === 400) {
+      ev.detail.shouldSwap = true;
+      ev.detail.isError = false;
+    }
+  });
   document.addEventListener("htmx:afterSwap", function (ev) { bind(ev.target); });
   // Links that carry the page's filters (e.g. the Excel export) follow the filters that htmx
   // pushed into the address bar.

@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.audit import verify_chain
+from core.audit import CheckpointError, read_checkpoints, verify_chain
 from core.scoping import unscoped_reads
 
 
 class Command(BaseCommand):
     help = "Verify the tamper-evident audit trail (hash chain) from the first event to the last."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--checkpoint",
+            metavar="FILE",
+            type=Path,
+            help=(
+                "Also compare the chain with the heads copied to this file by "
+                "`audit_checkpoint` (AUDIT_CHECKPOINT_PATH), so that deleted newest events "
+                "and a head moved back are found."
+            ),
+        )
+
     @unscoped_reads("verifying the whole chain")
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        result = verify_chain()
+        checkpoints = None
+        if options["checkpoint"] is not None:
+            try:
+                checkpoints = read_checkpoints(options["checkpoint"])
+            except CheckpointError as exc:
+                raise CommandError(str(exc)) from exc
+        result = verify_chain(checkpoints)
         elapsed = time.monotonic() - started
         if not result.ok:
             assert result.first_break is not None
@@ -25,6 +44,9 @@ class Command(BaseCommand):
                 f"Audit chain broken at event #{result.first_break.seq}: "
                 f"{result.first_break.reason} ({result.checked} events read)"
             )
+        against = f", {len(checkpoints)} checkpoints agree" if checkpoints is not None else ""
         self.stdout.write(
-            self.style.SUCCESS(f"Audit chain intact: {result.checked} events in {elapsed:.2f} s")
+            self.style.SUCCESS(
+                f"Audit chain intact: {result.checked} events in {elapsed:.2f} s{against}"
+            )
         )

@@ -14,6 +14,7 @@ from core.scoping import unscoped_reads
 from documents.imports import apply_import, preview_import
 from documents.ledger_reader import LedgerReadError
 from ledger.models import Inspection
+from organization import policy
 from organization.models import Person, Theme
 from organization.scope import has_capability
 
@@ -106,7 +107,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No active user {username}.")
             return user
         person = (
-            Person.objects.filter(is_office=True, user__is_active=True)
+            Person.objects.filter(policy.office_people_q(), user__is_active=True)
             .select_related("user")
             .order_by("id")
             .first()

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from core.audit import write_checkpoint
 from core.scoping import unscoped_reads
 from notifications.escalation import RunReport, reminders_run, transitions_skip_to_latest
 
@@ -58,6 +59,8 @@ class Command(BaseCommand):
             return
         report = reminders_run(send=not options["no_send"])
         self._say(self._summary(report))
+        # A copy of the audit chain head outside the database, for `verify_audit --checkpoint`.
+        write_checkpoint()
 
     def _say(self, text: str) -> None:
         if self.verbosity > 0:
