@@ -43,6 +43,8 @@ _RELATED = "/django/db/models/fields/related_descriptors.py"
 _DJANGO_INTERNAL = {
     "/django/db/models/base.py": {"_perform_unique_checks", "_perform_date_checks"},
     "/django/db/models/constraints.py": {"validate"},
+    # The cascade of a delete the caller already scoped (or of one object in hand).
+    "/django/db/models/deletion.py": {"add", "collect", "can_fast_delete", "delete"},
     # A model form's initial value of a many-to-many field: the links of the edited object.
     "/django/db/models/fields/related.py": {"value_from_object"},
     "/django/db/models/fields/related_descriptors.py": {

@@ -377,7 +377,8 @@ class AssignManyForm(MeasureForm):
             shortcuts.append({"pick": f"grid:{grids}", "label": str(_("My grid"))})
         else:
             org_ids = units.values("organization_id")
-            for group in LiaisonGroup.objects.filter(organization__in=org_ids, is_active=True):
+            groups = LiaisonGroup.objects.unscoped("grids of the units offered")
+            for group in groups.filter(organization__in=org_ids, is_active=True):
                 shortcuts.append({"pick": f"grid:{group.pk}", "label": group.name})
         return shortcuts
 

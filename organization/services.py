@@ -119,7 +119,8 @@ def _require_manage_person(actor: Any, person: Person | None) -> None:
 def directory_set_active(*, actor: Any, instance: Model, active: bool) -> Model:
     """Deactivate or reactivate: nothing with history is ever deleted."""
     with transaction.atomic():
-        obj = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        rows = type(instance)._default_manager.unscoped("row lock after the policy check")  # type: ignore[attr-defined]
+        obj = rows.select_for_update().get(pk=instance.pk)
         if isinstance(obj, Person):
             _require_manage_person(actor, obj)
         target: Any = obj.user if isinstance(obj, Person) else obj
