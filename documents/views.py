@@ -20,6 +20,8 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import check_date_range
+from core.text import parse_id
 from documents import selectors, word, wording
 from documents.feedback import (
     FindingInput,
@@ -440,9 +442,9 @@ def _unit_param(request: HttpRequest, inspection: Inspection) -> Unit | None:
     raw = request.GET.get("unit", "")
     if not raw:
         return None
-    if not raw.isdigit():
+    if parse_id(raw) is None:
         raise Http404
-    unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=int(raw))
+    unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=parse_id(raw))
     if not policy.may(request.user, "choose_any_unit") and not selectors.unit_in_reach(
         request.user, inspection, unit
     ):
@@ -497,6 +499,10 @@ def unit_report(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
             day = dt.date.fromisoformat(request.GET["day"])
         except ValueError:
             return _refuse(request, _("The day must be written as YYYY-MM-DD."))
+        try:
+            check_date_range(day)
+        except ValidationError as exc:
+            return _refuse(request, exc.messages[0])
     view = unit_report_for(request.user, unit=unit, inspection=inspection, day=day)
     if view is None:
         if not ReportingCycle.objects.visible_to(request.user).filter(

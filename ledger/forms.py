@@ -10,6 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import CleanInputMixin
+from core.text import parse_ids
 from ledger.choices import DeadlineKind
 from ledger.deadline_parser import DeadlineParseError, parse_deadline
 from ledger.models import Finding, Inspection, Measure, Tag
@@ -393,7 +395,7 @@ class AssignManyForm(MeasureForm):
         return super().clean()
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(CleanInputMixin, forms.Form):
     action = forms.CharField(max_length=40)
     reason = forms.CharField(max_length=2000, required=False)
     new_due_date = forms.DateField(required=False)
@@ -428,10 +430,10 @@ class BulkForm(BootstrapMixin, forms.Form):
             if hasattr(self.data, "getlist")
             else [self.cleaned_data["ids"]]
         )
-        try:
-            ids = sorted({int(x) for x in raw if str(x).strip()})
-        except ValueError:
-            raise ValidationError(_("The selection is invalid.")) from None
+        parsed = parse_ids([str(x) for x in raw])
+        if parsed is None:
+            raise ValidationError(_("The selection is invalid."))
+        ids = sorted(set(parsed))
         if not ids:
             raise ValidationError(_("Select at least one measure."))
         if len(ids) > 2000:

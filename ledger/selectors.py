@@ -62,13 +62,10 @@ def inspection_ids_current_first(user: Any) -> list[int]:
 def policy_for(organization: Organization | None) -> LightPolicy:
     if organization is None:
         return LightPolicy()
-    mode = (
-        CalendarMode.WORKING_DAYS
-        if organization.calendar_mode == "working"
-        else CalendarMode.CALENDAR_DAYS
-    )
     return LightPolicy(
-        warn_days=organization.warn_days, behind_points=organization.behind_points, mode=mode
+        warn_days=organization.warn_days,
+        behind_points=organization.behind_points,
+        mode=CalendarMode.of(organization.calendar_mode),
     )
 
 

@@ -553,10 +553,10 @@ def measure_transition(
         if len(reason) > 2000:
             raise TransitionError(_("The reason is too long (2000 characters at most)."))
         data = dict(payload or {})
-        for guard in guards_for(name):
-            error = guard(current, actor, data)
-            if error:
-                raise TransitionError(error, code="guard")
+        # Every guard runs: any refusal refuses, and every message is shown (ledger.extensions).
+        refusals = [error for guard in guards_for(name) if (error := guard(current, actor, data))]
+        if refusals:
+            raise TransitionError([TransitionError(error, code="guard") for error in refusals])
         before: dict[str, Any] = {"state": current.state}
         after: dict[str, Any] = {"state": transition.target}
         now = timezone.now()
@@ -698,7 +698,7 @@ def measures_bulk_update(
         return len(locked)
 
 
-# --- hooks for the reporting layer ------------------------------------------------------
+# --- services the reporting layer calls ----------------------------------------------
 
 
 def _changed_by(by: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -18,8 +19,8 @@ from django.views.decorators.http import require_POST
 
 from core.http import safe_next
 from core.models import AuditEvent
-from core.workdays import non_working_reason
-from ledger import selectors, services
+from core.workdays import CalendarMode, due_date_warning, non_working_reason
+from ledger import extensions, selectors, services
 from ledger.choices import DONE_STATES, MeasureState
 from ledger.filters import SORTS, MeasureFilter
 from ledger.forms import (
@@ -97,7 +98,10 @@ def ledger(request: HttpRequest) -> HttpResponse:
     require_capability(request, "ledger.view")
     org = Organization.objects.visible_to(request.user).first()
     base = selectors.ledger_measures(request.user).order_by(*SORTS["number"])
-    filterset = MeasureFilter(_ledger_query(request), queryset=base, user=request.user)
+    # The page's links (other pages, page sizes, the Excel export) are built from its query:
+    # they must carry the inspection shown even when the person did not choose it.
+    request.GET = _ledger_query(request)
+    filterset = MeasureFilter(request.GET, queryset=base, user=request.user)
     filter_errors: list[str] = []
     if filterset.is_bound and not filterset.is_valid():
         for field, errors in filterset.form.errors.items():
@@ -125,7 +129,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "can_bulk": has_capability(request.user, "ledger.bulk"),
         "bulk_form": BulkForm(organization=org) if org else None,
         "hx_target": "#ledger-table",
-        "ledger_links": _links(LEDGER_LINKS, request),
+        "ledger_links": extensions.registry.links("ledger", request),
         "more_filters": any(
             request.GET.get(k)
             for k in (
@@ -163,17 +167,19 @@ def bulk(request: HttpRequest) -> HttpResponse:
     selection = Measure.objects.editable_by(request.user).filter(pk__in=form.cleaned_data["ids"])
     value: Any = None
     try:
-        if action == "reassign_unit":
-            value = form.cleaned_data["unit"]
-        elif action == "set_deadline":
-            value = form.cleaned_data["due_date"]
-        elif action == "add_tag":
-            value = services.tag_get_or_create(
-                by=request.user, organization=org, name=form.cleaned_data["tag"]
+        # One transaction: a refused change leaves no new tag behind.
+        with transaction.atomic():
+            if action == "reassign_unit":
+                value = form.cleaned_data["unit"]
+            elif action == "set_deadline":
+                value = form.cleaned_data["due_date"]
+            elif action == "add_tag":
+                value = services.tag_get_or_create(
+                    by=request.user, organization=org, name=form.cleaned_data["tag"]
+                )
+            count = services.measures_bulk_update(
+                by=request.user, measures=selection, action=action, value=value
             )
-        count = services.measures_bulk_update(
-            by=request.user, measures=selection, action=action, value=value
-        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -274,7 +280,7 @@ def finding_edit(
         instance = Finding(inspection=inspection)
     form = FindingForm(request.POST or None, instance=instance, organization=org)
     actor = actor_for(request.user)
-    if not policy.is_office(actor):
+    if not policy.in_office(actor):
         # A task force files findings only under its own themes.
         form.fields["theme"].queryset = form.fields["theme"].queryset.filter(  # type: ignore[attr-defined]
             task_force_id__in=actor.task_force_ids
@@ -334,8 +340,8 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "groups": finding.groups.all(),
             "timeline": describe_events(selectors.finding_timeline(finding, user=request.user)),
             "can_edit": Finding.objects.editable_by(request.user).filter(pk=pk).exists(),
-            "finding_links": _links(FINDING_LINKS, request, finding),
-            "panels": [panel(request, finding) for panel in FINDING_PANELS],
+            "finding_links": extensions.registry.links("finding", request, finding),
+            "panels": extensions.registry.panels("finding", request, finding),
         },
     )
 
@@ -343,33 +349,17 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- measures ---------------------------------------------------------------------------
 
 
-# Transitions another layer offers with its own forms on the measure page (e.g. close-out with a
-# summary and evidence): the Actions card leaves them out so there is one way to fire each.
-HANDLED_TRANSITIONS: set[str] = set()
-
-# Checks other layers add for a due date as it is set: fn(organization, date) -> message | None.
-# Without any, the ledger falls back to flagging weekends and official holidays itself.
-DUE_DATE_WARNINGS: list[Any] = []
-
-
 def _flag_non_working_due_date(request: HttpRequest, measure: Measure) -> None:
     """A due date on a weekend or public holiday is allowed but flagged when it is set."""
     if measure.due_date is None:
         return
-    if DUE_DATE_WARNINGS:
-        org = measure.finding.inspection.organization
-        for check in DUE_DATE_WARNINGS:
-            message = check(org, measure.due_date)
-            if message:
-                messages.warning(request, message)
-        return
-    reason = non_working_reason(measure.due_date)
-    if reason:
-        messages.warning(
-            request,
-            _("Note: the due date %(date)s falls on %(reason)s.")
-            % {"date": measure.due_date.isoformat(), "reason": reason},
-        )
+    # The one calendar rule (core.workdays), then whatever other layers check (ledger.extensions).
+    org = measure.finding.inspection.organization
+    mode = CalendarMode.of(org.calendar_mode)
+    found = [due_date_warning(measure.due_date, mode=mode)]
+    for message in found + extensions.registry.due_date_warnings(org, measure.due_date):
+        if message:
+            messages.warning(request, message)
 
 
 def _measure_form_tags(request: HttpRequest, form: MeasureForm, org: Organization) -> list[Tag]:
@@ -390,13 +380,16 @@ def measure_create(request: HttpRequest, finding_pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                measure = services.measure_create(
-                    by=request.user,
-                    finding=finding,
-                    data=form.to_data(
-                        tags=_measure_form_tags(request, form, finding.inspection.organization)
-                    ),
-                )
+                # New tags are created in the same transaction as the measure: a refused
+                # measure leaves none behind.
+                with transaction.atomic():
+                    measure = services.measure_create(
+                        by=request.user,
+                        finding=finding,
+                        data=form.to_data(
+                            tags=_measure_form_tags(request, form, finding.inspection.organization)
+                        ),
+                    )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -423,14 +416,15 @@ def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                group = services.measure_assign_to_units(
-                    by=request.user,
-                    finding=finding,
-                    data=form.to_data(
-                        tags=_measure_form_tags(request, form, finding.inspection.organization)
-                    ),
-                    units=list(form.cleaned_data["units"]),
-                )
+                with transaction.atomic():
+                    group = services.measure_assign_to_units(
+                        by=request.user,
+                        finding=finding,
+                        data=form.to_data(
+                            tags=_measure_form_tags(request, form, finding.inspection.organization)
+                        ),
+                        units=list(form.cleaned_data["units"]),
+                    )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -465,7 +459,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": [
                 t
                 for t in available_transitions(actor, measure)
-                if t.name not in HANDLED_TRANSITIONS and t.owner is None
+                if t.name not in extensions.registry.handled_transitions()
             ],
             "timeline": describe_events(selectors.measure_timeline(measure, user=request.user)),
             # The other units' copies of a task assigned to many: only those this person sees.
@@ -475,34 +469,11 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("sort_key")
             if measure.group_id
             else [],
-            "panels": measure_panels(request, measure),
-            "measure_links": _links(MEASURE_LINKS, request, measure),
+            "panels": extensions.registry.panels("measure", request, measure),
+            "measure_links": extensions.registry.links("measure", request, measure),
             "due_date_note": non_working_reason(measure.due_date) if measure.due_date else None,
         },
     )
-
-
-# Links that other layers add to ledger pages (exports, documents): callables returning a list
-# of {"url", "label"} dicts, registered in their AppConfig.ready(). The ledger imports none of them.
-LEDGER_LINKS: list[Any] = []  # fn(request) -> list[dict]
-FINDING_LINKS: list[Any] = []  # fn(request, finding) -> list[dict]
-MEASURE_LINKS: list[Any] = []  # fn(request, measure) -> list[dict]
-
-
-def _links(hooks: list[Any], *args: Any) -> list[dict[str, Any]]:
-    return [link for hook in hooks for link in hook(*args)]
-
-
-# Panels that other layers add to the measure page (reports, evidence, reviews...). Each is a
-# callable (request, measure) -> dict with "template" and context, registered in AppConfig.ready.
-MEASURE_PANELS: list[Any] = []
-
-
-FINDING_PANELS: list[Any] = []  # the same for the finding page's side column
-
-
-def measure_panels(request: HttpRequest, measure: Measure) -> list[dict[str, Any]]:
-    return [panel(request, measure) for panel in MEASURE_PANELS]
 
 
 def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -528,12 +499,14 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 version = form.cleaned_data.get("version")
                 if version is None:
                     raise ValidationError(_("The form is missing its version; reload the page."))
-                data = form.to_data(
-                    tags=_measure_form_tags(request, form, measure.finding.inspection.organization)
-                )
-                measure = services.measure_update(
-                    by=request.user, measure=measure, data=data, expected_version=version
-                )
+                # New tags and the measure are saved together: a refused save (a lost version
+                # race) leaves no new tag and no audit event behind.
+                with transaction.atomic():
+                    org = measure.finding.inspection.organization
+                    data = form.to_data(tags=_measure_form_tags(request, form, org))
+                    measure = services.measure_update(
+                        by=request.user, measure=measure, data=data, expected_version=version
+                    )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

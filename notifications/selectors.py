@@ -12,14 +12,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
-from core.workdays import CalendarMode, has_official_calendar, holiday_name, non_working_reason
+from core.workdays import CalendarMode
+from core.workdays import due_date_warning as workday_warning
 from ledger import selectors as ledger_selectors
-from ledger.choices import DONE_STATES, OPEN_STATES, DeadlineKind, MeasureState
+from ledger.choices import OPEN_STATES, DeadlineKind, MeasureState
 from ledger.models import Measure
-from ledger.selectors import clock_deadline, clock_stopped, due_within_q, overdue_q
+from ledger.selectors import (
+    clock_deadline,
+    clock_stopped,
+    due_within_q,
+    is_overdue,
+    overdue_q,
+)
 from notifications.choices import WebhookKind
 from notifications.ladder import (
     DEFAULT_LADDER,
@@ -76,9 +81,7 @@ def ladder_for(organization: Organization) -> tuple[LadderStep, ...]:
 
 
 def calendar_mode_for(organization: Organization) -> CalendarMode:
-    if organization.calendar_mode == CalendarMode.WORKING_DAYS.value:
-        return CalendarMode.WORKING_DAYS
-    return CalendarMode.CALENDAR_DAYS
+    return CalendarMode.of(organization.calendar_mode)
 
 
 @dataclass(frozen=True)
@@ -115,34 +118,8 @@ def webhook_target(organization: Organization) -> WebhookTarget | None:
 
 
 def due_date_warning(organization: Organization, date: dt.date | None) -> str | None:
-    """A translated warning when a due date falls where nobody works, else None.
-
-    Organizations counting working days hear about weekends and public holidays; those counting
-    calendar days only about public holidays (a Saturday deadline is their own choice). Working-
-    day counting in a year the official calendar does not cover yet is flagged as approximate.
-    """
-    if date is None:
-        return None
-    shown = date_format(date, "Y-m-d")
-    if calendar_mode_for(organization) == CalendarMode.WORKING_DAYS:
-        reason = non_working_reason(date)
-        if reason is not None:
-            return _(
-                "The due date %(date)s falls on %(reason)s, which is not a working day. "
-                "Reminders count working days; consider the working day before it."
-            ) % {"date": shown, "reason": reason}
-        if not has_official_calendar(date):
-            return _(
-                "The official holiday calendar for %(year)d is not published yet: working days "
-                "are counted Monday to Friday until it is."
-            ) % {"year": date.year}
-        return None
-    if holiday_name(date) is not None:
-        return _("The due date %(date)s falls on %(reason)s.") % {
-            "date": shown,
-            "reason": non_working_reason(date),
-        }
-    return None
+    """The warning for a due date as the organization counts its days (`core.workdays`)."""
+    return workday_warning(date, mode=calendar_mode_for(organization))
 
 
 # --- who is told ------------------------------------------------------------------------
@@ -451,8 +428,9 @@ def supervision_notice_data(notice: SupervisionNotice) -> SupervisionNoticeData:
     org = notice.organization
     issued_on = timezone.localdate(notice.issued_at)
     days_overdue = None
-    if m.due_date is not None and m.state not in DONE_STATES and issued_on > m.due_date:
-        days_overdue = (issued_on - m.due_date).days
+    deadline = clock_deadline(m)
+    if m.due_date is not None and deadline is not None and is_overdue(m, issued_on):
+        days_overdue = (issued_on - deadline).days
     return SupervisionNoticeData(
         number=notice.number,
         organization=org.name,

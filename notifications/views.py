@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.http import safe_next
+from core.text import parse_id
 from ledger.choices import OPEN_STATES
 from ledger.models import Measure
 from ledger.selectors import measure_light, policy_for
@@ -171,9 +172,10 @@ def _ids(values: list[str]) -> list[int]:
     ids: list[int] = []
     for value in values:
         for part in value.split(","):
-            part = part.strip()
-            if part.isdigit():
-                ids.append(int(part))
+            # An id beyond the database's range, or in full-width digits, is no id at all.
+            number = parse_id(part)
+            if number is not None:
+                ids.append(number)
     return ids
 
 

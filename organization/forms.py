@@ -9,13 +9,15 @@ from django.contrib.auth import get_user_model, password_validation
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import CleanInputMixin
 from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
 
 User = get_user_model()
 
 
-class BootstrapMixin:
-    """Give every widget Bootstrap's classes so templates can render fields in a loop."""
+class BootstrapMixin(CleanInputMixin):
+    """Give every widget Bootstrap's classes so templates can render fields in a loop, and
+    clean every field by the product's one input rule (`core.forms.CleanInputMixin`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]

@@ -7,7 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from organization.choices import CalendarMode, UnitKind, UnitRole
+from core.workdays import CalendarMode
+from organization.choices import UnitKind, UnitRole
 from organization.managers import ScopedQuerySet
 
 
@@ -30,7 +31,7 @@ class Organization(models.Model):
         _("deadline counting"),
         max_length=16,
         choices=CalendarMode.choices,
-        default=CalendarMode.CALENDAR,
+        default=CalendarMode.CALENDAR_DAYS,
     )
     warn_days = models.PositiveSmallIntegerField(
         _("warning window (days)"),

@@ -19,6 +19,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from core.http import safe_next
+from core.text import parse_id
 from ledger.choices import DONE_STATES, MeasureState
 from ledger.models import Inspection, Measure
 from ledger.selectors import ledger_measures, visible_findings
@@ -188,12 +189,11 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
     supersedes = None
     raw = request.POST.get("supersedes") or request.GET.get("supersedes")
     if raw:
-        try:
-            supersedes = get_object_or_404(
-                ProgressReport.objects.visible_to(request.user), pk=int(raw), measure=measure
-            )
-        except ValueError as exc:
-            raise Http404 from exc
+        if parse_id(raw) is None:
+            raise Http404
+        supersedes = get_object_or_404(
+            ProgressReport.objects.visible_to(request.user), pk=parse_id(raw), measure=measure
+        )
     initial: dict[str, Any] = {"progress": measure.progress}
     if supersedes is not None:
         initial = {
@@ -285,6 +285,16 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reporting/evidence_form.html", context)
 
 
+def _shows_inline(handle: Any) -> bool:
+    head = handle.read(1024)
+    handle.seek(0)
+    return (
+        b"%PDF-" in head
+        or head.startswith(b"\xff\xd8\xff")
+        or head.startswith(b"\x89PNG\r\n\x1a\n")
+    )
+
+
 # The measure page previews PDFs in an <iframe>; only this view may be framed, by the site itself.
 @xframe_options_sameorigin
 @csp_replace({"frame-ancestors": ["'self'"]})
@@ -296,6 +306,10 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
         handle = storage.open_blob(evidence.sha256)
     except (FileNotFoundError, ValueError) as exc:
         raise Http404(_("The stored file is missing; tell the administrator.")) from exc
+    if inline and not _shows_inline(handle):
+        # Only a file whose bytes are really a PDF or an image is shown in the page; whatever
+        # its stored type says, anything else is downloaded.
+        inline = False
     response = FileResponse(
         handle,
         as_attachment=not inline,
@@ -512,10 +526,9 @@ def lookback_schedule(request: HttpRequest) -> HttpResponse:
     measure = None
     raw = request.GET.get("measure") or request.POST.get("measure")
     if raw:
-        try:
-            measure = get_object_or_404(ledger_measures(request.user), pk=int(raw))
-        except ValueError as exc:
-            raise Http404 from exc
+        if parse_id(raw) is None:
+            raise Http404
+        measure = get_object_or_404(ledger_measures(request.user), pk=parse_id(raw))
         initial = {"scope": "measure", "measure": measure.pk}
     form = LookBackScheduleForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST":

@@ -27,7 +27,6 @@ from core.scoping import GuardedQuerySet
 from ledger.models import Finding, Inspection, Measure
 from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
 from tests.matrix import Case
-from tests.second_org import client_of, second_organization
 from tests.test_permission_matrix import CASES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,8 +111,10 @@ def _first_org_texts(org: Organization) -> set[str]:
     texts |= set(
         Inspection.objects.unscoped(why).filter(organization=org).values_list("name", flat=True)
     )
-    texts |= {t[:18] for t in Finding.objects.unscoped(why).values_list("text", flat=True)}
-    texts |= {t[:18] for t in Measure.objects.unscoped(why).values_list("content", flat=True)}
+    findings = Finding.objects.unscoped(why).filter(inspection__organization=org)
+    measures = Measure.objects.unscoped(why).filter(organization=org)
+    texts |= {t[:18] for t in findings.values_list("text", flat=True)}
+    texts |= {t[:18] for t in measures.values_list("content", flat=True)}
     # Words the interface itself uses (a person called 系统管理员) are not the college's data.
     catalogue = (ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po").read_text("utf-8")
     return {t for t in texts if len(t) >= 4 and t not in catalogue}
@@ -121,7 +122,8 @@ def _first_org_texts(org: Organization) -> set[str]:
 
 @pytest.fixture
 def outsider(world: Any) -> Person:
-    return second_organization()
+    """The office director of the second organization (see `World.second_org`)."""
+    return world.second_org()["office"].person
 
 
 @pytest.mark.parametrize(
@@ -130,7 +132,7 @@ def outsider(world: Any) -> Person:
 def test_the_other_organization_reads_nothing_of_the_first(
     case: Case, world: Any, outsider: Person
 ) -> None:
-    client = client_of(outsider)
+    client = world.client(outsider.user.username)
     path = case.path(world)
     data = case.data(world) if case.data else None
     with recording() as recorder:

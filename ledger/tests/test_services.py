@@ -46,9 +46,9 @@ def english() -> Iterator[None]:
 @pytest.fixture
 def no_guards(monkeypatch: pytest.MonkeyPatch) -> None:
     """Close-out without the guards higher layers register (evidence first); restored after."""
-    from ledger import workflow
+    from ledger import extensions
 
-    monkeypatch.setattr(workflow, "_GUARDS", {})
+    monkeypatch.setattr(extensions, "registry", extensions.Registry())
 
 
 @pytest.fixture

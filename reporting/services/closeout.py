@@ -312,18 +312,3 @@ def period_review_complete(*, by: Any, measure: Measure, note: str) -> ReviewDec
             measure_snapshot=m_snap,
             evidence_snapshot=e_snap,
         )
-
-
-# Transitions whose buttons the reporting panel offers with its own forms.
-PANEL_TRANSITIONS = frozenset(
-    {
-        "request_close",
-        "withdraw",
-        "liaison_approve",
-        "liaison_return",
-        "office_close",
-        "office_return",
-        "direct_close",
-        "office_stage_complete",
-    }
-)

@@ -65,7 +65,7 @@ def reporting_unit_for(actor: Actor, measure: Measure) -> Unit | None:
         )
         if link is not None:
             return link.unit
-    if policy.is_office(actor):
+    if policy.in_office(actor):
         return measure.lead_unit
     return None
 

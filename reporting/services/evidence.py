@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import filetypes
 from core.audit import record_event
 from ledger.choices import MeasureState
 from ledger.models import Measure
@@ -20,7 +21,7 @@ from ledger.services import measure_adjust_evidence_count
 from organization import policy
 from organization.models import Unit
 from organization.scope import Actor, actor_for
-from reporting import filetypes, storage
+from reporting import storage
 from reporting.models import Evidence, LookBack, ProgressReport
 from reporting.services.common import (
     MAX_FILES_PER_UPLOAD,
@@ -60,11 +61,21 @@ def max_unzipped_bytes() -> int:
     return int(getattr(settings, "EVIDENCE_MAX_UNZIPPED_BYTES", 8 * settings.EVIDENCE_MAX_BYTES))
 
 
+MAX_NAME = 100
+
+
 def _display_name(name: str) -> str:
     # Keep only the last path component a browser might send, and no control characters.
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     clean = "".join(ch for ch in base if ch.isprintable()).strip()
-    return clean[:255] or "file"
+    if len(clean) > MAX_NAME:
+        # Shorten the stem, never the extension: the name still says what the file is.
+        stem, dot, extension = clean.rpartition(".")
+        if dot and 0 < len(extension) <= 10 and stem:
+            clean = stem[: MAX_NAME - len(extension) - 1].rstrip() + "." + extension
+        else:
+            clean = clean[:MAX_NAME]
+    return clean or "file"
 
 
 def _check_one(upload: Upload) -> tuple[str, filetypes.Sniffed]:
@@ -218,7 +229,7 @@ def evidence_add(*, by: Any, measure: Measure, uploads: Sequence[Upload]) -> Evi
     with transaction.atomic():
         current = lock_measure(measure.pk)
         unit = reporting_unit_or_deny(by, current)
-        if current.state == MeasureState.CLOSED and not policy.is_office(actor_for(by)):
+        if current.state == MeasureState.CLOSED and not policy.in_office(actor_for(by)):
             raise ValidationError(
                 _("The measure is closed out; only the office can add material to it now.")
             )

@@ -96,7 +96,7 @@ def report_file(
                 .exists()
             ):
                 raise ValidationError(_("That report has already been corrected."))
-            if not (policy.acts_for_unit(actor, old.unit_id) or policy.is_office(actor)):
+            if not (policy.acts_for_unit(actor, old.unit_id) or policy.in_office(actor)):
                 raise PermissionDenied
             unit = old.unit
         if current.state == MeasureState.NOT_STARTED and any(
