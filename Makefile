@@ -6,7 +6,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test venv lint check unit unit-sqlite unit-postgres browser migrate demo serve bench loadtest messages clean
+.PHONY: run test venv lint check unit unit-sqlite unit-postgres browser migrate demo serve bench loadtest messages clean fuzz
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -78,6 +78,11 @@ browser: venv
 	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m browser tests/browser
 
 test: lint check unit-sqlite unit-postgres browser
+
+# The whole hostile-input corpus: every payload class in every field of every form and every
+# list parameter, as every role (`make test` runs a seeded sample; HOSTILE_SEED=n repeats one).
+fuzz: venv
+	HOSTILE_FULL=1 FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -p no:warnings tests/hostile
 
 messages: venv
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore '.venv' --ignore 'static/vendor' --ignore 'test-output' --no-obsolete

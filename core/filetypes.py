@@ -214,6 +214,19 @@ def _is_text(f: IO[bytes]) -> bool:
         f.seek(0)
 
 
+# Text that a browser would run or draw rather than show: refused even when "plain text" is
+# accepted, whatever the file is called.
+MARKUP_EXTENSIONS = {"html", "htm", "xhtml", "shtml", "svg", "svgz", "xml", "xsl", "js", "mht"}
+MARKUP_SIGNS = (b"<!doctype", b"<html", b"<svg", b"<script", b"<?xml", b"<body", b"<iframe")
+
+
+def _is_markup(head: bytes, extension: str) -> bool:
+    if extension in MARKUP_EXTENSIONS:
+        return True
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith(b"<") and any(sign in start[:4096] for sign in MARKUP_SIGNS)
+
+
 def sniff(f: IO[bytes], *, name: str, max_unzipped: int) -> Sniffed:
     """Detect the kind of an uploaded file from its content."""
     head = _read_head(f)
@@ -233,6 +246,13 @@ def sniff(f: IO[bytes], *, name: str, max_unzipped: int) -> Sniffed:
     elif container == "zip":
         kind = _ooxml_kind(f, max_unzipped=max_unzipped)
     elif container is None and _is_text(f):
+        if _is_markup(head, extension):
+            raise FileRefused(
+                _(
+                    "Web pages, SVG drawings and other markup files are not accepted; "
+                    "save it as a PDF or an image and upload that."
+                )
+            )
         kind = "txt"
     if kind is None:
         raise FileRefused(_("The file's content is not of an accepted type."))

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import GuardedQuerySet
+
 
 class AuditEvent(models.Model):
     """审计日志事件 (audit event): one recorded change, chained by hash to the one before it.
@@ -36,6 +38,8 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
+    objects = GuardedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
@@ -60,3 +64,29 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("audit chain head")
+
+
+class SubmissionToken(models.Model):
+    """一次性提交令牌 (one-time submission token): the key a create form carries, so that the
+    same submission sent twice (a double tap, a retry on a bad connection) is stored once.
+
+    The unique constraint is what makes it hold under concurrency: the second insert waits for
+    the first request's transaction and then fails, and the second request answers with the
+    first one's result (`result_url`).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    path = models.CharField(max_length=300)
+    result_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("submission token")
+        verbose_name_plural = _("submission tokens")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="core_submission_token_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

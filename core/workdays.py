@@ -182,13 +182,18 @@ def add_days(start: dt.date, n: int, *, mode: CalendarMode) -> dt.date:
     """The date n days after start (before it if n < 0); in working mode, the n-th working day
     reached walking from start, which itself is never counted (n == 0 returns start)."""
     start = _as_date(start)
-    if CalendarMode(mode) is CalendarMode.CALENDAR_DAYS:
-        return start + dt.timedelta(days=n)
-    step = _ONE_DAY if n > 0 else -_ONE_DAY
-    remaining = abs(n)
-    d = start
-    while remaining:
-        d += step
-        if is_working_day(d):
-            remaining -= 1
-    return d
+    try:
+        if CalendarMode(mode) is CalendarMode.CALENDAR_DAYS:
+            return start + dt.timedelta(days=n)
+        step = _ONE_DAY if n > 0 else -_ONE_DAY
+        remaining = abs(n)
+        d = start
+        while remaining:
+            d += step
+            if is_working_day(d):
+                remaining -= 1
+        return d
+    except OverflowError:
+        # A stored date at the end of the calendar (9999-12-31, 0001-01-01) has no day beyond
+        # it: stay at the edge rather than fail the page that asked.
+        return dt.date.max if n > 0 else dt.date.min

@@ -42,6 +42,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from core.numbering import int_to_chinese
+from core.text import xml_safe
 
 __all__ = [
     "BODY_FONT",
@@ -536,7 +537,7 @@ class OfficialDocument:
         """The document title (标题): 方正小标宋简体 二号, centred; "\\n" breaks long titles."""
         paragraph = self._add_paragraph(text, STYLE_TITLE)
         if not self._doc.core_properties.title:
-            self._doc.core_properties.title = text.replace("\n", "")
+            self._doc.core_properties.title = xml_safe(text).replace("\n", "")
         self._last_title = paragraph
         self._last_block_is_title = True
 
@@ -765,7 +766,9 @@ class OfficialDocument:
     ) -> list[Run]:
         """Append `text` as runs, turning "\\n" into line breaks."""
         runs: list[Run] = []
-        for index, line in enumerate(text.split("\n")):
+        # Stored text may hold characters XML cannot (a control character typed before input
+        # was cleaned): drop them rather than fail the whole document.
+        for index, line in enumerate(xml_safe(text).split("\n")):
             run = paragraph.add_run()
             if index:
                 run.add_break(WD_BREAK.LINE)

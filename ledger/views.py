@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -34,6 +35,7 @@ from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.timeline import describe_events
 from ledger.workflow import TRANSITIONS, available_transitions
 from organization import policy
+from organization.managers import get_editable_or_404, get_visible_or_404
 from organization.models import Organization
 from organization.scope import actor_for, has_capability
 from organization.views import current_organization, require_capability
@@ -165,17 +167,19 @@ def bulk(request: HttpRequest) -> HttpResponse:
     selection = Measure.objects.editable_by(request.user).filter(pk__in=form.cleaned_data["ids"])
     value: Any = None
     try:
-        if action == "reassign_unit":
-            value = form.cleaned_data["unit"]
-        elif action == "set_deadline":
-            value = form.cleaned_data["due_date"]
-        elif action == "add_tag":
-            value = services.tag_get_or_create(
-                by=request.user, organization=org, name=form.cleaned_data["tag"]
+        # One transaction: a refused change leaves no new tag behind.
+        with transaction.atomic():
+            if action == "reassign_unit":
+                value = form.cleaned_data["unit"]
+            elif action == "set_deadline":
+                value = form.cleaned_data["due_date"]
+            elif action == "add_tag":
+                value = services.tag_get_or_create(
+                    by=request.user, organization=org, name=form.cleaned_data["tag"]
+                )
+            count = services.measures_bulk_update(
+                by=request.user, measures=selection, action=action, value=value
             )
-        count = services.measures_bulk_update(
-            by=request.user, measures=selection, action=action, value=value
-        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -210,11 +214,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require_capability(request, "ledger.manage")
     org = current_organization(request)
-    instance = (
-        get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
-        if pk
-        else Inspection()
-    )
+    instance = get_editable_or_404(Inspection, request.user, pk=pk) if pk else Inspection()
     form = InspectionForm(request.POST or None, instance=instance, organization=org)
     if request.method == "POST":
         if form.is_valid():
@@ -232,7 +232,7 @@ def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
 
 
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=pk)
+    inspection = get_visible_or_404(Inspection, request.user, pk=pk)
     findings = selectors.with_rollup(
         selectors.visible_findings(request.user).filter(inspection=inspection)
     ).order_by("sort_key", "id")
@@ -250,7 +250,9 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "inspection": inspection,
             "rows": rows,
             "state_rows": [(s, label, counts[s]) for s, label in MeasureState.choices],
-            "timeline": describe_events(selectors.inspection_timeline(inspection)),
+            "timeline": describe_events(
+                selectors.inspection_timeline(inspection, user=request.user)
+            ),
             "can_manage": Inspection.objects.editable_by(request.user).filter(pk=pk).exists(),
         },
     )
@@ -336,7 +338,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "finding_state": selectors.rollup_of(finding),
             "rollup": selectors.rollup_of_measures(measures),
             "groups": finding.groups.all(),
-            "timeline": describe_events(selectors.finding_timeline(finding)),
+            "timeline": describe_events(selectors.finding_timeline(finding, user=request.user)),
             "can_edit": Finding.objects.editable_by(request.user).filter(pk=pk).exists(),
             "finding_links": extensions.registry.links("finding", request, finding),
             "panels": extensions.registry.panels("finding", request, finding),
@@ -378,13 +380,16 @@ def measure_create(request: HttpRequest, finding_pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                measure = services.measure_create(
-                    by=request.user,
-                    finding=finding,
-                    data=form.to_data(
-                        tags=_measure_form_tags(request, form, finding.inspection.organization)
-                    ),
-                )
+                # New tags are created in the same transaction as the measure: a refused
+                # measure leaves none behind.
+                with transaction.atomic():
+                    measure = services.measure_create(
+                        by=request.user,
+                        finding=finding,
+                        data=form.to_data(
+                            tags=_measure_form_tags(request, form, finding.inspection.organization)
+                        ),
+                    )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -411,20 +416,22 @@ def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                group = services.measure_assign_to_units(
-                    by=request.user,
-                    finding=finding,
-                    data=form.to_data(
-                        tags=_measure_form_tags(request, form, finding.inspection.organization)
-                    ),
-                    units=list(form.cleaned_data["units"]),
-                )
+                with transaction.atomic():
+                    group = services.measure_assign_to_units(
+                        by=request.user,
+                        finding=finding,
+                        data=form.to_data(
+                            tags=_measure_form_tags(request, form, finding.inspection.organization)
+                        ),
+                        units=list(form.cleaned_data["units"]),
+                    )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(
                     request,
-                    _("%(n)d measures created, one per unit.") % {"n": group.measures.count()},
+                    _("%(n)d measures created, one per unit.")
+                    % {"n": group.measures.unscoped("the measures just created").count()},
                 )
                 return HttpResponseRedirect(reverse("ledger:finding_detail", args=[finding.pk]))
         return render(
@@ -454,7 +461,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for t in available_transitions(actor, measure)
                 if t.name not in extensions.registry.handled_transitions()
             ],
-            "timeline": describe_events(selectors.measure_timeline(measure)),
+            "timeline": describe_events(selectors.measure_timeline(measure, user=request.user)),
             # The other units' copies of a task assigned to many: only those this person sees.
             "siblings": Measure.objects.visible_to(request.user)
             .filter(group_id=measure.group_id)
@@ -492,12 +499,14 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 version = form.cleaned_data.get("version")
                 if version is None:
                     raise ValidationError(_("The form is missing its version; reload the page."))
-                data = form.to_data(
-                    tags=_measure_form_tags(request, form, measure.finding.inspection.organization)
-                )
-                measure = services.measure_update(
-                    by=request.user, measure=measure, data=data, expected_version=version
-                )
+                # New tags and the measure are saved together: a refused save (a lost version
+                # race) leaves no new tag and no audit event behind.
+                with transaction.atomic():
+                    org = measure.finding.inspection.organization
+                    data = form.to_data(tags=_measure_form_tags(request, form, org))
+                    measure = services.measure_update(
+                        by=request.user, measure=measure, data=data, expected_version=version
+                    )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -519,7 +528,7 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def measure_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    measure = get_object_or_404(Measure.objects.visible_to(request.user), pk=pk)
+    measure = get_visible_or_404(Measure, request.user, pk=pk)
     form = TransitionForm(request.POST)
     back = reverse("ledger:measure_detail", args=[pk])
     if not form.is_valid() or form.cleaned_data["action"] not in TRANSITIONS:
@@ -549,7 +558,8 @@ def measure_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 def audit_log(request: HttpRequest) -> HttpResponse:
     require_capability(request, "audit.view")
-    events = AuditEvent.objects.select_related("actor__person").order_by("-seq")
+    events = AuditEvent.objects.visible_to(request.user).select_related("actor__person")
+    events = events.order_by("-seq")
     q = (request.GET.get("q") or "").strip()[:100]
     if q:
         events = events.filter(

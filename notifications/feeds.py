@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TypeGuard
 from urllib.parse import urlparse
 
 import icalendar
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.text import DATE_MAX, DATE_MIN, xml_safe
 from ledger.choices import DeadlineKind
 from ledger.models import Measure
 
@@ -27,10 +29,17 @@ def _summary(prefix: str, measure: Measure) -> str:
     return f"{prefix} {measure.lead_unit.name}: {content}"
 
 
+def _plausible(day: dt.date | None) -> TypeGuard[dt.date]:
+    """A date a calendar can show. A stored date outside the product's range (written before
+    dates were bounded, or by a script) is left out rather than breaking everyone's feed."""
+    return day is not None and DATE_MIN <= day <= DATE_MAX
+
+
 def _event(
     *, uid: str, day: dt.date, summary: str, description: str, url: str, stamp: dt.datetime
 ) -> icalendar.Event:
     event = icalendar.Event()
+    summary, description = xml_safe(summary), xml_safe(description)
     event.add("uid", uid)
     event.add("dtstamp", stamp)
     # An all-day event: DTSTART is the date, DTEND the (exclusive) next day.
@@ -73,7 +82,7 @@ def build_calendar(
             ]
         )
         if m.deadline_kind == DeadlineKind.LONG_TERM:
-            if m.next_review_date is None:
+            if not _plausible(m.next_review_date):
                 continue
             cal.add_component(
                 _event(
@@ -85,7 +94,7 @@ def build_calendar(
                     stamp=stamp,
                 )
             )
-        elif m.due_date is not None:
+        elif _plausible(m.due_date):
             cal.add_component(
                 _event(
                     uid=f"measure-{m.pk}-due@{host}",

@@ -4,6 +4,7 @@ from html import escape
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -33,3 +34,12 @@ def select_options(choices: Any, current: Any) -> str:
             for value, label in choices
         )
     )
+
+
+@register.simple_tag
+def submit_once() -> str:
+    """A hidden one-time key beside `{% csrf_token %}`: the same submission is stored once
+    (see core.submission)."""
+    from core.submission import FIELD, new_key
+
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_key())
