@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
+
+from core.scoping import trust_callers
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _is_test_code(filename: str, function: str) -> bool:
+    return _is_test_file(filename)
+
+
+@cache
+def _is_test_file(filename: str) -> bool:
+    """Set-up and assertions in the test suite read every row; the product code they call
+    does not: a view or service that forgets its scope still fails under test."""
+    try:
+        parts = Path(filename).resolve().relative_to(ROOT).parts
+    except ValueError:
+        return False
+    return parts[0] != ".venv" and ("tests" in parts[:-1] or parts[-1] == "conftest.py")
+
+
+trust_callers(_is_test_code)
 
 
 @pytest.fixture(scope="session")

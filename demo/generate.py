@@ -34,6 +34,7 @@ from django.utils import timezone
 from core.audit import GENESIS_HASH, event_hash, to_jsonable
 from core.models import AuditChainHead, AuditEvent
 from core.numbering import int_to_chinese, number_sort_key
+from core.scoping import unscoped_reads
 from demo.ledger_demo import FEEDBACK
 from demo.organization_demo import DEMO_PASSWORD
 from ledger.choices import DeadlineKind, InspectionKind, InspectionStatus, MeasureState, UnitPart
@@ -1329,6 +1330,7 @@ def _run(
 # --- entry point ---------------------------------------------------------------------------
 
 
+@unscoped_reads("generator fills an empty database")
 def generate(
     *,
     measures: int,

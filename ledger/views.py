@@ -35,6 +35,7 @@ from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.timeline import describe_events
 from ledger.workflow import TRANSITIONS, available_transitions
 from organization import policy
+from organization.managers import get_editable_or_404, get_visible_or_404
 from organization.models import Organization
 from organization.scope import actor_for, has_capability
 from organization.views import current_organization, require_capability
@@ -213,11 +214,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require_capability(request, "ledger.manage")
     org = current_organization(request)
-    instance = (
-        get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
-        if pk
-        else Inspection()
-    )
+    instance = get_editable_or_404(Inspection, request.user, pk=pk) if pk else Inspection()
     form = InspectionForm(request.POST or None, instance=instance, organization=org)
     if request.method == "POST":
         if form.is_valid():
@@ -235,7 +232,7 @@ def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
 
 
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=pk)
+    inspection = get_visible_or_404(Inspection, request.user, pk=pk)
     findings = selectors.with_rollup(
         selectors.visible_findings(request.user).filter(inspection=inspection)
     ).order_by("sort_key", "id")
@@ -253,7 +250,9 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "inspection": inspection,
             "rows": rows,
             "state_rows": [(s, label, counts[s]) for s, label in MeasureState.choices],
-            "timeline": describe_events(selectors.inspection_timeline(inspection)),
+            "timeline": describe_events(
+                selectors.inspection_timeline(inspection, user=request.user)
+            ),
             "can_manage": Inspection.objects.editable_by(request.user).filter(pk=pk).exists(),
         },
     )
@@ -339,7 +338,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "finding_state": selectors.rollup_of(finding),
             "rollup": selectors.rollup_of_measures(measures),
             "groups": finding.groups.all(),
-            "timeline": describe_events(selectors.finding_timeline(finding)),
+            "timeline": describe_events(selectors.finding_timeline(finding, user=request.user)),
             "can_edit": Finding.objects.editable_by(request.user).filter(pk=pk).exists(),
             "finding_links": extensions.registry.links("finding", request, finding),
             "panels": extensions.registry.panels("finding", request, finding),
@@ -431,7 +430,8 @@ def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(n)d measures created, one per unit.") % {"n": group.measures.count()},
+                    _("%(n)d measures created, one per unit.")
+                    % {"n": group.measures.unscoped("the measures just created").count()},
                 )
                 return HttpResponseRedirect(reverse("ledger:finding_detail", args=[finding.pk]))
         return render(
@@ -461,7 +461,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for t in available_transitions(actor, measure)
                 if t.name not in extensions.registry.handled_transitions()
             ],
-            "timeline": describe_events(selectors.measure_timeline(measure)),
+            "timeline": describe_events(selectors.measure_timeline(measure, user=request.user)),
             # The other units' copies of a task assigned to many: only those this person sees.
             "siblings": Measure.objects.visible_to(request.user)
             .filter(group_id=measure.group_id)
@@ -528,7 +528,7 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def measure_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    measure = get_object_or_404(Measure.objects.visible_to(request.user), pk=pk)
+    measure = get_visible_or_404(Measure, request.user, pk=pk)
     form = TransitionForm(request.POST)
     back = reverse("ledger:measure_detail", args=[pk])
     if not form.is_valid() or form.cleaned_data["action"] not in TRANSITIONS:
@@ -558,7 +558,8 @@ def measure_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 def audit_log(request: HttpRequest) -> HttpResponse:
     require_capability(request, "audit.view")
-    events = AuditEvent.objects.select_related("actor__person").order_by("-seq")
+    events = AuditEvent.objects.visible_to(request.user).select_related("actor__person")
+    events = events.order_by("-seq")
     q = (request.GET.get("q") or "").strip()[:100]
     if q:
         events = events.filter(

@@ -58,7 +58,11 @@ AWAITING_REVIEW_STATES = ledger_selectors.AWAITING_REVIEW_STATES
 
 def settings_for(organization: Organization) -> NotificationSettings:
     """The organization's reminder settings; unsaved defaults when the office never set them."""
-    found = NotificationSettings.objects.filter(organization=organization).first()
+    found = (
+        NotificationSettings.objects.unscoped("settings of the organization being served")
+        .filter(organization=organization)
+        .first()
+    )
     return found or NotificationSettings(organization=organization)
 
 
@@ -124,7 +128,8 @@ def due_date_warning(organization: Organization, date: dt.date | None) -> str | 
 def measure_for_recipients(measure_id: int) -> Measure:
     """A measure with everything recipient resolution reads, in a fixed number of queries."""
     return (
-        Measure.objects.select_related(
+        Measure.objects.unscoped("recipients of a notification the service is sending")
+        .select_related(
             "finding__inspection__organization",
             "finding__theme__task_force",
             "lead_unit__party_secretary__user",
@@ -151,7 +156,13 @@ def _users(people: Iterable[Person | None]) -> list[Any]:
 
 
 def _group_people(q: Q) -> list[Person]:
-    return list(Person.objects.filter(q).select_related("user").distinct().order_by("id"))
+    return list(
+        Person.objects.unscoped("recipients of a notification the service is sending")
+        .filter(q)
+        .select_related("user")
+        .distinct()
+        .order_by("id")
+    )
 
 
 def audience_people(measure: Measure, audience: Audience) -> list[Person]:
@@ -212,12 +223,19 @@ def is_unit_member(user: Any, measure: Measure) -> bool:
 
 def preference_for(user: Any) -> Preference:
     """The user's preferences; unsaved defaults (email on, no digest) if they never chose."""
-    found = Preference.objects.filter(user_id=user.pk).first()
+    found = (
+        Preference.objects.unscoped("the user's own preferences").filter(user_id=user.pk).first()
+    )
     return found or Preference(user=user)
 
 
 def preferences_for(users: Sequence[Any]) -> dict[int, Preference]:
-    found = {p.user_id: p for p in Preference.objects.filter(user__in=[u.pk for u in users])}
+    found = {
+        p.user_id: p
+        for p in Preference.objects.unscoped("preferences of the recipients being served").filter(
+            user__in=[u.pk for u in users]
+        )
+    }
     return {u.pk: found.get(u.pk) or Preference(user=u) for u in users}
 
 
@@ -265,7 +283,9 @@ def reminder_status(measure: Measure) -> ReminderStatus:
     ladder = ladder_for(org)
     offsets = {s.code: s.offset_days for s in ladder}
     logs = (
-        ReminderLog.objects.filter(measure=measure, due_date=measure.due_date)
+        ReminderLog.objects.unscoped(
+            "records of a measure already fetched through its scope"
+        ).filter(measure=measure, due_date=measure.due_date)
         if measure.due_date
         else ReminderLog.objects.none()
     )
@@ -296,14 +316,19 @@ def reminder_status(measure: Measure) -> ReminderStatus:
 
 def measure_urges(measure: Measure) -> list[Urge]:
     return list(
-        Urge.objects.filter(measure=measure)
+        Urge.objects.unscoped("records of a measure already fetched through its scope")
+        .filter(measure=measure)
         .select_related("by__person", "answered_by__person")
         .order_by("-created_at", "-id")
     )
 
 
 def measure_notices(measure: Measure) -> list[SupervisionNotice]:
-    return list(SupervisionNotice.objects.filter(measure=measure).order_by("-year", "-seq"))
+    return list(
+        SupervisionNotice.objects.unscoped("records of a measure already fetched through its scope")
+        .filter(measure=measure)
+        .order_by("-year", "-seq")
+    )
 
 
 def urge_candidates(
@@ -387,7 +412,8 @@ def _name(user: Any) -> str:
 def supervision_notice_data(notice: SupervisionNotice) -> SupervisionNoticeData:
     """The data accessor for exporting a supervision notice as a Word document."""
     notice = (
-        SupervisionNotice.objects.select_related(
+        SupervisionNotice.objects.unscoped("a notice already fetched through its scope")
+        .select_related(
             "organization",
             "measure__finding__inspection",
             "measure__lead_unit",

@@ -9,23 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.workdays import CalendarMode
 from organization.choices import UnitKind, UnitRole
-
-
-class ScopedQuerySet(models.QuerySet):
-    """Base for every owned model: `visible_to` / `editable_by` are the only way views fetch.
-
-    The rules themselves live in `organization.scope`, so there is exactly one place to read.
-    """
-
-    def visible_to(self, user):  # type: ignore[no-untyped-def]
-        from organization.scope import scope_filter
-
-        return scope_filter(self, user, action="view")
-
-    def editable_by(self, user):  # type: ignore[no-untyped-def]
-        from organization.scope import scope_filter
-
-        return scope_filter(self, user, action="change")
+from organization.managers import ScopedQuerySet
 
 
 class Organization(models.Model):

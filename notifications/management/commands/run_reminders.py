@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from core.audit import write_checkpoint
+from core.scoping import unscoped_reads
 from notifications.escalation import RunReport, reminders_run, transitions_skip_to_latest
 
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             ),
         )
 
+    @unscoped_reads("reminders for every organization")
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbosity = int(options["verbosity"])
         if options["skip_history"]:
