@@ -197,7 +197,7 @@ CASES = [
     Case(
         "ledger:finding_edit",
         lambda w: reverse("ledger:finding_edit", args=[w.finding().pk]),
-        roles(*THEME_EDITORS, status=302) | {"outsider": (403)},
+        roles(*THEME_EDITORS, status=302) | {"outsider": 403},
         method="post",
         form=lambda w: {"text": "改写后的问题表述"},
         effect=_finding_fields,
