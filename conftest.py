@@ -157,8 +157,14 @@ class World:
         a = self.scoped_measure()
         finding = a.finding
         b = self.new_measure(unit=self.BRANCH7, content=f"{MARKERS['B']}-措施内容")
-        _mark(a, MARKERS["A"], unit_user=self.user("branch1"), liaison=self.user("liaison1"))
-        _mark(b, MARKERS["B"], unit_user=self.user("branch7"), liaison=self.user("liaison7"))
+        evidence = {
+            "A": _mark(
+                a, MARKERS["A"], unit_user=self.user("branch1"), liaison=self.user("liaison1")
+            ),
+            "B": _mark(
+                b, MARKERS["B"], unit_user=self.user("branch7"), liaison=self.user("liaison7")
+            ),
+        }
         second = self.second_org()
         _mark(
             second["measure"], MARKERS["C"], unit_user=second["branch"], liaison=second["liaison"]
@@ -169,12 +175,14 @@ class World:
             "finding": finding,
             "inspection": finding.inspection,
             "second": second,
+            "evidence": evidence,
         }
         return self._cache["planted"]
 
 
-def _mark(measure: Any, marker: str, *, unit_user: Any, liaison: Any) -> None:
-    """A progress report, a returned close-out request and an urge, each carrying `marker`."""
+def _mark(measure: Any, marker: str, *, unit_user: Any, liaison: Any) -> Any:
+    """A progress report, an evidence file, a returned close-out request and an urge, each
+    carrying `marker`; returns the evidence."""
     from ledger.models import Measure
     from notifications.services import urge_create
     from organization.models import Person
@@ -198,11 +206,11 @@ def _mark(measure: Any, marker: str, *, unit_user: Any, liaison: Any) -> None:
         measure=measure,
         data=ReportData(work_done=f"{marker}-报告正文", progress=60, problems=f"{marker}-难点"),
     )
-    evidence_add_text(
+    evidence = evidence_add_text(
         by=unit_user,
         measure=Measure.objects.get(pk=measure.pk),
         name="说明.txt",
-        content="整改说明",
+        content=f"{marker}-佐证内容",
     )
     closeout_request(
         by=unit_user, measure=Measure.objects.get(pk=measure.pk), summary=f"{marker}-销号申请"
@@ -215,6 +223,7 @@ def _mark(measure: Any, marker: str, *, unit_user: Any, liaison: Any) -> None:
         reason=f"{marker}-退回理由",
     )
     urge_create(by=office, measure_ids=[measure.pk], message=f"{marker}-催办内容")
+    return evidence
 
 
 def _build_second_organization() -> dict[str, Any]:

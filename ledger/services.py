@@ -565,7 +565,7 @@ def measure_transition(
         if transition.target == MeasureState.CLOSED:
             current.closed_at = now
             current.progress = 100
-        _move_deadline_clock(current, name, reason, now)
+        after |= _move_deadline_clock(current, name, reason, now)
         if name == "reopen":
             current.relapse_count += 1
             current.closed_at = None
@@ -610,13 +610,17 @@ _RETURNS = frozenset({"liaison_return", "office_return"})
 _AWAITING = frozenset({MeasureState.PENDING_REVIEW, MeasureState.PENDING_CLOSE})
 
 
-def _move_deadline_clock(measure: Measure, name: str, reason: str, now: dt.datetime) -> None:
+def _move_deadline_clock(
+    measure: Measure, name: str, reason: str, now: dt.datetime
+) -> dict[str, Any]:
     """Keep the facts of the deadline clock and the 被退回 mark in step with a transition.
 
     The clock stops while a request filed by the due date waits for reviewers; a return after
-    the due date starts it again from the day of the return.
+    the due date starts it again from the day of the return. Returns what the audit event
+    should record of it.
     """
     today = timezone.localdate(now)
+    recorded: dict[str, Any] = {}
     if measure.state == MeasureState.PENDING_REVIEW and name == "request_close":
         measure.review_requested_on = today
     elif measure.state not in _AWAITING:
@@ -626,6 +630,7 @@ def _move_deadline_clock(measure: Measure, name: str, reason: str, now: dt.datet
             in_time_until = max(due, measure.grace_due_date or due)
             if requested <= in_time_until < today:
                 measure.grace_due_date = today - dt.timedelta(days=1)
+                recorded["grace_due_date"] = measure.grace_due_date
         measure.review_requested_on = None
     if name in _RETURNS:
         measure.returned_at = now
@@ -633,6 +638,7 @@ def _move_deadline_clock(measure: Measure, name: str, reason: str, now: dt.datet
     else:
         measure.returned_at = None
         measure.return_reason = ""
+    return recorded
 
 
 # --- bulk actions ------------------------------------------------------------------------

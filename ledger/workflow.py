@@ -180,7 +180,8 @@ _OWNERS: dict[str, TransitionOwner] = {}
 
 
 def claim_transitions(owner: str, *, where: Promise) -> TransitionOwner:
-    """Called once by the layer that implements `owner` (in its AppConfig.ready())."""
+    """Called by the layer that implements `owner` as its services load (its AppConfig.ready()
+    imports them); a second call returns the same claim."""
     if not any(t.owner == owner for t in TRANSITIONS.values()):
         raise KeyError(owner)
     claim = _OWNERS.get(owner)

@@ -184,6 +184,16 @@ GATHERING: list[tuple[str, Any, bool]] = [
     ("measure A", lambda w, p: reverse("ledger:measure_detail", args=[p["a"].pk]), False),
     ("measure B", lambda w, p: reverse("ledger:measure_detail", args=[p["b"].pk]), False),
     ("audit log", lambda w, p: reverse("ledger:audit_log"), False),
+    (
+        "evidence A",
+        lambda w, p: reverse("reporting:evidence_download", args=[p["evidence"]["A"].pk]),
+        False,
+    ),
+    (
+        "evidence B",
+        lambda w, p: reverse("reporting:evidence_download", args=[p["evidence"]["B"].pk]),
+        False,
+    ),
     ("reconcile", lambda w, p: reverse("reporting:reconcile", args=[p["finding"].pk]), False),
     ("office queue", lambda w, p: reverse("reporting:queue"), False),
     ("liaison queue", lambda w, p: reverse("reporting:liaison_queue"), False),
