@@ -2,17 +2,48 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from core.scoping import trust_callers
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _is_test_code(filename: str, function: str) -> bool:
+    return _is_test_file(filename)
+
+
+@cache
+def _is_test_file(filename: str) -> bool:
+    """Set-up and assertions in the test suite read every row; the product code they call
+    does not: a view or service that forgets its scope still fails under test."""
+    try:
+        parts = Path(filename).resolve().relative_to(ROOT).parts
+    except ValueError:
+        return False
+    return parts[0] != ".venv" and ("tests" in parts[:-1] or parts[-1] == "conftest.py")
+
+
+trust_callers(_is_test_code)
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock():
         call_command("load_demo", quiet=True)
+
+
+SECOND_ORGANIZATION = "另一所学院（测试）"
+# Marked text of three places, each planted where only some people may read it:
+# A in branch 1's measure, B in branch 7's measure under the same finding, C in the second
+# organization. A page shows another unit's data when it shows a marker its reader may not see.
+MARKERS = {"A": "LEAKAMARK", "B": "LEAKBMARK", "C": "LEAKCMARK"}
 
 
 class World:
@@ -27,8 +58,13 @@ class World:
         if not Organization.objects.exists():
             # A transactional test flushed the database; put the demo back.
             call_command("load_demo", quiet=True)
-        self.org = Organization.objects.get()
+        from demo.organization_demo import ORG_NAME
+
+        self.org = Organization.objects.get(name=ORG_NAME)
         self._cache: dict[str, Any] = {}
+        # The role a matrix case runs as, and its user (None when anonymous).
+        self.role: str | None = None
+        self.actor: Any = None
 
     def user(self, username: str) -> Any:
         from django.contrib.auth import get_user_model
@@ -104,6 +140,156 @@ class World:
 
     def inspection(self) -> Any:
         return self.measure().finding.inspection
+
+    def second_org(self) -> dict[str, Any]:
+        """A second organization with its own units, people, inspection and measure; its office
+        director signs in as `stranger_office`. Built once per test (rolled back with it)."""
+        if "second_org" not in self._cache:
+            self._cache["second_org"] = _build_second_organization()
+        return self._cache["second_org"]
+
+    def plant_markers(self) -> dict[str, Any]:
+        """Marked report text, return reason and urge message on branch 1's scoped measure
+        (A), on a measure of branch 7 under the same finding (B) and in the second organization
+        (C). Returns the objects the marked pages are about."""
+        if "planted" in self._cache:
+            return self._cache["planted"]
+        a = self.scoped_measure()
+        finding = a.finding
+        b = self.new_measure(unit=self.BRANCH7, content=f"{MARKERS['B']}-措施内容")
+        evidence = {
+            "A": _mark(
+                a, MARKERS["A"], unit_user=self.user("branch1"), liaison=self.user("liaison1")
+            ),
+            "B": _mark(
+                b, MARKERS["B"], unit_user=self.user("branch7"), liaison=self.user("liaison7")
+            ),
+        }
+        second = self.second_org()
+        _mark(
+            second["measure"], MARKERS["C"], unit_user=second["branch"], liaison=second["liaison"]
+        )
+        self._cache["planted"] = {
+            "a": a,
+            "b": b,
+            "finding": finding,
+            "inspection": finding.inspection,
+            "second": second,
+            "evidence": evidence,
+        }
+        return self._cache["planted"]
+
+
+def _mark(measure: Any, marker: str, *, unit_user: Any, liaison: Any) -> Any:
+    """A progress report, an evidence file, a returned close-out request and an urge, each
+    carrying `marker`; returns the evidence."""
+    from ledger.models import Measure
+    from notifications.services import urge_create
+    from organization.models import Person
+    from reporting.services import closeout_decide, closeout_request, evidence_add_text
+    from reporting.services.reports import ReportData, report_file
+
+    office = (
+        Person.objects.filter(
+            organization_id=measure.organization_id, is_office=True, user__isnull=False
+        )
+        .order_by("id")[0]
+        .user
+    )
+    if measure.state == "pending_review":
+        closeout_decide(
+            by=liaison, measure=measure, stage="liaison", approve=False, reason="退回以便补充"
+        )
+    measure = Measure.objects.get(pk=measure.pk)
+    report_file(
+        by=unit_user,
+        measure=measure,
+        data=ReportData(work_done=f"{marker}-报告正文", progress=60, problems=f"{marker}-难点"),
+    )
+    evidence = evidence_add_text(
+        by=unit_user,
+        measure=Measure.objects.get(pk=measure.pk),
+        name="说明.txt",
+        content=f"{marker}-佐证内容",
+    )
+    closeout_request(
+        by=unit_user, measure=Measure.objects.get(pk=measure.pk), summary=f"{marker}-销号申请"
+    )
+    closeout_decide(
+        by=liaison,
+        measure=Measure.objects.get(pk=measure.pk),
+        stage="liaison",
+        approve=False,
+        reason=f"{marker}-退回理由",
+    )
+    urge_create(by=office, measure_ids=[measure.pk], message=f"{marker}-催办内容")
+    return evidence
+
+
+def _build_second_organization() -> dict[str, Any]:
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+
+    from ledger.models import Finding, Inspection
+    from ledger.services import MeasureData, measure_create
+    from organization.choices import UnitKind, UnitRole
+    from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
+
+    User = get_user_model()
+    org = Organization.objects.create(name=SECOND_ORGANIZATION, short_name="另校")
+    office_unit = Unit.objects.create(
+        organization=org, name="另校纪委办公室", kind=UnitKind.DEPARTMENT
+    )
+    branch_unit = Unit.objects.create(
+        organization=org, name="另校机电系党支部", kind=UnitKind.BRANCH
+    )
+
+    def person(username: str, name: str, unit: Any, **flags: Any) -> Any:
+        user = User.objects.create_user(username=username, password="Rectify-2021")
+        return Person.objects.create(user=user, organization=org, name=name, unit=unit, **flags)
+
+    director = person(
+        "stranger_office", "外校整改办主任", office_unit, unit_role=UnitRole.HEAD, is_office=True
+    )
+    liaison = person("stranger_liaison", "外校联络组组长", office_unit)
+    secretary = person("stranger_branch", "外校支部书记", branch_unit, unit_role=UnitRole.HEAD)
+    org.office_director = director
+    org.save()
+    group = LiaisonGroup.objects.create(organization=org, name="另校第一联络组", leader=liaison)
+    group.members.add(liaison)
+    branch_unit.liaison_group = group
+    branch_unit.party_secretary = secretary
+    branch_unit.save()
+    task_force = TaskForce.objects.create(organization=org, name="另校专班", leader=director)
+    task_force.members.add(director)
+    theme = Theme.objects.create(organization=org, name="另校主题", task_force=task_force)
+    inspection = Inspection.objects.create(
+        organization=org,
+        name="另校巡察",
+        feedback_date=dt.date(2021, 3, 1),
+        rectification_end=dt.date(2099, 6, 1),
+    )
+    finding = Finding.objects.create(
+        inspection=inspection, theme=theme, number="1", text=f"{MARKERS['C']}-问题"
+    )
+    measure = measure_create(
+        by=director.user,
+        finding=finding,
+        data=MeasureData(
+            content=f"{MARKERS['C']}-措施", lead_unit=branch_unit, due_date=dt.date(2099, 1, 1)
+        ),
+    )
+    return {
+        "liaison": liaison.user,
+        "org": org,
+        "office": director.user,
+        "branch": secretary.user,
+        "unit": branch_unit,
+        "inspection": inspection,
+        "finding": finding,
+        "measure": measure,
+    }
 
 
 @pytest.fixture

@@ -72,7 +72,10 @@ def import_rows(count: int) -> tuple[float, str] | str:
     office = _office()
     # A ledger file covers one inspection round: take the rows of the largest one.
     largest = (
-        Inspection.objects.annotate(n=Count("findings__measures")).order_by("-n", "id").first()
+        Inspection.objects.unscoped("benchmark script")
+        .annotate(n=Count("findings__measures"))
+        .order_by("-n", "id")
+        .first()
     )
     rows = _ledger_queryset(office).filter(finding__inspection=largest)[:count]
     data = io.BytesIO()
@@ -80,7 +83,7 @@ def import_rows(count: int) -> tuple[float, str] | str:
     today = dt.date.today()
     with transaction.atomic():
         inspection = Inspection.objects.create(
-            organization=Organization.objects.get(),
+            organization=Organization.objects.unscoped("benchmark script").get(),
             name="导入性能测试轮次",
             feedback_date=today - dt.timedelta(days=900),
             rectification_end=today - dt.timedelta(days=809),

@@ -192,9 +192,11 @@ def pages() -> None:
     times = bench_page("ledger_branch", "branch1", "/ledger/", queries=True)
     bench_sql("ledger_branch", "branch1", "", times)
     bench_page("ledger_liaison", "liaison1", "/ledger/", queries=True)
-    events = AuditEvent.objects.filter(
-        object_type="ledger.measure", object_id=LONG_TIMELINE_MEASURE_ID
-    ).count()
+    events = (
+        AuditEvent.objects.unscoped("benchmark script")
+        .filter(object_type="ledger.measure", object_id=LONG_TIMELINE_MEASURE_ID)
+        .count()
+    )
     detail = bench_page(
         "measure_detail", "office", f"/ledger/measures/{LONG_TIMELINE_MEASURE_ID}/", queries=True
     )

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import GuardedQuerySet
+
 
 class AuditEvent(models.Model):
     """审计日志事件 (audit event): one recorded change, chained by hash to the one before it.
@@ -35,6 +37,8 @@ class AuditEvent(models.Model):
     after = models.JSONField(_("after"), null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit event")

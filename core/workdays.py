@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from enum import StrEnum
 from functools import cache
 
 import chinese_calendar  # type: ignore[import-untyped]  # ships no type information
+from django.db import models
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,11 +48,16 @@ _HOLIDAY_LABELS: dict[str, Promise] = {
 }
 
 
-class CalendarMode(StrEnum):
-    """How a deadline's days are counted."""
+class CalendarMode(models.TextChoices):
+    """How a deadline's days are counted: the one definition, stored per organization."""
 
-    CALENDAR_DAYS = "calendar"
-    WORKING_DAYS = "working"
+    CALENDAR_DAYS = "calendar", gettext_lazy("Calendar days")
+    WORKING_DAYS = "working", gettext_lazy("Working days (official holiday calendar)")
+
+    @classmethod
+    def of(cls, value: str) -> CalendarMode:
+        """The mode a stored value names; calendar days for anything unknown."""
+        return cls(value) if value in cls.values else cls.CALENDAR_DAYS
 
 
 @cache
@@ -116,6 +122,38 @@ def non_working_reason(d: dt.date) -> str | None:
         return _("a weekend")
     label = _HOLIDAY_LABELS.get(name, name)
     return _("a public holiday (%(holiday)s)") % {"holiday": label}
+
+
+def due_date_warning(d: dt.date | None, *, mode: CalendarMode) -> str | None:
+    """A translated warning when a due date falls where nobody works, else None.
+
+    The one rule for every page that sets or shows a due date. Counting working days, weekends
+    and public holidays are flagged; counting calendar days, only public holidays (a Saturday
+    deadline is then the organization's own choice). Working-day counting in a year the official
+    calendar does not cover yet is flagged as approximate.
+    """
+    if d is None:
+        return None
+    shown = date_format(d, "Y-m-d")
+    if mode == CalendarMode.WORKING_DAYS:
+        reason = non_working_reason(d)
+        if reason is not None:
+            return _(
+                "The due date %(date)s falls on %(reason)s, which is not a working day. "
+                "Reminders count working days; consider the working day before it."
+            ) % {"date": shown, "reason": reason}
+        if not has_official_calendar(d):
+            return _(
+                "The official holiday calendar for %(year)d is not published yet: working days "
+                "are counted Monday to Friday until it is."
+            ) % {"year": d.year}
+        return None
+    if holiday_name(d) is not None:
+        return _("The due date %(date)s falls on %(reason)s.") % {
+            "date": shown,
+            "reason": non_working_reason(d),
+        }
+    return None
 
 
 def days_between(start: dt.date, end: dt.date, *, mode: CalendarMode) -> int:

@@ -68,7 +68,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         from django.apps import apps
 
         Notification = apps.get_model("notifications", "Notification")
-        unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+        unread = Notification.objects.visible_to(actor).filter(read_at__isnull=True).count()
     user_menu = []
     for name, label, capability in USER_MENU:
         url = _reverse(name)

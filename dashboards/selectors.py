@@ -82,7 +82,7 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
     warn = org.warn_days if org else 10
     mine = ledger_measures(user)
     sections: list[Section] = []
-    office = policy.is_office(actor)
+    office = policy.in_office(actor)
     liaison = policy.in_liaison_group(actor)
     if office:
         sections.append(

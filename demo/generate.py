@@ -34,6 +34,7 @@ from django.utils import timezone
 from core.audit import GENESIS_HASH, event_hash, to_jsonable
 from core.models import AuditChainHead, AuditEvent
 from core.numbering import int_to_chinese, number_sort_key
+from core.scoping import unscoped_reads
 from demo.ledger_demo import FEEDBACK
 from demo.organization_demo import DEMO_PASSWORD
 from ledger.choices import DeadlineKind, InspectionKind, InspectionStatus, MeasureState, UnitPart
@@ -1068,7 +1069,15 @@ class _Generator:
                 if step == "reopen":
                     m.relapse_count += 1
                     m.closed_at = None
+                    m.reopened_on = timezone.localdate(at)
                     after["relapse_count"] = m.relapse_count
+                # The deadline clock and the 被退回 mark, as ledger.services keeps them.
+                if step == "request_close":
+                    m.review_requested_on = timezone.localdate(at)
+                elif state not in (S.PENDING_REVIEW, S.PENDING_CLOSE):
+                    m.review_requested_on = None
+                m.returned_at = at if step == "liaison_return" else None
+                m.return_reason = message if step == "liaison_return" else ""
             m.updated_at = at
             self._event(
                 at,
@@ -1321,6 +1330,7 @@ def _run(
 # --- entry point ---------------------------------------------------------------------------
 
 
+@unscoped_reads("generator fills an empty database")
 def generate(
     *,
     measures: int,

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.numbering import int_to_chinese
+from core.scoping import unscoped_reads
 from demo.organization_demo import BRANCHES
 from ledger.choices import DeadlineKind, UnitPart
 from ledger.models import Finding, Inspection, Measure, Tag
@@ -1107,6 +1108,7 @@ def _play(
 # --- the load ----------------------------------------------------------------------------
 
 
+@unscoped_reads("demo loader fills the database")
 def demo_inspection_exists(org: Organization) -> bool:
     """Whether the demo round has already been loaded into this organization (any year)."""
     return Inspection.objects.filter(
@@ -1114,6 +1116,7 @@ def demo_inspection_exists(org: Organization) -> bool:
     ).exists()
 
 
+@unscoped_reads("demo loader fills the database")
 def load_ledger(org: Organization) -> None:
     """Load the demo ledger into the demo organization, unless it is already there.
 

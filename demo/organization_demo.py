@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from core.numbering import int_to_chinese
+from core.scoping import unscoped_reads
 from organization.choices import UnitKind, UnitRole
 from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
 
@@ -121,6 +122,7 @@ def _surname_names() -> list[str]:
     ]
 
 
+@unscoped_reads("demo loader fills the database")
 def load_organization() -> tuple[Organization, list[DemoAccount]]:
     """Create the demo organization if it does not exist; return it and the demo accounts."""
     User = get_user_model()

@@ -43,9 +43,10 @@ from openpyxl.xml.functions import Element  # type: ignore[import-untyped,unused
 
 from documents import wording
 from documents.docx_official import chinese_date
-from ledger.choices import OPEN_STATES, DeadlineKind, UnitPart
+from ledger.choices import DeadlineKind, UnitPart
 from ledger.deadline_parser import DeadlineParseError, parse_deadline
 from ledger.models import Measure
+from ledger.selectors import is_overdue
 
 __all__ = ["COLUMN_WIDTHS", "deadline_display", "export_ledger_xlsx"]
 
@@ -358,9 +359,8 @@ class _LedgerSheet:
             )
         if (
             column == _DEADLINE_COLUMN
-            and measure.state in OPEN_STATES
             and measure.due_date is not None
-            and measure.due_date < self.today
+            and is_overdue(measure, self.today)
         ):
             return "ledger_overdue"
         return _COLUMN_STYLES[column]

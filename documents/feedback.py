@@ -115,7 +115,8 @@ def candidates(
     directory = Directory(inspection.organization)
     existing = {
         number_sort_key(n)
-        for n in Finding.objects.filter(inspection=inspection)
+        for n in Finding.objects.unscoped("import into an inspection the importer may edit")
+        .filter(inspection=inspection)
         .exclude(number="")
         .values_list("number", flat=True)
     }
@@ -162,7 +163,8 @@ def findings_create(*, by: Any, inspection: Inspection, items: list[FindingInput
     """Create the confirmed findings (and their measures) in one transaction, all or nothing."""
     taken = {
         number_sort_key(n)
-        for n in Finding.objects.filter(inspection=inspection)
+        for n in Finding.objects.unscoped("import into an inspection the importer may edit")
+        .filter(inspection=inspection)
         .exclude(number="")
         .values_list("number", flat=True)
     }

@@ -26,6 +26,7 @@ from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from core.filetypes import FileRefused, ZipBomb, check_zip, container_of
 from core.numbering import (
     NumberMatch,
     NumberStyle,
@@ -37,6 +38,7 @@ from core.numbering import (
 __all__ = [
     "FeedbackNode",
     "FeedbackReadError",
+    "is_word_document",
     "parse_feedback_text",
     "read_docx_text",
     "read_text_file",
@@ -334,7 +336,8 @@ def parse_feedback_text(text: str) -> list[FeedbackNode]:
 # Reading files
 # ---------------------------------------------------------------------------
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc / .xls container
+# A feedback document is a few hundred KB of XML; far more when inflated is a "zip bomb".
+MAX_DOCX_UNZIPPED = 100 * 1024 * 1024
 _BINARY_CONTROL_SHARE = 0.01
 
 
@@ -555,17 +558,33 @@ def _cell_lines(cell: _Cell, numbering: _ListNumbering) -> Iterator[str]:
     yield from _block_lines(cell.iter_inner_content(), numbering)
 
 
+def is_word_document(data: bytes) -> bool:
+    """Whether an upload is to be read as Word (.docx, or a .doc to refuse) rather than text."""
+    return container_of(data[:8192]) in ("zip", "ole")
+
+
 def read_docx_text(fileobj: IO[bytes]) -> str:
     """Text of a .docx: its paragraphs and table cells in document order, one per line.
 
     Automatic list numbers are written out as the reader sees them in Word.
     """
     data = fileobj.read()
-    if data.startswith(_OLE_MAGIC):
+    container = container_of(data[:8192])
+    if container == "ole":
         raise FeedbackReadError(
             _("Old Word .doc files cannot be read; save the file as .docx and upload it again."),
             code="legacy_doc",
         )
+    if container == "zip":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                check_zip(archive, max_unzipped=MAX_DOCX_UNZIPPED)
+        except ZipBomb as exc:
+            raise FeedbackReadError(str(exc), code="zip_bomb") from exc
+        except (FileRefused, zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise FeedbackReadError(
+                _("The file is not a valid Word document (.docx)."), code="invalid_docx"
+            ) from exc
     try:
         document = Document(io.BytesIO(data))
         numbering = _ListNumbering(document)

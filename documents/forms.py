@@ -11,7 +11,12 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from documents.feedback_parser import FeedbackReadError, read_docx_text, read_text_file
+from documents.feedback_parser import (
+    FeedbackReadError,
+    is_word_document,
+    read_docx_text,
+    read_text_file,
+)
 from ledger.deadline_parser import DeadlineParseError, parse_deadline
 from ledger.models import Inspection
 from organization.forms import BootstrapMixin
@@ -92,7 +97,7 @@ class FeedbackSourceForm(BootstrapMixin, forms.Form):
         if upload is not None:
             raw = upload.read(max_upload_bytes() + 1)
             try:
-                if raw.startswith(b"PK") or raw.startswith(b"\xd0\xcf\x11\xe0"):
+                if is_word_document(raw):
                     import io
 
                     text = read_docx_text(io.BytesIO(raw))

@@ -514,7 +514,8 @@ class _Planner:
         ids = [p.existing.pk for p in plans if p.existing is not None]
         for start in range(0, len(ids), 500):
             for measure in (
-                Measure.objects.filter(finding_id__in=ids[start : start + 500])
+                Measure.objects.unscoped("import into an inspection the importer may edit")
+                .filter(finding_id__in=ids[start : start + 500])
                 .select_related("lead_unit", "responsible_leader", "finding")
                 .prefetch_related("unit_links__unit", "responsible_persons", "tags")
                 .order_by("sort_key", "id")
@@ -1103,7 +1104,9 @@ def apply_import(
     total = len(preview.findings) + len(preview.measures)
     done = 0
     with transaction.atomic():
-        Inspection.objects.select_for_update().filter(pk=inspection.pk).first()
+        Inspection.objects.unscoped("row lock after the policy check").select_for_update().filter(
+            pk=inspection.pk
+        ).first()
         for plan in preview.findings:
             done += 1
             plan.saved = _save_finding(plan, inspection=inspection, by=by, result=result)
@@ -1157,7 +1160,11 @@ def _save_finding(
         assert plan.existing is not None
         if plan.action == "update":
             result.updated_findings += 1
-            finding = Finding.objects.select_for_update().get(pk=plan.existing.pk)
+            finding = (
+                Finding.objects.unscoped("row lock after the policy check")
+                .select_for_update()
+                .get(pk=plan.existing.pk)
+            )
             finding.text = plan.text.strip()
             if plan.theme is not None:
                 finding.theme = plan.theme

@@ -121,10 +121,10 @@ def _thread_main(job_id: int) -> None:
 
 def run_job(job_id: int) -> Job:
     """Run a job to its end, synchronously; whatever happens, it ends done or failed."""
-    job = Job.objects.select_related("owner").get(pk=job_id)
+    job = Job.objects.unscoped("background job of its owner").select_related("owner").get(pk=job_id)
     if job.status in FINISHED_STATUSES:
         return job
-    Job.objects.filter(pk=job.pk).update(
+    Job.objects.unscoped("background job of its owner").filter(pk=job.pk).update(
         status=JobStatus.RUNNING, progress=1, updated_at=timezone.now()
     )
     last = [timezone.now()]
@@ -134,7 +134,7 @@ def run_job(job_id: int) -> Job:
         if now - last[0] < _PROGRESS_EVERY:
             return
         last[0] = now
-        Job.objects.filter(pk=job.pk).update(
+        Job.objects.unscoped("background job of its owner").filter(pk=job.pk).update(
             progress=max(1, min(99, percent)), message=message[:500], updated_at=now
         )
 
@@ -181,7 +181,9 @@ def job_refresh(job: Job) -> Job:
     """Mark a job whose thread died with its process as interrupted."""
     stale = timezone.now() - job.updated_at > STALE_AFTER
     if job.status in (JobStatus.PENDING, JobStatus.RUNNING) and stale:
-        Job.objects.filter(pk=job.pk, status=job.status).update(
+        Job.objects.unscoped("background job of its owner").filter(
+            pk=job.pk, status=job.status
+        ).update(
             status=JobStatus.FAILED,
             message=_("The job was interrupted (the server restarted); start it again."),
             finished_at=timezone.now(),
@@ -193,11 +195,13 @@ def job_refresh(job: Job) -> Job:
 def purge_old_jobs() -> int:
     """Delete jobs, and their files, older than KEEP_FOR."""
     old = list(
-        Job.objects.filter(created_at__lt=timezone.now() - KEEP_FOR).values_list("pk", flat=True)
+        Job.objects.unscoped("clean-up of expired jobs")
+        .filter(created_at__lt=timezone.now() - KEEP_FOR)
+        .values_list("pk", flat=True)
     )
     for pk in old:
         shutil.rmtree(jobs_root() / str(pk), ignore_errors=True)
-    Job.objects.filter(pk__in=old).delete()
+    Job.objects.unscoped("clean-up of expired jobs").filter(pk__in=old).delete()
     return len(old)
 
 
@@ -226,7 +230,11 @@ def _inspection(job: Job, inspection_id: Any) -> Inspection:
 def _theme(job: Job, theme_id: Any, inspection: Inspection) -> Theme | None:
     if not theme_id:
         return None
-    return Theme.objects.filter(pk=theme_id, organization=inspection.organization).first()
+    return (
+        Theme.objects.unscoped("background job of its owner")
+        .filter(pk=theme_id, organization=inspection.organization)
+        .first()
+    )
 
 
 def handle_export(job: Job, progress: Callable[[int, str], None]) -> None:
@@ -279,9 +287,11 @@ def handle_import_preview(job: Job, progress: Callable[[int, str], None]) -> Non
 
 def handle_import_apply(job: Job, progress: Callable[[int, str], None]) -> None:
     params = job.params
-    preview_job = Job.objects.filter(
-        pk=params.get("preview_job_id"), owner=job.owner, kind=JobKind.IMPORT_PREVIEW
-    ).first()
+    preview_job = (
+        Job.objects.unscoped("background job of its owner")
+        .filter(pk=params.get("preview_job_id"), owner=job.owner, kind=JobKind.IMPORT_PREVIEW)
+        .first()
+    )
     if preview_job is None:
         raise JobFailed(_("The preview of this import is no longer available; upload again."))
     pparams = preview_job.params

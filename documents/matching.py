@@ -91,16 +91,21 @@ class Directory:
 
     def __init__(self, organization: Organization) -> None:
         self.organization = organization
-        self.units = list(Unit.objects.filter(organization=organization).order_by("sort_order"))
+        self.units = list(
+            Unit.objects.unscoped("names of the importing organization")
+            .filter(organization=organization)
+            .order_by("sort_order")
+        )
         self.people = list(
-            Person.objects.filter(organization=organization, user__is_active=True)
+            Person.objects.unscoped("names of the importing organization")
+            .filter(organization=organization, user__is_active=True)
             .select_related("unit")
             .order_by("id")
         )
         self.themes = list(
-            Theme.objects.filter(organization=organization, is_active=True).order_by(
-                "sort_order", "id"
-            )
+            Theme.objects.unscoped("names of the importing organization")
+            .filter(organization=organization, is_active=True)
+            .order_by("sort_order", "id")
         )
         self._unit_exact = {normalize_name(u.name): u for u in self.units}
         self._unit_loose: dict[str, list[Unit]] = defaultdict(list)

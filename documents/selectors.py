@@ -222,7 +222,11 @@ def responsibility_units(
             "unit_id", flat=True
         )
     )
-    units = Unit.objects.filter(pk__in=sorted(unit_ids)).order_by("kind", "sort_order", "id")
+    units = (
+        Unit.objects.unscoped("units of measures scoped above")
+        .filter(pk__in=sorted(unit_ids))
+        .order_by("kind", "sort_order", "id")
+    )
     result = []
     for each in units:
         rows = division_rows(user, inspection, unit=each)

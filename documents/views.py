@@ -47,6 +47,7 @@ from ledger.models import Finding, Inspection, Measure
 from ledger.selectors import ledger_measures
 from ledger.services import MeasureData
 from organization import policy
+from organization.managers import get_visible_or_404
 from organization.models import Organization, Theme, Unit
 from organization.scope import actor_for, has_capability
 from organization.views import require_capability
@@ -111,7 +112,9 @@ def index(request: HttpRequest) -> HttpResponse:
     require_capability(request, "documents.export")
     actor = actor_for(request.user)
     inspections = list(Inspection.objects.visible_to(request.user).order_by("-feedback_date"))
-    own_units = list(Unit.objects.filter(pk__in=sorted(actor.unit_ids)).order_by("sort_order"))
+    own_units = list(
+        Unit.objects.visible_to(actor).filter(pk__in=sorted(actor.unit_ids)).order_by("sort_order")
+    )
     jobs = Job.objects.visible_to(request.user).order_by("-created_at")[:10]
     return render(
         request,
@@ -236,7 +239,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _job(request: HttpRequest, pk: int) -> Job:
-    return job_refresh(get_object_or_404(Job.objects.visible_to(request.user), pk=pk))
+    return job_refresh(get_visible_or_404(Job, request.user, pk=pk))
 
 
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -489,7 +492,7 @@ def unit_report(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     from reporting.selectors import unit_report_for
 
     inspection = _inspection(request, pk)
-    unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=unit_pk)
+    unit = get_visible_or_404(Unit, request.user, pk=unit_pk)
     day = None
     if request.GET.get("day"):
         try:
@@ -502,9 +505,9 @@ def unit_report(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
             return _refuse(request, exc.messages[0])
     view = unit_report_for(request.user, unit=unit, inspection=inspection, day=day)
     if view is None:
-        if not ReportingCycle.objects.filter(inspection=inspection).exists() and (
-            policy.can_see_unit_report(request.user, unit)
-        ):
+        if not ReportingCycle.objects.visible_to(request.user).filter(
+            inspection=inspection
+        ).exists() and (policy.can_see_unit_report(request.user, unit)):
             return _no_cycle_yet(request, inspection)
         raise Http404
     report = view.report

@@ -18,6 +18,7 @@ from documents.exports import deadline_display
 from documents.selectors import DivisionRow, ProgressData
 from ledger.choices import DONE_STATES, DeadlineKind, UnitPart
 from ledger.models import Inspection, Measure
+from ledger.selectors import clock_deadline, is_overdue
 from organization.models import Unit
 
 
@@ -382,8 +383,9 @@ def notice_from_measure(measure: Measure, *, today: dt.date) -> NoticeContent:
     """A draft notice for a flagged measure that has no issued supervision notice yet."""
     org = measure.finding.inspection.organization
     overdue = None
-    if measure.due_date and measure.state not in DONE_STATES and today > measure.due_date:
-        overdue = (today - measure.due_date).days
+    deadline = clock_deadline(measure)
+    if measure.due_date and deadline and is_overdue(measure, today):
+        overdue = (today - deadline).days
     original = measure.original_due_date
     return NoticeContent(
         number="",

@@ -105,7 +105,9 @@ class InspectionForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        clash = Inspection.objects.filter(organization=self.organization, name=name)
+        clash = Inspection.objects.unscoped("name clash within the form's own organization").filter(
+            organization=self.organization, name=name
+        )
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
@@ -147,9 +149,13 @@ class FindingForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["theme"].queryset = Theme.objects.filter(  # type: ignore[attr-defined]
-            organization=organization, is_active=True
-        ).select_related("task_force")
+        self.fields["theme"].queryset = (
+            Theme.objects.unscoped("choices of the form's own organization")
+            .filter(  # type: ignore[attr-defined]
+                organization=organization, is_active=True
+            )
+            .select_related("task_force")
+        )
         self.fields["responsible_leaders"].queryset = responsible_candidates(organization)  # type: ignore[attr-defined]
         self.fields["text"].max_length = 5000
 
@@ -232,13 +238,17 @@ class MeasureForm(BootstrapMixin, forms.Form):
         # is never read; what the form returns is the measure with only those fields changed.
         self.base = base
         org = finding.inspection.organization
-        units = Unit.objects.filter(organization=org, is_active=True)
+        units = Unit.objects.unscoped("choices of the form's own organization").filter(
+            organization=org, is_active=True
+        )
         people = responsible_candidates(org)
         self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
         self.fields["responsible_leader"].queryset = people  # type: ignore[attr-defined]
         self.fields["responsible_persons"].queryset = people  # type: ignore[attr-defined]
-        self.fields["tags"].queryset = Tag.objects.filter(organization=org)  # type: ignore[attr-defined]
+        self.fields["tags"].queryset = Tag.objects.unscoped(
+            "choices of the form's own organization"
+        ).filter(organization=org)  # type: ignore[attr-defined]
         if not can_flag:
             self.fields["is_flagged"].disabled = True
         if editable is not None:
@@ -369,7 +379,8 @@ class AssignManyForm(MeasureForm):
             shortcuts.append({"pick": f"grid:{grids}", "label": str(_("My grid"))})
         else:
             org_ids = units.values("organization_id")
-            for group in LiaisonGroup.objects.filter(organization__in=org_ids, is_active=True):
+            groups = LiaisonGroup.objects.unscoped("grids of the units offered")
+            for group in groups.filter(organization__in=org_ids, is_active=True):
                 shortcuts.append({"pick": f"grid:{group.pk}", "label": group.name})
         return shortcuts
 
@@ -407,7 +418,9 @@ class BulkForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+        self.fields["unit"].queryset = Unit.objects.unscoped(
+            "choices of the form's own organization"
+        ).filter(  # type: ignore[attr-defined]
             organization=organization, is_active=True
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.choices import MeasureState
-from organization.policy import heads_unit, is_office, owns_theme, register_rule
+from organization.policy import heads_unit, in_office, owns_theme, register_rule
 from organization.scope import Actor
 
 # Every field of the measure form. The office holds them all; the task force owning the theme
@@ -41,7 +41,7 @@ def measure_fields(actor: Actor, measure: Any) -> frozenset[str]:
     if measure.state == MeasureState.CLOSED:
         # A closed measure changes only by being reopened (反弹回潮), never by an edit.
         return frozenset()
-    if is_office(actor):
+    if in_office(actor):
         return ALL_MEASURE_FIELDS
     if owns_theme(actor, measure.finding.theme.task_force_id):
         return TASK_FORCE_FIELDS
@@ -56,7 +56,7 @@ def measure_fields(actor: Actor, measure: Any) -> frozenset[str]:
 def add_measure(actor: Actor, finding: Any) -> bool:
     if finding is None or finding.inspection.organization_id != actor.organization_id:
         return False
-    return is_office(actor) or owns_theme(actor, finding.theme.task_force_id)
+    return in_office(actor) or owns_theme(actor, finding.theme.task_force_id)
 
 
 def register_ledger_policy() -> None:

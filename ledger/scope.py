@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 
-from organization.policy import is_office, sees_everything
+from organization.policy import in_office, sees_everything
 from organization.scope import NOTHING, Action, Actor, org_directory_rule, register_scope
 
 
@@ -32,7 +32,7 @@ def measure_rule(actor: Actor, action: Action) -> Q:
     in_org = Q(organization_id=actor.organization_id)
     if action == "view":
         return in_org if sees_everything(actor) else in_org & measure_reach_q(actor)
-    if is_office(actor):
+    if in_office(actor):
         return in_org
     q = NOTHING
     if actor.task_force_ids:
@@ -46,7 +46,7 @@ def finding_rule(actor: Actor, action: Action) -> Q:
     from ledger.models import Measure
 
     in_org = Q(inspection__organization_id=actor.organization_id)
-    if is_office(actor) or (action == "view" and sees_everything(actor)):
+    if in_office(actor) or (action == "view" and sees_everything(actor)):
         return in_org
     tf = (
         Q(theme__task_force_id__in=sorted(actor.task_force_ids))
@@ -62,7 +62,7 @@ def finding_rule(actor: Actor, action: Action) -> Q:
 
 def inspection_rule(actor: Actor, action: Action) -> Q:
     # Every member of the organization may read which rounds exist; only the office edits them.
-    if action == "view" or is_office(actor):
+    if action == "view" or in_office(actor):
         return Q(organization_id=actor.organization_id)
     return NOTHING
 

@@ -62,13 +62,10 @@ def inspection_ids_current_first(user: Any) -> list[int]:
 def policy_for(organization: Organization | None) -> LightPolicy:
     if organization is None:
         return LightPolicy()
-    mode = (
-        CalendarMode.WORKING_DAYS
-        if organization.calendar_mode == "working"
-        else CalendarMode.CALENDAR_DAYS
-    )
     return LightPolicy(
-        warn_days=organization.warn_days, behind_points=organization.behind_points, mode=mode
+        warn_days=organization.warn_days,
+        behind_points=organization.behind_points,
+        mode=CalendarMode.of(organization.calendar_mode),
     )
 
 
@@ -309,7 +306,11 @@ def visible_rollups(user: Any, inspection: Inspection) -> dict[int, FindingRollu
 def rollup_of(finding: Finding) -> FindingRollup:
     if hasattr(finding, "m_total"):
         return FindingRollup(finding.m_total, finding.m_done, finding.m_started)  # type: ignore[attr-defined]
-    states = list(finding.measures.values_list("state", flat=True))
+    states = list(
+        finding.measures.unscoped("a finding's progress counts all its measures").values_list(
+            "state", flat=True
+        )
+    )
     return FindingRollup(
         total=len(states),
         done=sum(1 for s in states if s in DONE_STATES),
@@ -390,30 +391,37 @@ def completion(*, findings: QuerySet[Finding], measures: QuerySet[Measure]) -> C
 # --- timelines -------------------------------------------------------------------------
 
 
-def _events(q: Q, limit: int) -> list[AuditEvent]:
+def _events(user: Any, q: Q, limit: int) -> list[AuditEvent]:
+    # Events are scoped like the objects they record: a person reads the story of what they
+    # may see, never the report text or return reasons of another unit's measures.
     return list(
-        AuditEvent.objects.filter(q).select_related("actor__person").order_by("-seq")[:limit]
+        AuditEvent.objects.visible_to(user)
+        .filter(q)
+        .select_related("actor__person")
+        .order_by("-seq")[:limit]
     )
 
 
-def measure_timeline(measure: Measure, *, limit: int = 300) -> list[AuditEvent]:
+def measure_timeline(measure: Measure, *, user: Any, limit: int = 300) -> list[AuditEvent]:
     """Everything that happened to a measure, newest first. Other layers write events on the
     measure itself (reports, evidence, reviews), so this one query shows them all."""
-    return _events(Q(object_type="ledger.measure", object_id=measure.pk), limit)
+    return _events(user, Q(object_type="ledger.measure", object_id=measure.pk), limit)
 
 
-def finding_timeline(finding: Finding, *, limit: int = 300) -> list[AuditEvent]:
-    measure_ids = Measure.objects.filter(finding_id=finding.pk).values("id")
+def finding_timeline(finding: Finding, *, user: Any, limit: int = 300) -> list[AuditEvent]:
+    measure_ids = Measure.objects.visible_to(user).filter(finding_id=finding.pk).values("id")
     return _events(
+        user,
         Q(object_type="ledger.finding", object_id=finding.pk)
         | Q(object_type="ledger.measure", object_id__in=measure_ids),
         limit,
     )
 
 
-def inspection_timeline(inspection: Inspection, *, limit: int = 300) -> list[AuditEvent]:
-    finding_ids = Finding.objects.filter(inspection_id=inspection.pk).values("id")
+def inspection_timeline(inspection: Inspection, *, user: Any, limit: int = 300) -> list[AuditEvent]:
+    finding_ids = Finding.objects.visible_to(user).filter(inspection_id=inspection.pk).values("id")
     return _events(
+        user,
         Q(object_type="ledger.inspection", object_id=inspection.pk)
         | Q(object_type="ledger.finding", object_id__in=finding_ids),
         limit,

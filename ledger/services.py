@@ -65,7 +65,11 @@ def inspection_save(*, by: Any, inspection: Inspection) -> Inspection:
         before = (
             {}
             if creating
-            else snapshot(Inspection.objects.select_for_update().get(pk=inspection.pk))
+            else snapshot(
+                Inspection.objects.unscoped("row lock after the policy check")
+                .select_for_update()
+                .get(pk=inspection.pk)
+            )
         )
         if inspection.rectification_end is None and inspection.feedback_date:
             inspection.rectification_end = default_rectification_end(inspection.feedback_date)
@@ -102,7 +106,11 @@ def finding_save(
         creating = finding.pk is None
         before: dict[str, Any] = {}
         if not creating:
-            old = Finding.objects.select_for_update().get(pk=finding.pk)
+            old = (
+                Finding.objects.unscoped("row lock after the policy check")
+                .select_for_update()
+                .get(pk=finding.pk)
+            )
             before = snapshot(old) | {
                 "responsible_leaders": sorted(old.responsible_leaders.values_list("id", flat=True))
             }
@@ -331,7 +339,8 @@ def measure_assign_to_units(
 
 def _lock(measure_id: int) -> Measure:
     return (
-        Measure.objects.select_for_update(of=("self",))
+        Measure.objects.unscoped("row lock after the policy check")
+        .select_for_update(of=("self",))
         .select_related("finding__theme", "finding__inspection", "lead_unit")
         .get(pk=measure_id)
     )
@@ -544,10 +553,10 @@ def measure_transition(
         if len(reason) > 2000:
             raise TransitionError(_("The reason is too long (2000 characters at most)."))
         data = dict(payload or {})
-        for guard in guards_for(name):
-            error = guard(current, actor, data)
-            if error:
-                raise TransitionError(error, code="guard")
+        # Every guard runs: any refusal refuses, and every message is shown (ledger.extensions).
+        refusals = [error for guard in guards_for(name) if (error := guard(current, actor, data))]
+        if refusals:
+            raise TransitionError([TransitionError(error, code="guard") for error in refusals])
         before: dict[str, Any] = {"state": current.state}
         after: dict[str, Any] = {"state": transition.target}
         now = timezone.now()
@@ -556,7 +565,7 @@ def measure_transition(
         if transition.target == MeasureState.CLOSED:
             current.closed_at = now
             current.progress = 100
-        _move_deadline_clock(current, name, reason, now)
+        after |= _move_deadline_clock(current, name, reason, now)
         if name == "reopen":
             current.relapse_count += 1
             current.closed_at = None
@@ -601,13 +610,17 @@ _RETURNS = frozenset({"liaison_return", "office_return"})
 _AWAITING = frozenset({MeasureState.PENDING_REVIEW, MeasureState.PENDING_CLOSE})
 
 
-def _move_deadline_clock(measure: Measure, name: str, reason: str, now: dt.datetime) -> None:
+def _move_deadline_clock(
+    measure: Measure, name: str, reason: str, now: dt.datetime
+) -> dict[str, Any]:
     """Keep the facts of the deadline clock and the 被退回 mark in step with a transition.
 
     The clock stops while a request filed by the due date waits for reviewers; a return after
-    the due date starts it again from the day of the return.
+    the due date starts it again from the day of the return. Returns what the audit event
+    should record of it.
     """
     today = timezone.localdate(now)
+    recorded: dict[str, Any] = {}
     if measure.state == MeasureState.PENDING_REVIEW and name == "request_close":
         measure.review_requested_on = today
     elif measure.state not in _AWAITING:
@@ -617,6 +630,7 @@ def _move_deadline_clock(measure: Measure, name: str, reason: str, now: dt.datet
             in_time_until = max(due, measure.grace_due_date or due)
             if requested <= in_time_until < today:
                 measure.grace_due_date = today - dt.timedelta(days=1)
+                recorded["grace_due_date"] = measure.grace_due_date
         measure.review_requested_on = None
     if name in _RETURNS:
         measure.returned_at = now
@@ -624,6 +638,7 @@ def _move_deadline_clock(measure: Measure, name: str, reason: str, now: dt.datet
     else:
         measure.returned_at = None
         measure.return_reason = ""
+    return recorded
 
 
 # --- bulk actions ------------------------------------------------------------------------
@@ -689,7 +704,7 @@ def measures_bulk_update(
         return len(locked)
 
 
-# --- hooks for the reporting layer ------------------------------------------------------
+# --- services the reporting layer calls ----------------------------------------------
 
 
 def _changed_by(by: Any) -> dict[str, Any]:
@@ -715,19 +730,27 @@ def measure_record_report(
     }
     if progress is not None:
         updates["progress"] = max(0, min(100, progress))
-    Measure.objects.filter(pk=measure_id).update(**updates)
+    Measure.objects.unscoped("service check after the policy check").filter(pk=measure_id).update(
+        **updates
+    )
 
 
 def measure_adjust_evidence_count(*, measure_id: int, delta: int, by: Any = None) -> None:
-    Measure.objects.filter(pk=measure_id).update(
+    Measure.objects.unscoped("service check after the policy check").filter(pk=measure_id).update(
         evidence_count=F("evidence_count") + delta, **_changed_by(by)
     )
 
 
 def measure_count_urge(*, measure_id: int, by: Any = None) -> int:
     """Count one more urge (催办) on the measure; returns the new count."""
-    Measure.objects.filter(pk=measure_id).update(urge_count=F("urge_count") + 1, **_changed_by(by))
-    return Measure.objects.values_list("urge_count", flat=True).get(pk=measure_id)
+    Measure.objects.unscoped("service check after the policy check").filter(pk=measure_id).update(
+        urge_count=F("urge_count") + 1, **_changed_by(by)
+    )
+    return (
+        Measure.objects.unscoped("service check after the policy check")
+        .values_list("urge_count", flat=True)
+        .get(pk=measure_id)
+    )
 
 
 def measure_set_due_date(*, by: Any, measure: Measure, due_date: dt.date, reason: str) -> Measure:
@@ -759,11 +782,17 @@ def tag_get_or_create(*, by: Any, organization: Organization, name: str) -> Tag:
     if not name:
         raise ValidationError(_("A tag needs a name."))
     with transaction.atomic():
-        tag, created = Tag.objects.get_or_create(organization=organization, name=name)
+        tag, created = Tag.objects.unscoped("service check after the policy check").get_or_create(
+            organization=organization, name=name
+        )
         if created:
             record_event(actor=by, obj=tag, action="create", after={"name": name})
         return tag
 
 
 def theme_for(organization: Organization, name: str) -> Theme | None:
-    return Theme.objects.filter(organization=organization, name=name).first()
+    return (
+        Theme.objects.unscoped("service check after the policy check")
+        .filter(organization=organization, name=name)
+        .first()
+    )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.models import AuditEvent
+from ledger import extensions
 from ledger.choices import DeadlineKind, MeasureState
 from ledger.workflow import TRANSITIONS
 
@@ -35,9 +36,6 @@ ACTION_LABELS: dict[str, Any] = {
     "bulk:flag": _("Flagged for supervision (bulk)"),
     "bulk:unflag": _("Supervision flag removed (bulk)"),
 }
-
-# Other layers add labels for the actions they record (reports, evidence, urges...).
-EXTRA_ACTION_LABELS: dict[str, Any] = {}
 
 FIELD_LABELS: dict[str, Any] = {
     "state": _("State"),
@@ -124,7 +122,8 @@ def action_label(action: str) -> Any:
     if action.startswith("transition:"):
         t = TRANSITIONS.get(action.split(":", 1)[1])
         return t.label if t else action
-    return ACTION_LABELS.get(action) or EXTRA_ACTION_LABELS.get(action) or action
+    # Other layers declare labels for the actions they record (reports, evidence, urges...).
+    return ACTION_LABELS.get(action) or extensions.registry.timeline_label(action) or action
 
 
 @lru_cache(maxsize=512)

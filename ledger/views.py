@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 
 from core.http import safe_next
 from core.models import AuditEvent
-from core.workdays import non_working_reason
-from ledger import selectors, services
+from core.workdays import CalendarMode, due_date_warning, non_working_reason
+from ledger import extensions, selectors, services
 from ledger.choices import DONE_STATES, MeasureState
 from ledger.filters import SORTS, MeasureFilter
 from ledger.forms import (
@@ -35,6 +35,7 @@ from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.timeline import describe_events
 from ledger.workflow import TRANSITIONS, available_transitions
 from organization import policy
+from organization.managers import get_editable_or_404, get_visible_or_404
 from organization.models import Organization
 from organization.scope import actor_for, has_capability
 from organization.views import current_organization, require_capability
@@ -97,7 +98,10 @@ def ledger(request: HttpRequest) -> HttpResponse:
     require_capability(request, "ledger.view")
     org = Organization.objects.visible_to(request.user).first()
     base = selectors.ledger_measures(request.user).order_by(*SORTS["number"])
-    filterset = MeasureFilter(_ledger_query(request), queryset=base, user=request.user)
+    # The page's links (other pages, page sizes, the Excel export) are built from its query:
+    # they must carry the inspection shown even when the person did not choose it.
+    request.GET = _ledger_query(request)
+    filterset = MeasureFilter(request.GET, queryset=base, user=request.user)
     filter_errors: list[str] = []
     if filterset.is_bound and not filterset.is_valid():
         for field, errors in filterset.form.errors.items():
@@ -125,7 +129,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "can_bulk": has_capability(request.user, "ledger.bulk"),
         "bulk_form": BulkForm(organization=org) if org else None,
         "hx_target": "#ledger-table",
-        "ledger_links": _links(LEDGER_LINKS, request),
+        "ledger_links": extensions.registry.links("ledger", request),
         "more_filters": any(
             request.GET.get(k)
             for k in (
@@ -210,11 +214,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require_capability(request, "ledger.manage")
     org = current_organization(request)
-    instance = (
-        get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
-        if pk
-        else Inspection()
-    )
+    instance = get_editable_or_404(Inspection, request.user, pk=pk) if pk else Inspection()
     form = InspectionForm(request.POST or None, instance=instance, organization=org)
     if request.method == "POST":
         if form.is_valid():
@@ -232,7 +232,7 @@ def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
 
 
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=pk)
+    inspection = get_visible_or_404(Inspection, request.user, pk=pk)
     findings = selectors.with_rollup(
         selectors.visible_findings(request.user).filter(inspection=inspection)
     ).order_by("sort_key", "id")
@@ -250,7 +250,9 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "inspection": inspection,
             "rows": rows,
             "state_rows": [(s, label, counts[s]) for s, label in MeasureState.choices],
-            "timeline": describe_events(selectors.inspection_timeline(inspection)),
+            "timeline": describe_events(
+                selectors.inspection_timeline(inspection, user=request.user)
+            ),
             "can_manage": Inspection.objects.editable_by(request.user).filter(pk=pk).exists(),
         },
     )
@@ -278,7 +280,7 @@ def finding_edit(
         instance = Finding(inspection=inspection)
     form = FindingForm(request.POST or None, instance=instance, organization=org)
     actor = actor_for(request.user)
-    if not policy.is_office(actor):
+    if not policy.in_office(actor):
         # A task force files findings only under its own themes.
         form.fields["theme"].queryset = form.fields["theme"].queryset.filter(  # type: ignore[attr-defined]
             task_force_id__in=actor.task_force_ids
@@ -336,10 +338,10 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "finding_state": selectors.rollup_of(finding),
             "rollup": selectors.rollup_of_measures(measures),
             "groups": finding.groups.all(),
-            "timeline": describe_events(selectors.finding_timeline(finding)),
+            "timeline": describe_events(selectors.finding_timeline(finding, user=request.user)),
             "can_edit": Finding.objects.editable_by(request.user).filter(pk=pk).exists(),
-            "finding_links": _links(FINDING_LINKS, request, finding),
-            "panels": [panel(request, finding) for panel in FINDING_PANELS],
+            "finding_links": extensions.registry.links("finding", request, finding),
+            "panels": extensions.registry.panels("finding", request, finding),
         },
     )
 
@@ -347,33 +349,17 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- measures ---------------------------------------------------------------------------
 
 
-# Transitions another layer offers with its own forms on the measure page (e.g. close-out with a
-# summary and evidence): the Actions card leaves them out so there is one way to fire each.
-HANDLED_TRANSITIONS: set[str] = set()
-
-# Checks other layers add for a due date as it is set: fn(organization, date) -> message | None.
-# Without any, the ledger falls back to flagging weekends and official holidays itself.
-DUE_DATE_WARNINGS: list[Any] = []
-
-
 def _flag_non_working_due_date(request: HttpRequest, measure: Measure) -> None:
     """A due date on a weekend or public holiday is allowed but flagged when it is set."""
     if measure.due_date is None:
         return
-    if DUE_DATE_WARNINGS:
-        org = measure.finding.inspection.organization
-        for check in DUE_DATE_WARNINGS:
-            message = check(org, measure.due_date)
-            if message:
-                messages.warning(request, message)
-        return
-    reason = non_working_reason(measure.due_date)
-    if reason:
-        messages.warning(
-            request,
-            _("Note: the due date %(date)s falls on %(reason)s.")
-            % {"date": measure.due_date.isoformat(), "reason": reason},
-        )
+    # The one calendar rule (core.workdays), then whatever other layers check (ledger.extensions).
+    org = measure.finding.inspection.organization
+    mode = CalendarMode.of(org.calendar_mode)
+    found = [due_date_warning(measure.due_date, mode=mode)]
+    for message in found + extensions.registry.due_date_warnings(org, measure.due_date):
+        if message:
+            messages.warning(request, message)
 
 
 def _measure_form_tags(request: HttpRequest, form: MeasureForm, org: Organization) -> list[Tag]:
@@ -444,7 +430,8 @@ def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(n)d measures created, one per unit.") % {"n": group.measures.count()},
+                    _("%(n)d measures created, one per unit.")
+                    % {"n": group.measures.unscoped("the measures just created").count()},
                 )
                 return HttpResponseRedirect(reverse("ledger:finding_detail", args=[finding.pk]))
         return render(
@@ -472,9 +459,9 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": [
                 t
                 for t in available_transitions(actor, measure)
-                if t.name not in HANDLED_TRANSITIONS and t.owner is None
+                if t.name not in extensions.registry.handled_transitions()
             ],
-            "timeline": describe_events(selectors.measure_timeline(measure)),
+            "timeline": describe_events(selectors.measure_timeline(measure, user=request.user)),
             # The other units' copies of a task assigned to many: only those this person sees.
             "siblings": Measure.objects.visible_to(request.user)
             .filter(group_id=measure.group_id)
@@ -482,34 +469,11 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("sort_key")
             if measure.group_id
             else [],
-            "panels": measure_panels(request, measure),
-            "measure_links": _links(MEASURE_LINKS, request, measure),
+            "panels": extensions.registry.panels("measure", request, measure),
+            "measure_links": extensions.registry.links("measure", request, measure),
             "due_date_note": non_working_reason(measure.due_date) if measure.due_date else None,
         },
     )
-
-
-# Links that other layers add to ledger pages (exports, documents): callables returning a list
-# of {"url", "label"} dicts, registered in their AppConfig.ready(). The ledger imports none of them.
-LEDGER_LINKS: list[Any] = []  # fn(request) -> list[dict]
-FINDING_LINKS: list[Any] = []  # fn(request, finding) -> list[dict]
-MEASURE_LINKS: list[Any] = []  # fn(request, measure) -> list[dict]
-
-
-def _links(hooks: list[Any], *args: Any) -> list[dict[str, Any]]:
-    return [link for hook in hooks for link in hook(*args)]
-
-
-# Panels that other layers add to the measure page (reports, evidence, reviews...). Each is a
-# callable (request, measure) -> dict with "template" and context, registered in AppConfig.ready.
-MEASURE_PANELS: list[Any] = []
-
-
-FINDING_PANELS: list[Any] = []  # the same for the finding page's side column
-
-
-def measure_panels(request: HttpRequest, measure: Measure) -> list[dict[str, Any]]:
-    return [panel(request, measure) for panel in MEASURE_PANELS]
 
 
 def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -564,7 +528,7 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def measure_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    measure = get_object_or_404(Measure.objects.visible_to(request.user), pk=pk)
+    measure = get_visible_or_404(Measure, request.user, pk=pk)
     form = TransitionForm(request.POST)
     back = reverse("ledger:measure_detail", args=[pk])
     if not form.is_valid() or form.cleaned_data["action"] not in TRANSITIONS:
@@ -594,7 +558,8 @@ def measure_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 def audit_log(request: HttpRequest) -> HttpResponse:
     require_capability(request, "audit.view")
-    events = AuditEvent.objects.select_related("actor__person").order_by("-seq")
+    events = AuditEvent.objects.visible_to(request.user).select_related("actor__person")
+    events = events.order_by("-seq")
     q = (request.GET.get("q") or "").strip()[:100]
     if q:
         events = events.filter(

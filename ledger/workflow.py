@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from ledger import extensions
 from ledger.choices import DeadlineKind, MeasureState
 from organization import policy
 from organization.scope import Actor
@@ -152,21 +153,13 @@ TRANSITIONS: dict[str, Transition] = {
     )
 }
 
-# Guards registered by higher layers (e.g. "close-out needs evidence"): they return an error
-# message, or None to let the transition through. The ledger never imports those layers.
+# Guards are declared by higher layers in `ledger.extensions` (e.g. "close-out needs evidence"):
+# they return an error message, or None to let the transition through.
 Guard = Callable[["Measure", Actor, dict[str, Any]], str | None]
-_GUARDS: dict[str, list[Guard]] = {}
-
-
-def register_guard(transition: str, guard: Guard) -> None:
-    if transition not in TRANSITIONS:
-        raise KeyError(transition)
-    if guard not in _GUARDS.setdefault(transition, []):
-        _GUARDS[transition].append(guard)
 
 
 def guards_for(transition: str) -> list[Guard]:
-    return list(_GUARDS.get(transition, []))
+    return [guard.check for guard in extensions.registry.guards(transition)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,7 +180,8 @@ _OWNERS: dict[str, TransitionOwner] = {}
 
 
 def claim_transitions(owner: str, *, where: Promise) -> TransitionOwner:
-    """Called once by the layer that implements `owner` (in its AppConfig.ready())."""
+    """Called by the layer that implements `owner` as its services load (its AppConfig.ready()
+    imports them); a second call returns the same claim."""
     if not any(t.owner == owner for t in TRANSITIONS.values()):
         raise KeyError(owner)
     claim = _OWNERS.get(owner)
@@ -202,24 +196,18 @@ def owner_of(transition: Transition) -> TransitionOwner | None:
 
 
 # Called inside the transaction of every transition, after its audit event is written, e.g. to
-# announce it. Registered by higher layers; the ledger never imports them.
+# announce it. Declared by higher layers in `ledger.extensions`; the ledger never imports them.
 Observer = Callable[["Measure", str, Any], None]
-_OBSERVERS: list[Observer] = []
-
-
-def register_observer(observer: Observer) -> None:
-    if observer not in _OBSERVERS:
-        _OBSERVERS.append(observer)
 
 
 def observers() -> list[Observer]:
-    return list(_OBSERVERS)
+    return [ext.observe for ext in extensions.registry.observers()]
 
 
 def relations(actor: Actor, measure: Measure) -> frozenset[str]:
     """How this person stands to this measure. Needs lead_unit and finding.theme loaded."""
     rel: set[str] = set()
-    if policy.is_office(actor):
+    if policy.in_office(actor):
         rel.add(OFFICE)
     if policy.heads_unit(actor, measure.lead_unit_id):
         rel.add(LEAD_HEAD)

@@ -111,9 +111,9 @@ def notify(
         users.append(user)
     if message.key and users:
         already = set(
-            Notification.objects.filter(recipient__in=users, key=message.key).values_list(
-                "recipient_id", flat=True
-            )
+            Notification.objects.unscoped("scheduler works for every organization")
+            .filter(recipient__in=users, key=message.key)
+            .values_list("recipient_id", flat=True)
         )
         users = [u for u in users if u.pk not in already]
     if not users:
@@ -161,7 +161,12 @@ def notify(
     target = selectors.webhook_target(organization)
     mentioned = [u for u in users if prefs[u.pk].webhook_enabled]
     if target is not None and mentioned:
-        people = {p.user_id: p for p in Person.objects.filter(user__in=[u.pk for u in mentioned])}
+        people = {
+            p.user_id: p
+            for p in Person.objects.unscoped("scheduler works for every organization").filter(
+                user__in=[u.pk for u in mentioned]
+            )
+        }
         names = [people[u.pk].name if u.pk in people else u.get_username() for u in mentioned]
         mobiles = [
             m for m in (_mobile(people[u.pk].phone) for u in mentioned if u.pk in people) if m
@@ -271,7 +276,7 @@ def deliveries_send(
     now = now or timezone.now()
     report = SendReport()
     due = _sendable_q(now)
-    qs = Delivery.objects.filter(due)
+    qs = Delivery.objects.unscoped("scheduler works for every organization").filter(due)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     candidates = list(qs.order_by("next_attempt_at", "id").values_list("pk", "channel")[:limit])
@@ -281,17 +286,22 @@ def deliveries_send(
         if failures_in_a_row.get(channel, 0) >= pause_channel_after:
             continue
         claimed = (
-            Delivery.objects.filter(due, pk=pk)
+            Delivery.objects.unscoped("scheduler works for every organization")
+            .filter(due, pk=pk)
             .filter(attempts__lt=ceiling)
             .update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
         )
         if not claimed:
             # Another sender has it, or a crashed claim already used the last attempt.
-            Delivery.objects.filter(due, pk=pk, attempts__gte=ceiling).update(
-                status=DeliveryStatus.FAILED, claimed_at=None
-            )
+            Delivery.objects.unscoped("scheduler works for every organization").filter(
+                due, pk=pk, attempts__gte=ceiling
+            ).update(status=DeliveryStatus.FAILED, claimed_at=None)
             continue
-        delivery = Delivery.objects.select_related("organization").get(pk=pk)
+        delivery = (
+            Delivery.objects.unscoped("scheduler works for every organization")
+            .select_related("organization")
+            .get(pk=pk)
+        )
         try:
             _send_one(delivery)
         except DeliveryError as exc:
@@ -300,7 +310,9 @@ def deliveries_send(
                 status, report.failed = DeliveryStatus.FAILED, report.failed + 1
             else:
                 status, report.retrying = DeliveryStatus.PENDING, report.retrying + 1
-            Delivery.objects.filter(pk=pk).update(
+            Delivery.objects.unscoped("scheduler works for every organization").filter(
+                pk=pk
+            ).update(
                 status=status,
                 last_error=error,
                 claimed_at=None,
@@ -310,9 +322,9 @@ def deliveries_send(
             failures_in_a_row[channel] = failures_in_a_row.get(channel, 0) + 1
         else:
             failures_in_a_row[channel] = 0
-            Delivery.objects.filter(pk=pk).update(
-                status=DeliveryStatus.SENT, sent_at=now, claimed_at=None, last_error=""
-            )
+            Delivery.objects.unscoped("scheduler works for every organization").filter(
+                pk=pk
+            ).update(status=DeliveryStatus.SENT, sent_at=now, claimed_at=None, last_error="")
             report.sent += 1
     return report
 
@@ -323,29 +335,36 @@ def digests_bundle(*, now: dt.datetime | None = None) -> int:
     local = timezone.localtime(now)
     today = local.date()
     waiting = (
-        Delivery.objects.filter(status=DeliveryStatus.DIGEST)
+        Delivery.objects.unscoped("scheduler works for every organization")
+        .filter(status=DeliveryStatus.DIGEST)
         .order_by()
         .values_list("recipient_id", flat=True)
         .distinct()
     )
-    due = Preference.objects.filter(
-        Q(last_digest_on__isnull=True) | Q(last_digest_on__lt=today),
-        user_id__in=waiting,
-        daily_digest=True,
-        digest_hour__lte=local.hour,
-    ).values_list("pk", flat=True)
+    due = (
+        Preference.objects.unscoped("scheduler works for every organization")
+        .filter(
+            Q(last_digest_on__isnull=True) | Q(last_digest_on__lt=today),
+            user_id__in=waiting,
+            daily_digest=True,
+            digest_hour__lte=local.hour,
+        )
+        .values_list("pk", flat=True)
+    )
     bundled = 0
     for pref_id in list(due):
         with transaction.atomic():
             pref = (
-                Preference.objects.select_for_update(of=("self",))
+                Preference.objects.unscoped("scheduler works for every organization")
+                .select_for_update(of=("self",))
                 .select_related("user")
                 .get(pk=pref_id)
             )
             if pref.last_digest_on is not None and pref.last_digest_on >= today:
                 continue
             items = list(
-                Delivery.objects.select_for_update(of=("self",))
+                Delivery.objects.unscoped("scheduler works for every organization")
+                .select_for_update(of=("self",))
                 .filter(recipient_id=pref.user_id, status=DeliveryStatus.DIGEST)
                 .select_related("notification", "organization")
                 .order_by("created_at", "id")
@@ -362,9 +381,9 @@ def digests_bundle(*, now: dt.datetime | None = None) -> int:
                 created_at=now,
                 next_attempt_at=now,
             )
-            Delivery.objects.filter(pk__in=[d.pk for d in items]).update(
-                status=DeliveryStatus.BUNDLED, bundle=digest
-            )
+            Delivery.objects.unscoped("scheduler works for every organization").filter(
+                pk__in=[d.pk for d in items]
+            ).update(status=DeliveryStatus.BUNDLED, bundle=digest)
             pref.last_digest_on = today
             pref.save(update_fields=["last_digest_on"])
             bundled += 1
@@ -400,6 +419,8 @@ def _digest_body(items: Sequence[Delivery]) -> str:
 
 def person_names(users: Sequence[Any]) -> list[str]:
     people = dict(
-        Person.objects.filter(user__in=[u.pk for u in users]).values_list("user_id", "name")
+        Person.objects.unscoped("scheduler works for every organization")
+        .filter(user__in=[u.pk for u in users])
+        .values_list("user_id", "name")
     )
     return [people.get(u.pk) or u.get_username() for u in users]

@@ -137,7 +137,7 @@ def _ladder_candidates(
     run over a large ledger touches only the few that need something."""
     wanted = Q(pk__in=[])
     for step in ladder:
-        sent = ReminderLog.objects.filter(
+        sent = ReminderLog.objects.unscoped("scheduler works for every organization").filter(
             measure_id=OuterRef("pk"), due_date=OuterRef("due_date"), step_code=step.code
         )
         q = Q(~Exists(sent), due_date__lte=_latest_due_date(step, today, mode))
@@ -148,7 +148,8 @@ def _ladder_candidates(
             q &= ~clock_stopped_q()
         wanted |= q
     return list(
-        Measure.objects.filter(
+        Measure.objects.unscoped("scheduler works for every organization")
+        .filter(
             finding__inspection__organization=org, state__in=OPEN_STATES, due_date__isnull=False
         )
         .exclude(deadline_kind=DeadlineKind.LONG_TERM)
@@ -173,7 +174,8 @@ def measure_escalate(
     today = timezone.localdate(now)
     with transaction.atomic():
         locked = (
-            Measure.objects.select_for_update(of=("self",))
+            Measure.objects.unscoped("scheduler works for every organization")
+            .select_for_update(of=("self",))
             .filter(pk=measure_id, state__in=OPEN_STATES, due_date__isnull=False)
             .exclude(deadline_kind=DeadlineKind.LONG_TERM)
             .first()
@@ -191,9 +193,9 @@ def measure_escalate(
         elif measure.state in selectors.AWAITING_REVIEW_STATES:
             steps = [s for s in steps if s.offset_days > 0]
         sent = set(
-            ReminderLog.objects.filter(measure=measure, due_date=due).values_list(
-                "step_code", flat=True
-            )
+            ReminderLog.objects.unscoped("scheduler works for every organization")
+            .filter(measure=measure, due_date=due)
+            .values_list("step_code", flat=True)
         )
         todo = [s for s in steps if s.code not in sent]
         if not todo:
@@ -226,7 +228,11 @@ def measure_escalate(
             )
             if flag:
                 measures_bulk_update(
-                    by=None, measures=Measure.objects.filter(pk=measure.pk), action="flag"
+                    by=None,
+                    measures=Measure.objects.unscoped(
+                        "scheduler works for every organization"
+                    ).filter(pk=measure.pk),
+                    action="flag",
                 )
                 measure.is_flagged = True
                 report.flagged += 1
@@ -248,7 +254,11 @@ def ladder_run(*, now: dt.datetime | None = None) -> LadderReport:
     now = now or timezone.now()
     today = timezone.localdate(now)
     total = LadderReport()
-    for org in Organization.objects.filter(is_active=True).order_by("id"):
+    for org in (
+        Organization.objects.unscoped("scheduler works for every organization")
+        .filter(is_active=True)
+        .order_by("id")
+    ):
         ladder = selectors.ladder_for(org)
         if not ladder:
             continue
@@ -375,18 +385,22 @@ def transitions_process(*, now: dt.datetime | None = None, batch: int = TRANSITI
                     name=TRANSITION_CURSOR
                 )
                 events = list(
-                    AuditEvent.objects.filter(
+                    AuditEvent.objects.unscoped("scheduler works for every organization")
+                    .filter(
                         seq__gt=cursor.seq,
                         object_type="ledger.measure",
                         action__startswith="transition:",
-                    ).order_by("seq")[:batch]
+                    )
+                    .order_by("seq")[:batch]
                 )
                 if not events:
                     return created
                 ids = {e.object_id for e in events}
                 measures = {
                     m.pk: m
-                    for m in Measure.objects.filter(pk__in=ids).select_related(
+                    for m in Measure.objects.unscoped("scheduler works for every organization")
+                    .filter(pk__in=ids)
+                    .select_related(
                         "finding__inspection__organization",
                         "finding__theme",
                         "lead_unit",
@@ -408,7 +422,12 @@ def transitions_skip_to_latest() -> int:
         cursor, _created = EventCursor.objects.select_for_update().get_or_create(
             name=TRANSITION_CURSOR
         )
-        cursor.seq = AuditEvent.objects.aggregate(top=Max("seq"))["top"] or 0
+        cursor.seq = (
+            AuditEvent.objects.unscoped("scheduler works for every organization").aggregate(
+                top=Max("seq")
+            )["top"]
+            or 0
+        )
         cursor.save(update_fields=["seq", "updated_at"])
         return cursor.seq
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from ledger.scope import measure_reach_q
-from organization.policy import is_admin, is_office, sees_everything
+from organization.policy import administers, in_office, sees_everything
 from organization.scope import NOTHING, Action, Actor, register_scope
 
 
@@ -25,21 +25,21 @@ def measure_work_rule(actor: Actor, action: Action) -> Q:
     them; what each person may do with them is decided by the services."""
     in_org = Q(measure__organization_id=actor.organization_id)
     if action == "change":
-        return in_org if is_office(actor) else NOTHING
+        return in_org if in_office(actor) else NOTHING
     if sees_everything(actor):
         return in_org
     return in_org & measure_reach_q(actor, prefix="measure__")
 
 
 def settings_rule(actor: Actor, action: Action) -> Q:
-    if is_office(actor):
+    if in_office(actor):
         return Q(organization_id=actor.organization_id)
     return NOTHING
 
 
 def delivery_rule(actor: Actor, action: Action) -> Q:
     # The delivery log holds addresses and message text of everyone: administrators only.
-    if is_admin(actor):
+    if administers(actor):
         return Q(organization_id=actor.organization_id)
     return NOTHING
 

@@ -12,14 +12,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
-from core.workdays import CalendarMode, has_official_calendar, holiday_name, non_working_reason
+from core.workdays import CalendarMode
+from core.workdays import due_date_warning as workday_warning
 from ledger import selectors as ledger_selectors
-from ledger.choices import DONE_STATES, OPEN_STATES, DeadlineKind, MeasureState
+from ledger.choices import OPEN_STATES, DeadlineKind, MeasureState
 from ledger.models import Measure
-from ledger.selectors import clock_deadline, clock_stopped, due_within_q, overdue_q
+from ledger.selectors import (
+    clock_deadline,
+    clock_stopped,
+    due_within_q,
+    is_overdue,
+    overdue_q,
+)
 from notifications.choices import WebhookKind
 from notifications.ladder import (
     DEFAULT_LADDER,
@@ -53,7 +58,11 @@ AWAITING_REVIEW_STATES = ledger_selectors.AWAITING_REVIEW_STATES
 
 def settings_for(organization: Organization) -> NotificationSettings:
     """The organization's reminder settings; unsaved defaults when the office never set them."""
-    found = NotificationSettings.objects.filter(organization=organization).first()
+    found = (
+        NotificationSettings.objects.unscoped("settings of the organization being served")
+        .filter(organization=organization)
+        .first()
+    )
     return found or NotificationSettings(organization=organization)
 
 
@@ -72,9 +81,7 @@ def ladder_for(organization: Organization) -> tuple[LadderStep, ...]:
 
 
 def calendar_mode_for(organization: Organization) -> CalendarMode:
-    if organization.calendar_mode == CalendarMode.WORKING_DAYS.value:
-        return CalendarMode.WORKING_DAYS
-    return CalendarMode.CALENDAR_DAYS
+    return CalendarMode.of(organization.calendar_mode)
 
 
 @dataclass(frozen=True)
@@ -111,34 +118,8 @@ def webhook_target(organization: Organization) -> WebhookTarget | None:
 
 
 def due_date_warning(organization: Organization, date: dt.date | None) -> str | None:
-    """A translated warning when a due date falls where nobody works, else None.
-
-    Organizations counting working days hear about weekends and public holidays; those counting
-    calendar days only about public holidays (a Saturday deadline is their own choice). Working-
-    day counting in a year the official calendar does not cover yet is flagged as approximate.
-    """
-    if date is None:
-        return None
-    shown = date_format(date, "Y-m-d")
-    if calendar_mode_for(organization) == CalendarMode.WORKING_DAYS:
-        reason = non_working_reason(date)
-        if reason is not None:
-            return _(
-                "The due date %(date)s falls on %(reason)s, which is not a working day. "
-                "Reminders count working days; consider the working day before it."
-            ) % {"date": shown, "reason": reason}
-        if not has_official_calendar(date):
-            return _(
-                "The official holiday calendar for %(year)d is not published yet: working days "
-                "are counted Monday to Friday until it is."
-            ) % {"year": date.year}
-        return None
-    if holiday_name(date) is not None:
-        return _("The due date %(date)s falls on %(reason)s.") % {
-            "date": shown,
-            "reason": non_working_reason(date),
-        }
-    return None
+    """The warning for a due date as the organization counts its days (`core.workdays`)."""
+    return workday_warning(date, mode=calendar_mode_for(organization))
 
 
 # --- who is told ------------------------------------------------------------------------
@@ -147,7 +128,8 @@ def due_date_warning(organization: Organization, date: dt.date | None) -> str | 
 def measure_for_recipients(measure_id: int) -> Measure:
     """A measure with everything recipient resolution reads, in a fixed number of queries."""
     return (
-        Measure.objects.select_related(
+        Measure.objects.unscoped("recipients of a notification the service is sending")
+        .select_related(
             "finding__inspection__organization",
             "finding__theme__task_force",
             "lead_unit__party_secretary__user",
@@ -174,7 +156,13 @@ def _users(people: Iterable[Person | None]) -> list[Any]:
 
 
 def _group_people(q: Q) -> list[Person]:
-    return list(Person.objects.filter(q).select_related("user").distinct().order_by("id"))
+    return list(
+        Person.objects.unscoped("recipients of a notification the service is sending")
+        .filter(q)
+        .select_related("user")
+        .distinct()
+        .order_by("id")
+    )
 
 
 def audience_people(measure: Measure, audience: Audience) -> list[Person]:
@@ -235,12 +223,19 @@ def is_unit_member(user: Any, measure: Measure) -> bool:
 
 def preference_for(user: Any) -> Preference:
     """The user's preferences; unsaved defaults (email on, no digest) if they never chose."""
-    found = Preference.objects.filter(user_id=user.pk).first()
+    found = (
+        Preference.objects.unscoped("the user's own preferences").filter(user_id=user.pk).first()
+    )
     return found or Preference(user=user)
 
 
 def preferences_for(users: Sequence[Any]) -> dict[int, Preference]:
-    found = {p.user_id: p for p in Preference.objects.filter(user__in=[u.pk for u in users])}
+    found = {
+        p.user_id: p
+        for p in Preference.objects.unscoped("preferences of the recipients being served").filter(
+            user__in=[u.pk for u in users]
+        )
+    }
     return {u.pk: found.get(u.pk) or Preference(user=u) for u in users}
 
 
@@ -288,7 +283,9 @@ def reminder_status(measure: Measure) -> ReminderStatus:
     ladder = ladder_for(org)
     offsets = {s.code: s.offset_days for s in ladder}
     logs = (
-        ReminderLog.objects.filter(measure=measure, due_date=measure.due_date)
+        ReminderLog.objects.unscoped(
+            "records of a measure already fetched through its scope"
+        ).filter(measure=measure, due_date=measure.due_date)
         if measure.due_date
         else ReminderLog.objects.none()
     )
@@ -319,14 +316,19 @@ def reminder_status(measure: Measure) -> ReminderStatus:
 
 def measure_urges(measure: Measure) -> list[Urge]:
     return list(
-        Urge.objects.filter(measure=measure)
+        Urge.objects.unscoped("records of a measure already fetched through its scope")
+        .filter(measure=measure)
         .select_related("by__person", "answered_by__person")
         .order_by("-created_at", "-id")
     )
 
 
 def measure_notices(measure: Measure) -> list[SupervisionNotice]:
-    return list(SupervisionNotice.objects.filter(measure=measure).order_by("-year", "-seq"))
+    return list(
+        SupervisionNotice.objects.unscoped("records of a measure already fetched through its scope")
+        .filter(measure=measure)
+        .order_by("-year", "-seq")
+    )
 
 
 def urge_candidates(
@@ -410,7 +412,8 @@ def _name(user: Any) -> str:
 def supervision_notice_data(notice: SupervisionNotice) -> SupervisionNoticeData:
     """The data accessor for exporting a supervision notice as a Word document."""
     notice = (
-        SupervisionNotice.objects.select_related(
+        SupervisionNotice.objects.unscoped("a notice already fetched through its scope")
+        .select_related(
             "organization",
             "measure__finding__inspection",
             "measure__lead_unit",
@@ -425,8 +428,9 @@ def supervision_notice_data(notice: SupervisionNotice) -> SupervisionNoticeData:
     org = notice.organization
     issued_on = timezone.localdate(notice.issued_at)
     days_overdue = None
-    if m.due_date is not None and m.state not in DONE_STATES and issued_on > m.due_date:
-        days_overdue = (issued_on - m.due_date).days
+    deadline = clock_deadline(m)
+    if m.due_date is not None and deadline is not None and is_overdue(m, issued_on):
+        days_overdue = (issued_on - deadline).days
     return SupervisionNoticeData(
         number=notice.number,
         organization=org.name,

@@ -219,13 +219,17 @@ def notice_issue(
             raise ValidationError(_("The measure is no longer open."))
         org = locked.finding.inspection.organization
         # Locking the settings row serialises numbering within the organization.
-        config, _created = NotificationSettings.objects.select_for_update().get_or_create(
-            organization=org
+        config, _created = (
+            NotificationSettings.objects.unscoped("row lock after the policy check")
+            .select_for_update()
+            .get_or_create(organization=org)
         )
         year = today.year
-        last = SupervisionNotice.objects.filter(organization=org, year=year).aggregate(
-            top=Max("seq")
-        )["top"]
+        last = (
+            SupervisionNotice.objects.unscoped("service check after the policy check")
+            .filter(organization=org, year=year)
+            .aggregate(top=Max("seq"))["top"]
+        )
         seq = (last or 0) + 1
         notice = SupervisionNotice.objects.create(
             organization=org,
@@ -339,7 +343,11 @@ def preference_update(
         raise ValidationError(_("The digest hour is a whole hour from 0 to 23."))
     now = now or timezone.now()
     with transaction.atomic():
-        pref, _created = Preference.objects.select_for_update().get_or_create(user=user)
+        pref, _created = (
+            Preference.objects.unscoped("the user's own preferences")
+            .select_for_update()
+            .get_or_create(user=user)
+        )
         before = snapshot(pref, PREFERENCE_FIELDS)
         pref.email_enabled = email_enabled
         pref.webhook_enabled = webhook_enabled
@@ -348,9 +356,9 @@ def preference_update(
         pref.save()
         if not daily_digest:
             # Emails held for a digest the person no longer wants go out singly.
-            Delivery.objects.filter(recipient=user, status=DeliveryStatus.DIGEST).update(
-                status=DeliveryStatus.PENDING, next_attempt_at=now
-            )
+            Delivery.objects.unscoped("the user's own deliveries").filter(
+                recipient=user, status=DeliveryStatus.DIGEST
+            ).update(status=DeliveryStatus.PENDING, next_attempt_at=now)
         b, a = diff_fields(before, snapshot(pref, PREFERENCE_FIELDS))
         if a or b:
             record_event(actor=user, obj=pref, action="update", before=b, after=a)
@@ -360,7 +368,11 @@ def preference_update(
 def calendar_token_regenerate(*, user: Any) -> Preference:
     """A new private calendar address; the old one stops working at once."""
     with transaction.atomic():
-        pref, _created = Preference.objects.select_for_update().get_or_create(user=user)
+        pref, _created = (
+            Preference.objects.unscoped("the user's own preferences")
+            .select_for_update()
+            .get_or_create(user=user)
+        )
         pref.calendar_token = new_calendar_token()
         pref.save(update_fields=["calendar_token"])
         record_event(actor=user, obj=pref, action="calendar_token_regenerated")
@@ -370,7 +382,9 @@ def calendar_token_regenerate(*, user: Any) -> Preference:
 def calendar_token_for(*, user: Any) -> str:
     """The user's calendar token, creating their preferences on first use."""
     with transaction.atomic():
-        pref, _created = Preference.objects.get_or_create(user=user)
+        pref, _created = Preference.objects.unscoped("the user's own preferences").get_or_create(
+            user=user
+        )
         return pref.calendar_token
 
 
@@ -408,8 +422,10 @@ def settings_update(
     if not prefix:
         raise ValidationError(_("The notice number prefix is required."))
     with transaction.atomic():
-        obj, _created = NotificationSettings.objects.select_for_update().get_or_create(
-            organization=organization
+        obj, _created = (
+            NotificationSettings.objects.unscoped("row lock after the policy check")
+            .select_for_update()
+            .get_or_create(organization=organization)
         )
         before = _settings_snapshot(obj)
         obj.ladder = ladder_to_config(steps)
@@ -464,7 +480,9 @@ def notification_mark_read(
     now = now or timezone.now()
     note = Notification.objects.visible_to(user).get(pk=notification_id)
     if note.read_at is None:
-        Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=now)
+        Notification.objects.unscoped("service check after the policy check").filter(
+            pk=note.pk, read_at__isnull=True
+        ).update(read_at=now)
         note.read_at = now
     return note
 
@@ -496,8 +514,8 @@ def delivery_retry(*, by: Any, delivery_ids: Sequence[int], now: dt.datetime | N
                 before={"status": row.status, "attempts": row.attempts},
                 after={"status": DeliveryStatus.PENDING, "attempts": 0},
             )
-        Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(
-            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, claimed_at=None
-        )
+        Delivery.objects.unscoped("service check after the policy check").filter(
+            pk__in=[r.pk for r in rows]
+        ).update(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, claimed_at=None)
         send_after_commit([r.pk for r in rows])
         return len(rows)

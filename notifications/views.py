@@ -42,6 +42,7 @@ from notifications.forms import (
 )
 from notifications.ladder import DEFAULT_LADDER, Audience, LadderStep, ladder_to_config
 from notifications.models import Delivery, Notification, Preference, SupervisionNotice, Urge
+from organization.managers import get_visible_or_404
 from organization.scope import actor_for, has_capability
 from organization.views import current_organization, require_capability
 
@@ -146,7 +147,8 @@ def calendar_regenerate(request: HttpRequest) -> HttpResponse:
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private iCalendar feed: the token in the address is the only credential."""
     pref = (
-        Preference.objects.filter(calendar_token=token, user__is_active=True)
+        Preference.objects.unscoped("the calendar token is the credential")
+        .filter(calendar_token=token, user__is_active=True)
         .select_related("user")
         .first()
     )
@@ -230,7 +232,7 @@ def urge(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def urge_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_object_or_404(Urge.objects.visible_to(request.user), pk=pk)
+    found = get_visible_or_404(Urge, request.user, pk=pk)
     back = reverse("ledger:measure_detail", args=[found.measure_id]) + f"#urge-{pk}"
     form = AnswerForm(request.POST)
     if not form.is_valid():
@@ -323,7 +325,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def notice_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_object_or_404(SupervisionNotice.objects.visible_to(request.user), pk=pk)
+    notice = get_visible_or_404(SupervisionNotice, request.user, pk=pk)
     back = reverse("notifications:notice_detail", args=[notice.pk])
     form = NoticeReplyForm(request.POST)
     if not form.is_valid():

@@ -23,8 +23,3 @@ class Role(models.TextChoices):
     LIAISON = "liaison", _("Liaison group member")
     UNIT_HEAD = "unit_head", _("Unit head / party secretary")
     UNIT_STAFF = "unit_staff", _("Unit staff")
-
-
-class CalendarMode(models.TextChoices):
-    CALENDAR = "calendar", _("Calendar days")
-    WORKING = "working", _("Working days (official holiday calendar)")

@@ -41,14 +41,17 @@ class OrgScopedModelForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-
         for field in self.fields.values():
             qs = getattr(field, "queryset", None)
             if qs is not None and hasattr(qs.model, "organization"):
-                field.queryset = qs.filter(organization=organization)  # type: ignore[attr-defined]
+                mine = qs.unscoped("choices of the form's own organization")
+                field.queryset = mine.filter(organization=organization)  # type: ignore[attr-defined]
 
     def clean_name(self) -> str:
         name = (self.cleaned_data.get("name") or "").strip()
         if not name:
             raise forms.ValidationError(_("This field is required."))
         model = self._meta.model
-        clash = model.objects.filter(organization=self.organization, name=name)
+        clash = model.objects.unscoped("name clash within the organization").filter(
+            organization=self.organization, name=name
+        )
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
@@ -75,7 +78,9 @@ class UnitForm(OrgScopedModelForm):
         super().__init__(*args, **kwargs)
         # Keep the current choice selectable even when it was deactivated, so saving the form
         # never silently drops it.
-        self.fields["liaison_group"].queryset = LiaisonGroup.objects.filter(  # type: ignore[attr-defined]
+        self.fields["liaison_group"].queryset = LiaisonGroup.objects.unscoped(
+            "choices of the form's own organization"
+        ).filter(  # type: ignore[attr-defined]
             Q(is_active=True) | Q(pk=self.instance.liaison_group_id), organization=self.organization
         )
 
@@ -96,9 +101,13 @@ class LiaisonGroupForm(OrgScopedModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         in_grid = Q(liaison_group=self.instance) if self.instance.pk else Q(pk__in=[])
-        self.fields["units"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
-            Q(is_active=True) | in_grid, organization=self.organization
-        ).select_related("liaison_group")
+        self.fields["units"].queryset = (
+            Unit.objects.unscoped("choices of the form's own organization")
+            .filter(  # type: ignore[attr-defined]
+                Q(is_active=True) | in_grid, organization=self.organization
+            )
+            .select_related("liaison_group")
+        )
         if self.instance.pk:
             self.initial["units"] = list(self.instance.units.values_list("pk", flat=True))
 
@@ -151,7 +160,9 @@ class OrganizationForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-ar
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office_director"].queryset = Person.objects.filter(  # type: ignore[attr-defined]
+        self.fields["office_director"].queryset = Person.objects.unscoped(
+            "choices of the form's own organization"
+        ).filter(  # type: ignore[attr-defined]
             organization=self.instance
         )
 
@@ -198,7 +209,9 @@ class PersonForm(OrgScopedModelForm):
             self.initial.setdefault("username", self.instance.user.username)
             self.initial.setdefault("email", self.instance.user.email)
             del self.fields["password"]
-        self.fields["unit"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+        self.fields["unit"].queryset = Unit.objects.unscoped(
+            "choices of the form's own organization"
+        ).filter(  # type: ignore[attr-defined]
             Q(is_active=True) | Q(pk=self.instance.unit_id), organization=self.organization
         )
 

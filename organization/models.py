@@ -7,24 +7,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from organization.choices import CalendarMode, UnitKind, UnitRole
-
-
-class ScopedQuerySet(models.QuerySet):
-    """Base for every owned model: `visible_to` / `editable_by` are the only way views fetch.
-
-    The rules themselves live in `organization.scope`, so there is exactly one place to read.
-    """
-
-    def visible_to(self, user):  # type: ignore[no-untyped-def]
-        from organization.scope import scope_filter
-
-        return scope_filter(self, user, action="view")
-
-    def editable_by(self, user):  # type: ignore[no-untyped-def]
-        from organization.scope import scope_filter
-
-        return scope_filter(self, user, action="change")
+from core.workdays import CalendarMode
+from organization.choices import UnitKind, UnitRole
+from organization.managers import ScopedQuerySet
 
 
 class Organization(models.Model):
@@ -46,7 +31,7 @@ class Organization(models.Model):
         _("deadline counting"),
         max_length=16,
         choices=CalendarMode.choices,
-        default=CalendarMode.CALENDAR,
+        default=CalendarMode.CALENDAR_DAYS,
     )
     warn_days = models.PositiveSmallIntegerField(
         _("warning window (days)"),

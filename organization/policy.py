@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from organization.choices import Role
-from organization.scope import Actor, actor_for, has_capability
+from organization.scope import CAPABILITIES, Actor, actor_for, has_capability
 
 Rule = Callable[[Actor, Any], Any]
 _RULES: dict[str, Rule] = {}
@@ -43,6 +43,9 @@ def answer(user_or_actor: Any, action: str, obj: Any = None) -> Any:
         return None
     rule = _RULES.get(action)
     if rule is None:
+        # A role-level capability of the one table (e.g. "ledger.view") needs no object.
+        if action in CAPABILITIES:
+            return has_capability(actor, action)
         raise LookupError(f"no policy rule registered for {action!r}")
     return rule(actor, obj)
 
@@ -85,7 +88,7 @@ def owns_theme(actor: Actor, task_force_id: int | None) -> bool:
     return task_force_id is not None and task_force_id in actor.task_force_ids
 
 
-def is_office(actor: Actor) -> bool:
+def in_office(actor: Actor) -> bool:
     """The rectification office (or an administrator): runs the work of the whole organization."""
     return actor.manages_all
 
@@ -95,7 +98,7 @@ def sees_everything(actor: Actor) -> bool:
     return actor.sees_all
 
 
-def is_admin(actor: Actor) -> bool:
+def administers(actor: Actor) -> bool:
     return Role.ADMIN in actor.roles
 
 
@@ -136,7 +139,7 @@ def _manage_person(actor: Actor, person: Any) -> bool:
         return False
     if person is None or getattr(person, "organization_id", None) != actor.organization_id:
         return person is None
-    return not _person_is_admin(person) or is_admin(actor)
+    return not _person_is_admin(person) or administers(actor)
 
 
 def _reset_password(actor: Actor, person: Any) -> bool:
@@ -159,7 +162,7 @@ def _report_for_unit(actor: Actor, unit: Any) -> bool:
     """File reports in the unit's name: its own people, or the office on its behalf."""
     if not (_in_org(actor, unit) and has_capability(actor, "report.file")):
         return False
-    return is_office(actor) or acts_for_unit(actor, getattr(unit, "pk", None))
+    return in_office(actor) or acts_for_unit(actor, getattr(unit, "pk", None))
 
 
 def _see_unit_report(actor: Actor, unit: Any) -> bool:
@@ -174,11 +177,11 @@ def _see_unit_report(actor: Actor, unit: Any) -> bool:
 
 
 def _edit_unit_report(actor: Actor, unit: Any) -> bool:
-    return _in_org(actor, unit) and (is_office(actor) or acts_for_unit(actor, unit.pk))
+    return _in_org(actor, unit) and (in_office(actor) or acts_for_unit(actor, unit.pk))
 
 
 def _review_office(actor: Actor, obj: Any) -> bool:
-    return is_office(actor) and has_capability(actor, "review.office")
+    return in_office(actor) and has_capability(actor, "review.office")
 
 
 def register_organization_policy() -> None:
@@ -206,10 +209,10 @@ def register_organization_policy() -> None:
     # Documents about the whole organization, and documents for any unit of it.
     register_rule("export_progress_report", lambda actor, obj: sees_everything(actor))
     register_rule("choose_any_unit", lambda actor, obj: sees_everything(actor))
-    register_rule("draft_supervision_notice", lambda actor, obj: is_office(actor))
+    register_rule("draft_supervision_notice", lambda actor, obj: in_office(actor))
     register_rule("set_reporting_cycle", _review_office)
-    register_rule("manage_admins", lambda actor, obj: is_admin(actor))
-    register_rule("grant_admin", lambda actor, obj: is_admin(actor))
+    register_rule("manage_admins", lambda actor, obj: administers(actor))
+    register_rule("grant_admin", lambda actor, obj: administers(actor))
     register_rule("manage_person", _manage_person)
     register_rule("reset_password", _reset_password)
     register_rule("see_person_record", _see_person_record)

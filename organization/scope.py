@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from django.db.models import Model, Q, QuerySet
 
+from core.scoping import register_directory_model
 from organization.choices import Role, UnitRole
 
 Action = Literal["view", "change"]
@@ -79,7 +80,7 @@ def actor_for(user: Any) -> Actor:
         return cached  # type: ignore[no-any-return]
     from organization.models import Person, Unit
 
-    person = Person.objects.filter(user_id=user.pk).first()
+    person = Person.objects.unscoped("resolving who is asking").filter(user_id=user.pk).first()
     if person is None:
         # A user without a profile (e.g. a bare `createsuperuser`) belongs to no organization
         # and so sees no domain data; profiles come from load_demo or the people screens.
@@ -94,17 +95,29 @@ def actor_for(user: Any) -> Actor:
     if person.is_office:
         roles.add(Role.OFFICE)
     task_force_ids = frozenset(
-        person.task_forces.filter(is_active=True).values_list("id", flat=True)
+        person.task_forces.unscoped("the asker's own memberships")
+        .filter(is_active=True)
+        .values_list("id", flat=True)
     )
-    led_tf = frozenset(person.led_task_forces.filter(is_active=True).values_list("id", flat=True))
+    led_tf = frozenset(
+        person.led_task_forces.unscoped("the asker's own memberships")
+        .filter(is_active=True)
+        .values_list("id", flat=True)
+    )
     task_force_ids |= led_tf
     liaison_ids = frozenset(
-        person.liaison_groups.filter(is_active=True).values_list("id", flat=True)
-    ) | frozenset(person.led_liaison_groups.filter(is_active=True).values_list("id", flat=True))
+        person.liaison_groups.unscoped("the asker's own memberships")
+        .filter(is_active=True)
+        .values_list("id", flat=True)
+    ) | frozenset(
+        person.led_liaison_groups.unscoped("the asker's own memberships")
+        .filter(is_active=True)
+        .values_list("id", flat=True)
+    )
     head_units = frozenset(
-        Unit.objects.filter(
-            Q(party_secretary=person) | Q(admin_head=person), is_active=True
-        ).values_list("id", flat=True)
+        Unit.objects.unscoped("the asker's own memberships")
+        .filter(Q(party_secretary=person) | Q(admin_head=person), is_active=True)
+        .values_list("id", flat=True)
     )
     if person.unit_id is not None and person.unit_role == UnitRole.HEAD:
         head_units |= {person.unit_id}
@@ -178,6 +191,8 @@ _RULES: dict[str, ScopeRule] = {}
 def register_scope(model: type[Model], rule: ScopeRule) -> None:
     """Register the row filter for a model; called from each app's AppConfig.ready()."""
     _RULES[model._meta.label_lower] = rule
+    if rule is org_directory_rule:
+        register_directory_model(model._meta.label_lower)
 
 
 def scope_filter(qs: QuerySet[Any], user: Any, *, action: Action) -> QuerySet[Any]:
@@ -207,9 +222,33 @@ def organization_rule(actor: Actor, action: Action) -> Q:
     return NOTHING
 
 
+def audit_event_rule(actor: Actor, action: Action) -> Q:
+    """An audit event is seen by whoever may see the object it records; nobody changes one.
+
+    One branch per registered model (the database evaluates only the branch of each row's
+    type), plus sign-in accounts, which are seen through their person."""
+    from django.apps import apps
+
+    from organization.models import Person
+
+    if action != "view":
+        return NOTHING
+    people = Person.objects.visible_to(actor).values("user_id")
+    q = Q(object_type="auth.user", object_id__in=people)
+    for label in sorted(_RULES):
+        if label != "core.auditevent":
+            visible = apps.get_model(label)._default_manager.visible_to(actor).values("pk")
+            q |= Q(object_type=label, object_id__in=visible)
+    return q
+
+
 def register_organization_rules() -> None:
+    from core.models import AuditEvent
+    from core.scoping import install_scope_resolver
     from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
 
+    install_scope_resolver(lambda qs, user, action: scope_filter(qs, user, action=action))
+    register_scope(AuditEvent, audit_event_rule)
     register_scope(Organization, organization_rule)
     for model in (Unit, LiaisonGroup, TaskForce, Theme, Person):
         register_scope(model, org_directory_rule)

@@ -12,7 +12,8 @@ def responsible_candidates(organization: Organization) -> QuerySet[Person]:
     active unit of the organization, grouped by unit. The system administrator's account runs
     the platform and answers for no rectification work."""
     return (
-        Person.objects.filter(
+        Person.objects.unscoped("choices of the form's own organization")
+        .filter(
             organization=organization,
             user__is_active=True,
             user__is_superuser=False,

@@ -48,13 +48,16 @@ def directory_save(
         creating = instance.pk is None
         before: dict[str, Any] = {}
         if not creating:
-            old = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+            rows = type(instance)._default_manager.unscoped("row lock after the policy check")  # type: ignore[attr-defined]
+            old = rows.select_for_update().get(pk=instance.pk)
             before = snapshot(old)
             for name in m2m or {}:
                 before[name] = _m2m_ids(old, name)
             if isinstance(instance, LiaisonGroup):
                 before["units"] = sorted(
-                    Unit.objects.filter(liaison_group=old.pk).values_list("id", flat=True)
+                    Unit.objects.unscoped("service check after the policy check")
+                    .filter(liaison_group=old.pk)
+                    .values_list("id", flat=True)
                 )
         instance.full_clean(validate_unique=True, validate_constraints=True)
         instance.save()
@@ -64,10 +67,12 @@ def directory_save(
             after[name] = sorted(o.pk for o in objs)
         if isinstance(instance, LiaisonGroup) and units is not None:
             unit_ids = [u.pk for u in units]
-            Unit.objects.filter(liaison_group=instance).exclude(pk__in=unit_ids).update(
-                liaison_group=None
-            )
-            Unit.objects.filter(pk__in=unit_ids).update(liaison_group=instance)
+            Unit.objects.unscoped("service check after the policy check").filter(
+                liaison_group=instance
+            ).exclude(pk__in=unit_ids).update(liaison_group=None)
+            Unit.objects.unscoped("service check after the policy check").filter(
+                pk__in=unit_ids
+            ).update(liaison_group=instance)
             after["units"] = sorted(unit_ids)
         if creating:
             record_event(actor=actor, obj=instance, action="create", after=after)
@@ -79,7 +84,9 @@ def directory_save(
 
 
 def _active_admins(organization_id: int) -> Any:
-    return Person.objects.filter(
+    return Person.objects.unscoped(
+        "administrators of the organization, counted by the service"
+    ).filter(
         Q(is_system_admin=True) | Q(user__is_superuser=True),
         organization_id=organization_id,
         user__is_active=True,
@@ -112,7 +119,8 @@ def _require_manage_person(actor: Any, person: Person | None) -> None:
 def directory_set_active(*, actor: Any, instance: Model, active: bool) -> Model:
     """Deactivate or reactivate: nothing with history is ever deleted."""
     with transaction.atomic():
-        obj = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        rows = type(instance)._default_manager.unscoped("row lock after the policy check")  # type: ignore[attr-defined]
+        obj = rows.select_for_update().get(pk=instance.pk)
         if isinstance(obj, Person):
             _require_manage_person(actor, obj)
         target: Any = obj.user if isinstance(obj, Person) else obj
@@ -154,7 +162,10 @@ def person_save(
         old_person = (
             None
             if creating
-            else Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+            else Person.objects.unscoped("row lock after the policy check")
+            .select_for_update()
+            .select_related("user")
+            .get(pk=person.pk)
         )
         _require_manage_person(actor, old_person)
         was_admin = bool(old_person and old_person.is_system_admin)
@@ -202,7 +213,9 @@ def person_set_password(*, actor: Any, person: Person, password: str) -> None:
     policy.require(
         actor,
         "reset_password",
-        Person.objects.select_related("user").get(pk=person.pk),
+        Person.objects.unscoped("the person the policy is asked about")
+        .select_related("user")
+        .get(pk=person.pk),
         message=_("Only a system administrator resets passwords of this account."),
     )
     with transaction.atomic():

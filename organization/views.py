@@ -37,8 +37,7 @@ from organization.scope import has_capability
 
 
 def require_capability(request: HttpRequest, capability: str) -> None:
-    if not has_capability(request.user, capability):
-        raise PermissionDenied
+    policy.require(request.user, capability)
 
 
 def current_organization(request: HttpRequest) -> Organization:

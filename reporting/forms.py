@@ -9,12 +9,12 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.filetypes import accept_attribute
 from ledger.forms import DateInput
 from ledger.models import Inspection
 from organization.forms import BootstrapMixin
 from organization.models import Theme, Unit
 from reporting.choices import CycleFrequency, LookBackRating, Weekday
-from reporting.filetypes import accept_attribute
 from reporting.models import ReportingCycle
 
 

@@ -34,7 +34,11 @@ def extension_refusal(
         return "passed", _(
             "The due date %(due)s has passed; an extension must be asked before it."
         ) % {"due": date_format(measure.due_date, "Y-m-d")}
-    if measure.extensions.filter(status=ExtensionStatus.PENDING).exists():
+    if (
+        measure.extensions.unscoped("the policy asks about a measure in hand")
+        .filter(status=ExtensionStatus.PENDING)
+        .exists()
+    ):
         return "pending", _("An extension request for this measure is already waiting.")
     return None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from ledger.scope import measure_reach_q
-from organization.policy import is_office, sees_everything
+from organization.policy import in_office, sees_everything
 from organization.scope import NOTHING, Action, Actor, register_scope
 
 
@@ -26,7 +26,7 @@ def measure_child_rule(actor: Actor, action: Action) -> Q:
             if sees_everything(actor)
             else in_org & measure_reach_q(actor, prefix="measure__")
         )
-    if is_office(actor):
+    if in_office(actor):
         return in_org
     if actor.unit_ids:
         return in_org & Q(measure__lead_unit_id__in=sorted(actor.unit_ids))
@@ -36,14 +36,14 @@ def measure_child_rule(actor: Actor, action: Action) -> Q:
 def evidence_rule(actor: Actor, action: Action) -> Q:
     """Evidence is also changed (withdrawn) by the unit that uploaded it."""
     q = measure_child_rule(actor, action)
-    if action == "change" and not is_office(actor) and actor.unit_ids:
+    if action == "change" and not in_office(actor) and actor.unit_ids:
         q |= _in_org(actor, "measure__") & Q(unit_id__in=sorted(actor.unit_ids))
     return q
 
 
 def unit_report_rule(actor: Actor, action: Action) -> Q:
     in_org = Q(inspection__organization_id=actor.organization_id)
-    if is_office(actor) or (action == "view" and sees_everything(actor)):
+    if in_office(actor) or (action == "view" and sees_everything(actor)):
         return in_org
     q = Q(unit_id__in=sorted(actor.unit_ids)) if actor.unit_ids else NOTHING
     if action == "view":
@@ -57,7 +57,7 @@ def unit_report_rule(actor: Actor, action: Action) -> Q:
 
 def cycle_rule(actor: Actor, action: Action) -> Q:
     in_org = Q(inspection__organization_id=actor.organization_id)
-    if action == "view" or is_office(actor):
+    if action == "view" or in_office(actor):
         return in_org
     return NOTHING
 

@@ -131,7 +131,14 @@ def measure_reports(user: Any, measure: Measure) -> list[ReportRow]:
         ProgressReport.objects.visible_to(user)
         .filter(measure=measure)
         .select_related("unit", "author__person", "supersedes")
-        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("id")))
+        .prefetch_related(
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.unscoped("evidence of measures scoped above").order_by(
+                    "id"
+                ),
+            )
+        )
         .order_by("-filed_at", "-id")
     )
     by_old = {r.supersedes_id: r for r in reports if r.supersedes_id}
@@ -226,7 +233,8 @@ def is_current(request: CloseRequest, measure: Measure) -> bool:
 
 def open_request(measure: Measure) -> CloseRequest | None:
     request = (
-        CloseRequest.objects.filter(measure=measure, status__in=OPEN_REQUEST_STATUSES)
+        CloseRequest.objects.unscoped("records of a measure already fetched through its scope")
+        .filter(measure=measure, status__in=OPEN_REQUEST_STATUSES)
         .select_related("requested_by__person")
         .order_by("-requested_at", "-id")
         .first()
@@ -238,7 +246,8 @@ def last_return(measure: Measure) -> ReviewDecision | None:
     """The latest 'returned' decision, when it is the latest decision at all: what the unit
     must answer before asking again."""
     latest = (
-        ReviewDecision.objects.filter(measure=measure)
+        ReviewDecision.objects.unscoped("records of a measure already fetched through its scope")
+        .filter(measure=measure)
         .select_related("decided_by__person")
         .order_by("-decided_at", "-id")
         .first()
@@ -247,14 +256,17 @@ def last_return(measure: Measure) -> ReviewDecision | None:
         return None
     if measure.state != MeasureState.IN_PROGRESS:
         return None
-    newer = CloseRequest.objects.filter(measure=measure, requested_at__gt=latest.decided_at)
+    newer = CloseRequest.objects.unscoped(
+        "records of a measure already fetched through its scope"
+    ).filter(measure=measure, requested_at__gt=latest.decided_at)
     return None if newer.exists() else latest
 
 
 def last_return_event(measure: Measure) -> AuditEvent | None:
     """A return recorded only on the ledger (fired outside the review panel)."""
     return (
-        AuditEvent.objects.filter(
+        AuditEvent.objects.unscoped("records of a measure already fetched through its scope")
+        .filter(
             object_type="ledger.measure",
             object_id=measure.pk,
             action__in=("transition:liaison_return", "transition:office_return"),
@@ -270,7 +282,8 @@ def request_summaries(measure_ids: list[int]) -> dict[int, str]:
     event (the request's reason), so requests made from any screen have one."""
     summaries: dict[int, str] = {}
     rows = (
-        AuditEvent.objects.filter(
+        AuditEvent.objects.unscoped("records of a measure already fetched through its scope")
+        .filter(
             object_type="ledger.measure",
             object_id__in=measure_ids,
             action="transition:request_close",
@@ -301,7 +314,7 @@ def measure_lookbacks(user: Any, measure: Measure) -> list[LookBack]:
         LookBack.objects.visible_to(user)
         .filter(measure=measure)
         .select_related("checked_by__person", "scheduled_by__person")
-        .prefetch_related("evidence")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.visible_to(user)))
         .order_by("-planned_date", "-id")
     )
 
@@ -312,9 +325,9 @@ def measure_lookbacks(user: Any, measure: Measure) -> list[LookBack]:
 def _request_prefetch() -> Prefetch:
     return Prefetch(
         "close_requests",
-        queryset=CloseRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES).select_related(
-            "requested_by__person"
-        ),
+        queryset=CloseRequest.objects.unscoped("requests of measures scoped above")
+        .filter(status__in=OPEN_REQUEST_STATUSES)
+        .select_related("requested_by__person"),
         to_attr="open_requests",
     )
 
@@ -503,7 +516,8 @@ def reconcile_finding(user: Any, finding: Finding) -> Reconciliation:
     latest: dict[int, ProgressReport] = {}
     coop_latest: dict[tuple[int, int], int] = {}
     for r in (
-        ProgressReport.objects.filter(measure_id__in=ids)
+        ProgressReport.objects.unscoped("reports of measures scoped above")
+        .filter(measure_id__in=ids)
         .select_related("unit")
         .order_by("measure_id", "-filed_at", "-id")
     ):
@@ -516,9 +530,8 @@ def reconcile_finding(user: Any, finding: Finding) -> Reconciliation:
         coop_units[link.measure_id].append((link.unit_id, link.unit.name))
     history: dict[int, list[AuditEvent]] = defaultdict(list)
     for e in (
-        AuditEvent.objects.filter(
-            object_type="ledger.measure", object_id__in=ids, action__in=REVIEW_ACTIONS
-        )
+        AuditEvent.objects.unscoped("events of measures scoped above")
+        .filter(object_type="ledger.measure", object_id__in=ids, action__in=REVIEW_ACTIONS)
         .select_related("actor__person")
         .order_by("seq")
     ):
@@ -669,7 +682,11 @@ def unit_report_for(
         return None
     if not policy.can_see_unit_report(user, unit):
         return None
-    cycle = ReportingCycle.objects.filter(inspection=inspection).first()
+    cycle = (
+        ReportingCycle.objects.unscoped("cycle of an inspection already fetched through its scope")
+        .filter(inspection=inspection)
+        .first()
+    )
     if cycle is None:
         return None
     period = period_of(cycle, day or timezone.localdate())
@@ -682,9 +699,16 @@ def unit_report_for(
     measures = list(unit_measures(user, unit, inspection))
     start, end = _bounds(period)
     latest: dict[int, ProgressReport] = {}
-    for r in ProgressReport.objects.filter(
-        measure_id__in=[m.pk for m in measures], unit=unit, filed_at__gte=start, filed_at__lt=end
-    ).order_by("measure_id", "-filed_at", "-id"):
+    for r in (
+        ProgressReport.objects.unscoped("reports of measures scoped above")
+        .filter(
+            measure_id__in=[m.pk for m in measures],
+            unit=unit,
+            filed_at__gte=start,
+            filed_at__lt=end,
+        )
+        .order_by("measure_id", "-filed_at", "-id")
+    ):
         latest.setdefault(r.measure_id, r)
     lines = [
         MeasureLine(m, getattr(m, "unit_part", None) or UnitPart.LEAD, latest.get(m.pk))

@@ -26,6 +26,7 @@ from ledger.selectors import ledger_measures, visible_findings
 from ledger.timeline import action_label
 from ledger.workflow import available_transitions
 from organization import policy
+from organization.managers import get_editable_or_404, get_visible_or_404
 from organization.models import Unit
 from organization.scope import actor_for, has_capability
 from organization.views import require_capability
@@ -299,7 +300,7 @@ def _shows_inline(handle: Any) -> bool:
 @csp_replace({"frame-ancestors": ["'self'"]})
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Serve an evidence file to those who see its measure, and nobody else (404 otherwise)."""
-    evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
+    evidence = get_visible_or_404(Evidence, request.user, pk=pk)
     inline = request.GET.get("inline") == "1" and bool(evidence.previewable)
     try:
         handle = storage.open_blob(evidence.sha256)
@@ -323,7 +324,7 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def evidence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
+    evidence = get_visible_or_404(Evidence, request.user, pk=pk)
     if not Evidence.objects.editable_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied
     form = WithdrawForm(request.POST)
@@ -692,10 +693,10 @@ def office_queue(request: HttpRequest) -> HttpResponse:
 
 def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request, "review.office")
-    inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
-    instance = ReportingCycle.objects.filter(inspection=inspection).first() or ReportingCycle(
+    inspection = get_editable_or_404(Inspection, request.user, pk=pk)
+    instance = ReportingCycle.objects.visible_to(request.user).filter(
         inspection=inspection
-    )
+    ).first() or ReportingCycle(inspection=inspection)
     form = CycleForm(request.POST or None, instance=instance)
     if request.method == "POST":
         if form.is_valid():
@@ -738,7 +739,11 @@ def missing(request: HttpRequest) -> HttpResponse:
     cycles = selectors.active_cycles(user)
     inspections = {c.inspection_id: c.inspection for c in cycles}
     my_units = (
-        list(Unit.objects.filter(pk__in=sorted(actor.unit_ids)).order_by("sort_order"))
+        list(
+            Unit.objects.visible_to(actor)
+            .filter(pk__in=sorted(actor.unit_ids))
+            .order_by("sort_order")
+        )
         if actor.unit_ids
         else []
     )
@@ -762,13 +767,13 @@ def missing(request: HttpRequest) -> HttpResponse:
 
 def unit_report(request: HttpRequest, inspection_pk: int, unit_pk: int) -> HttpResponse:
     require_capability(request, "ledger.view")
-    inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=inspection_pk)
-    unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=unit_pk)
+    inspection = get_visible_or_404(Inspection, request.user, pk=inspection_pk)
+    unit = get_visible_or_404(Unit, request.user, pk=unit_pk)
     view = selectors.unit_report_for(request.user, unit=unit, inspection=inspection)
     if view is None:
-        if not ReportingCycle.objects.filter(inspection=inspection).exists() and (
-            policy.can_see_unit_report(request.user, unit)
-        ):
+        if not ReportingCycle.objects.visible_to(request.user).filter(
+            inspection=inspection
+        ).exists() and (policy.can_see_unit_report(request.user, unit)):
             messages.warning(
                 request, _("The office has not set a reporting cycle for this inspection yet.")
             )

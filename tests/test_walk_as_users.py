@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
 from django.test import Client
+
+from tests.forms import read_page
 
 pytestmark = pytest.mark.django_db
 
@@ -39,94 +40,6 @@ NOT_PARSED = (
     "text/calendar",
     "image/",
 )
-
-
-@dataclass
-class Form:
-    method: str
-    action: str
-    hx_get: str | None
-    fields: list[tuple[str, str]] = field(default_factory=list)
-
-
-class Page(HTMLParser):
-    """The links, htmx partials and forms of one page, with what a browser would submit."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
-        self.partials: list[str] = []
-        self.forms: list[Form] = []
-        self._form: Form | None = None
-        self._select: tuple[str, bool] | None = None
-        self._options: list[tuple[str, bool, bool]] = []  # value, selected, disabled
-        self._option: tuple[str | None, bool, bool] | None = None
-        self._option_text: list[str] = []
-        self._textarea: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: (v if v is not None else "") for k, v in attrs}
-        if a.get("hx-get") and tag != "form":
-            self.partials.append(a["hx-get"])
-        if tag == "a" and a.get("href"):
-            self.links.append(a["href"])
-        elif tag == "form":
-            self._form = Form(
-                (a.get("method") or "get").lower(), a.get("action", ""), a.get("hx-get")
-            )
-        elif self._form is None or ("disabled" in a and tag != "option"):
-            return
-        elif tag == "input":
-            name, kind = a.get("name"), (a.get("type") or "text").lower()
-            if not name or kind in ("submit", "button", "file", "image", "reset"):
-                return
-            if kind in ("checkbox", "radio") and "checked" not in a:
-                return
-            default = "on" if kind in ("checkbox", "radio") else ""
-            self._form.fields.append((name, a.get("value", default)))
-        elif tag == "select" and a.get("name"):
-            self._select, self._options = (a["name"], "multiple" in a), []
-        elif tag == "option" and self._select:
-            self._end_option()
-            self._option = (a.get("value"), "selected" in a, "disabled" in a)
-            self._option_text = []
-        elif tag == "textarea" and a.get("name"):
-            self._textarea, self._text = a["name"], []
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea is not None:
-            self._text.append(data)
-        elif self._option is not None:
-            self._option_text.append(data)
-
-    def _end_option(self) -> None:
-        # The closing tag of an option is optional; an option without a value submits its text.
-        if self._option is not None:
-            value, selected, disabled = self._option
-            text = "".join(self._option_text).strip()
-            self._options.append((text if value is None else value, selected, disabled))
-            self._option = None
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "option":
-            self._end_option()
-        elif tag == "select" and self._form is not None and self._select:
-            self._end_option()
-            name, multiple = self._select
-            chosen = [v for v, selected, disabled in self._options if selected and not disabled]
-            if not multiple and not chosen:
-                # A single select with nothing selected submits its first enabled option.
-                chosen = [v for v, _, disabled in self._options if not disabled][:1]
-            self._form.fields.extend((name, v) for v in (chosen if multiple else chosen[-1:]))
-            self._select = None
-        elif tag == "textarea" and self._form is not None and self._textarea is not None:
-            text = "".join(self._text)
-            self._form.fields.append((self._textarea, text[1:] if text.startswith("\n") else text))
-            self._textarea = None
-        elif tag == "form" and self._form is not None:
-            self.forms.append(self._form)
-            self._form = None
 
 
 def _local(url: str, here: str) -> str | None:
@@ -192,8 +105,7 @@ def walk(client: Client, *, max_pages: int = MAX_PAGES) -> tuple[list[str], int]
             continue
         request = response.wsgi_request
         here = request.path + ("?" + request.META["QUERY_STRING"] if request.GET else "")
-        page = Page()
-        page.feed(response.content.decode("utf-8", "replace"))
+        page = read_page(response.content)
         for href in page.links:
             if (url := _local(href, here)) is not None:
                 enqueue(Visit(url, False, here, "link"))

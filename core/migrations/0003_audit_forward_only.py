@@ -11,22 +11,19 @@ from core.triggers import (
 )
 
 
-def forwards(apps, schema_editor):
+def _run(schema_editor, *, postgresql, sqlite):
     vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_HEAD_CREATE, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_CREATE:
-            schema_editor.execute(statement, params=None)
+    statements = [postgresql] if vendor == "postgresql" else sqlite if vendor == "sqlite" else []
+    for statement in statements:
+        schema_editor.execute(statement, params=None)
+
+
+def forwards(apps, schema_editor):
+    _run(schema_editor, postgresql=POSTGRESQL_HEAD_CREATE, sqlite=SQLITE_CREATE)
 
 
 def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_HEAD_DROP, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_DROP:
-            schema_editor.execute(statement, params=None)
+    _run(schema_editor, postgresql=POSTGRESQL_HEAD_DROP, sqlite=SQLITE_DROP)
 
 
 class Migration(migrations.Migration):

@@ -146,6 +146,17 @@ def test_run_reminders_writes_a_checkpoint_to_the_configured_file(
     assert (points[-1].seq, points[-1].hash) == (head().seq, head().last_hash)
 
 
+def test_an_unwritable_checkpoint_file_is_a_clear_error(
+    settings: Any, tmp_path: Path, world: Any
+) -> None:
+    (tmp_path / "not-a-folder").write_text("")
+    settings.AUDIT_CHECKPOINT_PATH = tmp_path / "not-a-folder" / "checkpoint.jsonl"
+    with pytest.raises(CommandError, match="could not be written"):
+        call_command("audit_checkpoint", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="Reminders done, but the audit checkpoint"):
+        call_command("run_reminders", "--no-send", verbosity=0)
+
+
 def test_an_intact_chain_agrees_with_its_checkpoints(checkpoint: Path, world: Any) -> None:
     note(world)
     write_checkpoint(checkpoint)

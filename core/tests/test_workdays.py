@@ -263,3 +263,13 @@ class TestFallbackOutsideTheOfficialCalendar:
         records = [r for r in caplog.records if r.name == "core.workdays"]
         assert len(records) == 1
         assert str(UNCOVERED_YEAR) in records[0].getMessage()
+
+
+def test_the_organization_stores_the_one_calendar_mode() -> None:
+    from organization.models import Organization
+
+    field = Organization._meta.get_field("calendar_mode")
+    assert field.choices == CalendarMode.choices
+    assert CalendarMode.of(field.default) == CalendarMode.CALENDAR_DAYS
+    assert CalendarMode.of("working") == CalendarMode.WORKING_DAYS
+    assert CalendarMode.of("lunar") == CalendarMode.CALENDAR_DAYS

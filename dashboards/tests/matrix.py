@@ -1,8 +1,8 @@
 from django.urls import reverse
 
-from tests.matrix import EVERYONE, READERS, Case, roles
+from tests.matrix import EVERYONE, READERS, Case, read_only, roles
 
-CASES = [
+CASES = read_only(
     Case("dashboards:overview", lambda w: reverse("dashboards:overview"), roles(*EVERYONE)),
     Case(
         "dashboards:overview",
@@ -11,4 +11,4 @@ CASES = [
         note="unknown-inspection",
     ),
     Case("dashboards:people", lambda w: reverse("dashboards:people"), roles(*READERS)),
-]
+)

@@ -10,7 +10,16 @@ from typing import Any
 
 from django.urls import reverse
 
-from tests.matrix import EVERYONE, MANAGERS, READERS, Case, roles
+from tests.matrix import (
+    EVERYONE,
+    MANAGERS,
+    READERS,
+    Case,
+    once,
+    post_only,
+    read_only,
+    roles,
+)
 
 SEES = ("admin", "leader", "office", "taskforce", "liaison", "branch", "staff")
 
@@ -53,16 +62,135 @@ def _flagged(w: Any) -> Any:
     return w.new_measure(content="挂牌督办测试措施", is_flagged=True)
 
 
+def _jobs(w: Any) -> int:
+    from documents.models import Job
+
+    return Job.objects.count()
+
+
+def _measures(w: Any) -> int:
+    from ledger.models import Measure
+
+    return Measure.objects.filter(organization=w.org).count()
+
+
+def _workbook() -> Any:
+    """A one-row ledger workbook, as an office keeps it."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["序号", "问题", "整改措施", "牵头单位", "完成时限"])
+    sheet.append(["1", "制度执行不到位", "修订制度并组织学习", "航空运输系党支部", "2021年6月底"])
+    out = io.BytesIO()
+    book.save(out)
+    return SimpleUploadedFile(
+        "台账.xlsx",
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+FEEDBACK = "一、党的建设方面\n（一）组织生活不规范\n1. 个别支部组织生活会流于形式。\n"
+
+
 CASES = [
-    Case("documents:index", lambda w: reverse("documents:index"), roles(*EVERYONE)),
-    Case("documents:ledger_export", lambda w: reverse("documents:ledger_export"), roles(*EVERYONE)),
-    Case(
-        "documents:ledger_export",
-        lambda w: reverse("documents:ledger_export") + "?state=bogus",
-        roles(*EVERYONE, status=400),
-        note="bad-filter",
+    *read_only(
+        Case("documents:index", lambda w: reverse("documents:index"), roles(*EVERYONE)),
+        Case(
+            "documents:ledger_export",
+            lambda w: reverse("documents:ledger_export"),
+            roles(*EVERYONE),
+        ),
+        Case(
+            "documents:ledger_export",
+            lambda w: reverse("documents:ledger_export") + "?state=bogus",
+            roles(*EVERYONE, status=400),
+            note="bad-filter",
+            stranger=400,
+        ),
+        Case(
+            "documents:job",
+            lambda w: reverse("documents:job", args=[_job(w).pk]),
+            {"office": 200},
+            default=404,
+        ),
+        Case(
+            "documents:job_status",
+            lambda w: reverse("documents:job_status", args=[_job(w).pk]),
+            {"office": 200},
+            default=404,
+        ),
+        Case(
+            "documents:job_download",
+            lambda w: reverse(
+                "documents:job_download", args=[_job(w, kind="ledger_export", with_file=True).pk]
+            ),
+            {"office": 200},
+            default=404,
+        ),
+        Case(
+            "documents:progress_report",
+            lambda w: reverse("documents:progress_report", args=[w.inspection().pk]),
+            roles(*READERS),
+        ),
+        Case(
+            "documents:task_division",
+            lambda w: reverse("documents:task_division", args=[w.inspection().pk]),
+            roles(*EVERYONE),
+        ),
+        Case(
+            "documents:task_division",
+            lambda w: (
+                reverse("documents:task_division", args=[w.inspection().pk])
+                + f"?unit={_branch1(w).pk}"
+            ),
+            roles(*SEES) | {"outsider": 404},
+            note="unit",
+        ),
+        Case(
+            "documents:responsibility_list",
+            lambda w: reverse("documents:responsibility_list", args=[w.inspection().pk]),
+            roles(*EVERYONE),
+        ),
+        Case(
+            "documents:responsibility_list",
+            lambda w: (
+                reverse("documents:responsibility_list", args=[w.inspection().pk])
+                + f"?unit={_branch1(w).pk}"
+            ),
+            roles(*SEES) | {"outsider": 404},
+            note="unit",
+        ),
+        Case(
+            "documents:unit_report",
+            lambda w: reverse("documents:unit_report", args=[_with_cycle(w).pk, _branch1(w).pk]),
+            roles(*SEES) | {"outsider": 404},
+        ),
+        Case(
+            "documents:supervision_notice",
+            lambda w: reverse("documents:supervision_notice", args=[_flagged(w).pk]),
+            roles(*MANAGERS) | {"outsider": 404},
+        ),
+        Case(
+            "documents:supervision_notice",
+            lambda w: reverse("documents:supervision_notice", args=[w.new_measure().pk]),
+            roles(*MANAGERS, status=400) | {"outsider": 404},
+            note="not-flagged",
+        ),
     ),
     Case("documents:import", lambda w: reverse("documents:import"), roles(*MANAGERS)),
+    Case(
+        "documents:import",
+        lambda w: reverse("documents:import"),
+        roles(*MANAGERS, status=302),
+        method="post",
+        form=lambda w: {"inspection": str(w.inspection().pk), "file": _workbook()},
+        effect=_jobs,
+    ),
     Case(
         "documents:import",
         lambda w: reverse("documents:import"),
@@ -70,15 +198,33 @@ CASES = [
         method="post",
         data=lambda w: {"inspection": w.inspection().pk},
         note="no-file",
+        changes=(),
     ),
-    Case(
-        "documents:import_confirm",
-        lambda w: reverse("documents:import_confirm", args=[_job(w).pk]),
-        {"office": 302, "admin": 404},
-        method="post",
-        data=lambda w: {"digest": "x"},
+    # A preview that has nothing to apply: confirming it changes nothing, for anyone.
+    *post_only(
+        Case(
+            "documents:import_confirm",
+            lambda w: reverse(
+                "documents:import_confirm", args=[once(w, "job", lambda: _job(w).pk)]
+            ),
+            {"office": 302, "admin": 404},
+            method="post",
+            data=lambda w: {"digest": "x"},
+            effect=_measures,
+            changes=(),
+        )
     ),
     Case("documents:feedback", lambda w: reverse("documents:feedback"), roles(*MANAGERS)),
+    # Reading a pasted feedback document shows its findings to check; nothing is created yet.
+    Case(
+        "documents:feedback",
+        lambda w: reverse("documents:feedback"),
+        roles(*MANAGERS),
+        method="post",
+        form=lambda w: {"inspection": str(w.inspection().pk), "mode": "feedback", "text": FEEDBACK},
+        effect=_measures,
+        changes=(),
+    ),
     Case(
         "documents:feedback",
         lambda w: reverse("documents:feedback"),
@@ -86,73 +232,6 @@ CASES = [
         method="post",
         data=lambda w: {"inspection": w.inspection().pk, "mode": "feedback", "text": " "},
         note="empty-text",
-    ),
-    Case(
-        "documents:job",
-        lambda w: reverse("documents:job", args=[_job(w).pk]),
-        {"office": 200},
-        default=404,
-    ),
-    Case(
-        "documents:job_status",
-        lambda w: reverse("documents:job_status", args=[_job(w).pk]),
-        {"office": 200},
-        default=404,
-    ),
-    Case(
-        "documents:job_download",
-        lambda w: reverse(
-            "documents:job_download", args=[_job(w, kind="ledger_export", with_file=True).pk]
-        ),
-        {"office": 200},
-        default=404,
-    ),
-    Case(
-        "documents:progress_report",
-        lambda w: reverse("documents:progress_report", args=[w.inspection().pk]),
-        roles(*READERS),
-    ),
-    Case(
-        "documents:task_division",
-        lambda w: reverse("documents:task_division", args=[w.inspection().pk]),
-        roles(*EVERYONE),
-    ),
-    Case(
-        "documents:task_division",
-        lambda w: (
-            reverse("documents:task_division", args=[w.inspection().pk]) + f"?unit={_branch1(w).pk}"
-        ),
-        roles(*SEES) | {"outsider": 404},
-        note="unit",
-    ),
-    Case(
-        "documents:responsibility_list",
-        lambda w: reverse("documents:responsibility_list", args=[w.inspection().pk]),
-        roles(*EVERYONE),
-    ),
-    Case(
-        "documents:responsibility_list",
-        lambda w: (
-            reverse("documents:responsibility_list", args=[w.inspection().pk])
-            + f"?unit={_branch1(w).pk}"
-        ),
-        roles(*SEES) | {"outsider": 404},
-        note="unit",
-    ),
-    Case(
-        "documents:unit_report",
-        lambda w: reverse("documents:unit_report", args=[_with_cycle(w).pk, _branch1(w).pk]),
-        roles(*SEES) | {"outsider": 404},
-    ),
-    Case(
-        "documents:supervision_notice",
-        lambda w: reverse("documents:supervision_notice", args=[_flagged(w).pk]),
-        roles(*MANAGERS) | {"outsider": 404},
-    ),
-    Case(
-        "documents:supervision_notice",
-        lambda w: reverse("documents:supervision_notice", args=[w.new_measure().pk]),
-        roles(*MANAGERS, status=400) | {"outsider": 404},
-        note="not-flagged",
+        changes=(),
     ),
 ]

@@ -194,6 +194,8 @@ def _fake_measures(count: int) -> Any:
             deadline_text="2024年6月30日前",
             deadline_kind="by_date",
             due_date=dt.date(2024, 6, 30),
+            review_requested_on=None,
+            grace_due_date=None,
             progress=40,
             state="in_progress",
             evidence_count=1,

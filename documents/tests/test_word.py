@@ -133,7 +133,7 @@ def test_without_a_reporting_cycle_the_unit_report_says_what_to_do(world):
     response = world.client("office").get(url)
     assert response.status_code == 200
     body = response.content.decode()
-    assert "汇报周期" in body and cycle_url in body
+    assert "报告周期" in body and cycle_url in body
     assert world.client("office").get(cycle_url).status_code == 200
     # The unit is told who sets it, and offered no link it could not follow.
     response = world.client("branch1").get(url)

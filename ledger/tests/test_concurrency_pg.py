@@ -17,7 +17,7 @@ from django.utils import translation
 
 from core.audit import verify_chain
 from core.models import AuditEvent
-from ledger import workflow
+from ledger import extensions
 from ledger.choices import MeasureState, UnitPart
 from ledger.models import Measure
 from ledger.services import (
@@ -47,7 +47,7 @@ def english() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def no_guards(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workflow, "_GUARDS", {})
+    monkeypatch.setattr(extensions, "registry", extensions.Registry())
 
 
 class Worker(threading.Thread):

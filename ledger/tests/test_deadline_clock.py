@@ -100,3 +100,29 @@ def test_after_a_late_return_the_days_overdue_count_from_the_return(world: Any) 
     m = Measure.objects.select_related("finding__inspection").get(pk=m.pk)
     result = measure_light(m, today=today)
     assert (result.light, result.days_left) == (Light.RED, -1)
+
+
+def test_a_late_return_records_when_the_clock_started_again(world: Any) -> None:
+    from core.models import AuditEvent
+    from ledger.tests.helpers import fire_as_owner
+
+    today = timezone.localdate()
+    m = world.new_measure()
+    Measure.objects.filter(pk=m.pk).update(
+        state=MeasureState.PENDING_REVIEW,
+        due_date=today - 3 * DAY,
+        review_requested_on=today - 4 * DAY,
+    )
+    fire_as_owner(
+        by=world.user("liaison1"),
+        measure=Measure.objects.get(pk=m.pk),
+        name="liaison_return",
+        reason="材料不全",
+    )
+    m = Measure.objects.get(pk=m.pk)
+    assert (m.grace_due_date, m.review_requested_on) == (today - DAY, None)
+    assert (m.returned_at is not None, m.return_reason) == (True, "材料不全")
+    event = AuditEvent.objects.filter(
+        object_type="ledger.measure", object_id=m.pk, action="transition:liaison_return"
+    ).latest("seq")
+    assert event.after["grace_due_date"] == (today - DAY).isoformat()

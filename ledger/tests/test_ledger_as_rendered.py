@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from django.db.models import Q
 from django.test import Client
+from django.urls import reverse
 
 from ledger.choices import InspectionStatus
 from ledger.models import Finding, Inspection, Measure
@@ -215,3 +216,18 @@ def test_a_measure_reference_names_its_round_its_finding_and_its_number(
     assert earlier_round.reference == (
         f"党委巡察 · problem {earlier_round.finding.number} · measure {earlier_round.number}"
     )
+
+
+def test_the_export_and_page_links_carry_the_inspection_shown(
+    world: Any, earlier_round: Measure
+) -> None:
+    import lxml.html
+
+    client = signed_in(world, "office")
+    html = client.get(LEDGER).content
+    current = str(world.inspection().pk)
+    hrefs = [a.get("href") for a in lxml.html.fromstring(html).xpath("//a[@href]")]
+    export = next(h for h in hrefs if h.startswith(reverse("documents:ledger_export")))
+    assert f"inspection={current}" in export
+    sizes = [h for h in hrefs if h.startswith("?") and "per_page=" in h]
+    assert sizes and all(f"inspection={current}" in h for h in sizes)

@@ -46,9 +46,9 @@ def english() -> Iterator[None]:
 @pytest.fixture
 def no_guards(monkeypatch: pytest.MonkeyPatch) -> None:
     """Close-out without the guards higher layers register (evidence first); restored after."""
-    from ledger import workflow
+    from ledger import extensions
 
-    monkeypatch.setattr(workflow, "_GUARDS", {})
+    monkeypatch.setattr(extensions, "registry", extensions.Registry())
 
 
 @pytest.fixture
@@ -546,7 +546,7 @@ def test_the_office_reassigns_the_lead_unit_of_a_selection_each_audited(world: A
     unit = world.unit("财务处")
     count = measures_bulk_update(
         by=world.user("office"),
-        measures=Measure.objects.filter(pk__in=ids),
+        measures=Measure.objects.unscoped("test selection").filter(pk__in=ids),
         action="reassign_unit",
         value=unit,
     )
@@ -566,7 +566,7 @@ def test_the_office_sets_a_due_date_on_a_selection_and_keeps_the_original(world:
     new_due = due(world, 200)
     measures_bulk_update(
         by=world.user("office"),
-        measures=Measure.objects.filter(pk__in=[m.pk for m in chosen]),
+        measures=Measure.objects.unscoped("test selection").filter(pk__in=[m.pk for m in chosen]),
         action="set_deadline",
         value=new_due,
     )
@@ -585,15 +585,26 @@ def test_the_office_tags_and_flags_a_selection(world: Any) -> None:
     office = world.user("office")
     tag = services.tag_get_or_create(by=office, organization=world.org, name="警示教育")
     measures_bulk_update(
-        by=office, measures=Measure.objects.filter(pk__in=ids), action="add_tag", value=tag
+        by=office,
+        measures=Measure.objects.unscoped("test selection").filter(pk__in=ids),
+        action="add_tag",
+        value=tag,
     )
-    measures_bulk_update(by=office, measures=Measure.objects.filter(pk__in=ids), action="flag")
+    measures_bulk_update(
+        by=office,
+        measures=Measure.objects.unscoped("test selection").filter(pk__in=ids),
+        action="flag",
+    )
     for m in Measure.objects.filter(pk__in=ids):
         assert tag in m.tags.all()
         assert m.is_flagged
         assert len(events(m, "bulk:add_tag")) == 1
         assert len(events(m, "bulk:flag")) == 1
-    measures_bulk_update(by=office, measures=Measure.objects.filter(pk__in=ids), action="unflag")
+    measures_bulk_update(
+        by=office,
+        measures=Measure.objects.unscoped("test selection").filter(pk__in=ids),
+        action="unflag",
+    )
     assert not Measure.objects.filter(pk__in=ids, is_flagged=True).exists()
 
 
@@ -607,7 +618,7 @@ def test_one_long_term_measure_in_the_selection_stops_the_whole_due_date_change(
     with pytest.raises(ValidationError) as exc:
         measures_bulk_update(
             by=world.user("office"),
-            measures=Measure.objects.filter(pk__in=ids),
+            measures=Measure.objects.unscoped("test selection").filter(pk__in=ids),
             action="set_deadline",
             value=due(world, 200),
         )
@@ -622,7 +633,7 @@ def test_a_due_date_before_the_feedback_stops_the_whole_bulk_change(world: Any) 
     with pytest.raises(ValidationError) as exc:
         measures_bulk_update(
             by=world.user("office"),
-            measures=Measure.objects.filter(pk__in=ids),
+            measures=Measure.objects.unscoped("test selection").filter(pk__in=ids),
             action="set_deadline",
             value=world.inspection().feedback_date - dt.timedelta(days=1),
         )
@@ -643,7 +654,7 @@ def test_a_unit_of_another_organization_stops_the_whole_reassignment(
     with pytest.raises(ValidationError):
         measures_bulk_update(
             by=world.user("office"),
-            measures=Measure.objects.filter(pk__in=ids),
+            measures=Measure.objects.unscoped("test selection").filter(pk__in=ids),
             action="reassign_unit",
             value=elsewhere["unit"],
         )
@@ -666,7 +677,7 @@ def test_a_deactivated_unit_cannot_take_over_a_selection(world: Any) -> None:
     with pytest.raises(ValidationError):
         measures_bulk_update(
             by=world.user("office"),
-            measures=Measure.objects.filter(pk__in=ids),
+            measures=Measure.objects.unscoped("test selection").filter(pk__in=ids),
             action="reassign_unit",
             value=Unit.objects.get(pk=unit.pk),
         )

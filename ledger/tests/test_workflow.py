@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.utils import timezone, translation
 
 from core.audit import verify_chain
 from core.models import AuditEvent
-from ledger import services, workflow
+from ledger import extensions, services
 from ledger.choices import DeadlineKind, MeasureState
 from ledger.models import Measure
 from ledger.services import TransitionError
@@ -31,7 +31,6 @@ from ledger.workflow import (
     TASK_FORCE,
     TRANSITIONS,
     available_transitions,
-    register_guard,
     relations,
 )
 from organization.scope import actor_for
@@ -55,7 +54,7 @@ INVISIBLE = {"outsider"}
 STATES = list(MeasureState.values)
 KINDS = list(DeadlineKind.values)
 REASON = "Checked on site; the new rules are in force."
-REAL_GUARDS = workflow._GUARDS
+REAL_REGISTRY = extensions.registry
 
 
 @pytest.fixture(autouse=True)
@@ -65,12 +64,18 @@ def english() -> Iterator[None]:
 
 
 @pytest.fixture
-def no_guards(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
-    """A state machine without the guards other layers register (e.g. "evidence first");
-    the original guards come back when the test ends."""
-    guards: dict[str, list[Any]] = {}
-    monkeypatch.setattr(workflow, "_GUARDS", guards)
-    return guards
+def no_guards(monkeypatch: pytest.MonkeyPatch) -> extensions.Registry:
+    """A state machine without the guards other layers declare (e.g. "evidence first");
+    the original registry comes back when the test ends."""
+    registry = extensions.Registry()
+    monkeypatch.setattr(extensions, "registry", registry)
+    return registry
+
+
+def register_guard(transition: str, check: Any, *, key: str = "") -> None:
+    extensions.registry.add(
+        extensions.Guard(app="tests", key=key or transition, transition=transition, check=check)
+    )
 
 
 def put(measure: Measure, *, state: str, kind: str = DeadlineKind.BY_DATE) -> Measure:
@@ -196,7 +201,7 @@ def test_the_table_has_no_transition_the_workflow_does_not_describe() -> None:
 @pytest.mark.parametrize("person", list(PEOPLE))
 @pytest.mark.parametrize("name", list(TRANSITIONS))
 def test_a_transition_succeeds_exactly_when_the_table_allows_it(
-    world: Any, no_guards: dict[str, list[Any]], name: str, person: str
+    world: Any, no_guards: extensions.Registry, name: str, person: str
 ) -> None:
     """Every state x every deadline kind x with and without a reason, for one person and one
     transition: success exactly when allowed, one audit event per success, and a refusal
@@ -401,7 +406,7 @@ def test_reopening_a_long_term_measure_with_a_due_date_is_refused(
 
 
 def test_a_registered_guard_blocks_the_transition_and_leaves_no_trace(
-    world: Any, no_guards: dict[str, list[Any]]
+    world: Any, no_guards: extensions.Registry
 ) -> None:
     seen: list[tuple[int, int | None, dict[str, Any]]] = []
 
@@ -415,7 +420,7 @@ def test_a_registered_guard_blocks_the_transition_and_leaves_no_trace(
     before = events_of(measure)
     with pytest.raises(TransitionError) as exc:
         fire_as_owner(by=branch1, measure=measure, name="request_close", payload={"files": 0})
-    assert exc.value.code == "guard"
+    assert [error.code for error in exc.value.error_list] == ["guard"]
     assert exc.value.messages == ["Attach the evidence first."]
     assert seen == [(measure.pk, branch1.pk, {"files": 0})]
     after = Measure.objects.get(pk=measure.pk)
@@ -424,7 +429,7 @@ def test_a_registered_guard_blocks_the_transition_and_leaves_no_trace(
 
 
 def test_a_guard_that_returns_nothing_lets_the_transition_through(
-    world: Any, no_guards: dict[str, list[Any]]
+    world: Any, no_guards: extensions.Registry
 ) -> None:
     register_guard("start", lambda measure, actor, payload: None)
     measure = put(world.scoped_measure(), state=MeasureState.NOT_STARTED)
@@ -433,7 +438,7 @@ def test_a_guard_that_returns_nothing_lets_the_transition_through(
 
 
 def test_a_guard_only_blocks_the_transition_it_was_registered_for(
-    world: Any, no_guards: dict[str, list[Any]]
+    world: Any, no_guards: extensions.Registry
 ) -> None:
     register_guard("office_close", lambda measure, actor, payload: "Not yet.")
     measure = put(world.scoped_measure(), state=MeasureState.NOT_STARTED)
@@ -443,23 +448,36 @@ def test_a_guard_only_blocks_the_transition_it_was_registered_for(
 
 
 def test_a_guard_is_registered_once_and_only_for_a_known_transition(
-    no_guards: dict[str, list[Any]],
+    no_guards: extensions.Registry,
 ) -> None:
     def guard(measure: Measure, actor: Any, payload: dict[str, Any]) -> str | None:
         return None
 
     register_guard("start", guard)
     register_guard("start", guard)
-    assert workflow.guards_for("start") == [guard]
-    with pytest.raises(KeyError):
+    assert [g.check for g in no_guards.guards("start")] == [guard]
+    with pytest.raises(ImproperlyConfigured):
         register_guard("teleport", guard)
 
 
+def test_when_two_guards_refuse_both_messages_are_shown(
+    world: Any, no_guards: extensions.Registry
+) -> None:
+    register_guard("start", lambda measure, actor, payload: None, key="a")
+    register_guard("start", lambda measure, actor, payload: "Assign a person first.", key="b")
+    register_guard("start", lambda measure, actor, payload: "Set a due date first.", key="c")
+    measure = put(world.scoped_measure(), state=MeasureState.NOT_STARTED)
+    with pytest.raises(TransitionError) as exc:
+        services.measure_transition(by=world.user("staff1"), measure=measure, name="start")
+    assert exc.value.messages == ["Assign a person first.", "Set a due date first."]
+    assert Measure.objects.get(pk=measure.pk).state == MeasureState.NOT_STARTED
+
+
 def test_guards_registered_in_a_test_are_gone_afterwards() -> None:
-    # Tests register guards in a private registry (no_guards); the real one is untouched.
-    assert workflow._GUARDS is REAL_GUARDS
-    for guards in workflow._GUARDS.values():
-        assert all(getattr(g, "__name__", "") != "evidence_first" for g in guards)
+    # Tests declare guards in a private registry (no_guards); the real one is untouched.
+    assert extensions.registry is REAL_REGISTRY
+    for guard in REAL_REGISTRY.guards("request_close"):
+        assert guard.app == "reporting"
 
 
 def test_snapshot_entries_of_the_payload_are_kept_in_the_audit_event(

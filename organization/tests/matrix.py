@@ -1,79 +1,270 @@
+"""Permission-matrix cases for every organization and account URL (collected by
+tests/test_permission_matrix.py). Directory forms are posted as the office's page renders them."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.urls import reverse
 
-from tests.matrix import EVERYONE, MANAGERS, READERS, Case, roles
+from tests.matrix import (
+    EVERYONE,
+    MANAGERS,
+    READERS,
+    SIGNED_IN,
+    Case,
+    fields_of,
+    once,
+    post_only,
+    read_only,
+    roles,
+)
+
+DEMO_PASSWORD = "Rectify-2021"
+
+
+def _model(kind: str) -> Any:
+    from organization.models import LiaisonGroup, Person, TaskForce, Theme, Unit
+
+    return {
+        "units": Unit,
+        "liaison_groups": LiaisonGroup,
+        "task_forces": TaskForce,
+        "themes": Theme,
+        "people": Person,
+    }[kind]
 
 
 def _obj(kind: str):  # type: ignore[no-untyped-def]
-    def path(w):  # type: ignore[no-untyped-def]
-        from organization.models import LiaisonGroup, Person, TaskForce, Theme, Unit
+    """The first record of a directory; for people, staff1 (administrators are their own case)."""
 
-        model = {
-            "units": Unit,
-            "liaison_groups": LiaisonGroup,
-            "task_forces": TaskForce,
-            "themes": Theme,
-            "people": Person,
-        }[kind]
-        objects = model.objects.order_by("id")
-        if model is Person:
-            # An ordinary person; administrators' accounts have cases of their own below.
-            objects = objects.filter(is_system_admin=False)
-        return objects.first().pk
+    def pk(w):  # type: ignore[no-untyped-def]
+        if kind == "people":
+            return w.user("staff1").person.pk
+        return _model(kind).objects.filter(organization=w.org).order_by("id").first().pk
 
-    return path
+    return pk
 
+
+def _count(kind: str):  # type: ignore[no-untyped-def]
+    def count(w):  # type: ignore[no-untyped-def]
+        return _model(kind).objects.filter(organization=w.org).count()
+
+    count.__name__ = f"{kind}_count"
+    return count
+
+
+def _fields(kind: str, *names: str):  # type: ignore[no-untyped-def]
+    def fields(w):  # type: ignore[no-untyped-def]
+        return fields_of(_model(kind), _obj(kind)(w), *names)
+
+    fields.__name__ = f"{kind}_{'_'.join(names)}"
+    return fields
+
+
+def _admin_person(w: Any) -> Any:
+    from organization.models import Person
+
+    return Person.objects.get(pk=once(w, "admin", lambda: w.user("admin").person.pk))
+
+
+def _admin_fields(w: Any) -> Any:
+    from organization.models import Person
+
+    person = _admin_person(w)
+    return fields_of(
+        Person, person.pk, "name", "user__is_active", "is_system_admin", "user__username"
+    )
+
+
+def _password(username: str | None = None):  # type: ignore[no-untyped-def]
+    def password(w):  # type: ignore[no-untyped-def]
+        user = w.user(username) if username else w.actor
+        if user is None:
+            return None
+        return type(user).objects.filter(pk=user.pk).values_list("password", flat=True).first()
+
+    password.__name__ = f"password_of_{username or 'actor'}"
+    return password
+
+
+def _settings(w: Any) -> Any:
+    from organization.models import Organization
+
+    return fields_of(Organization, w.org.pk, "warn_days", "leading_group_name")
+
+
+def _theme_form(w: Any) -> dict[str, Any]:
+    from organization.models import TaskForce
+
+    return {
+        "name": "新增主题",
+        "task_force": str(TaskForce.objects.filter(organization=w.org)[0].pk),
+    }
+
+
+CREATE_FORMS = {
+    "units": lambda w: {"name": "新增党支部", "kind": "branch"},
+    "liaison_groups": lambda w: {"name": "第八联络组"},
+    "task_forces": lambda w: {"name": "新增工作专班"},
+    "themes": _theme_form,
+    "people": lambda w: {
+        "name": "新同志",
+        "username": "newcomer",
+        "password": "A-long-Passw0rd-2021",
+        "unit": str(w.unit(w.BRANCH1).pk),
+    },
+}
+EDIT_FORMS = {
+    "units": ("sort_order", "77"),
+    "liaison_groups": ("sort_order", "77"),
+    "task_forces": ("sort_order", "77"),
+    "themes": ("sort_order", "77"),
+    "people": ("position", "支部宣传委员"),
+}
 
 CASES = [
     Case("login", lambda w: reverse("login"), roles(*EVERYONE, status=302), anonymous=200),
-    Case("logout", lambda w: reverse("logout"), roles(*EVERYONE, status=302), method="post"),
-    Case("password_change", lambda w: reverse("password_change"), roles(*EVERYONE)),
+    # A wrong password: nobody is signed in, nothing changes.
     Case(
-        "set_language",
-        lambda w: reverse("set_language"),
+        "login",
+        lambda w: reverse("login"),
         roles(*EVERYONE, status=302),
         method="post",
-        data=lambda w: {"language": "en", "next": "/"},
-        anonymous=302,
+        data=lambda w: {"username": "branch1", "password": "wrong-password"},
+        anonymous=200,
         public=True,
+        stranger=302,
+        changes=(),
     ),
-    Case("health", lambda w: reverse("health"), roles(*EVERYONE), anonymous=200),
-    Case("home", lambda w: reverse("home"), roles(*EVERYONE)),
-    Case("organization:overview", lambda w: reverse("organization:overview"), roles(*READERS)),
+    *post_only(
+        Case(
+            "logout",
+            lambda w: reverse("logout"),
+            roles(*EVERYONE, status=302),
+            method="post",
+            stranger=302,
+            changes=(),
+        )
+    ),
+    Case("password_change", lambda w: reverse("password_change"), roles(*EVERYONE)),
+    Case(
+        "password_change",
+        lambda w: reverse("password_change"),
+        roles(*EVERYONE, status=302),
+        method="post",
+        data=lambda w: {
+            "old_password": DEMO_PASSWORD,
+            "new_password1": "A-new-Passw0rd-2026",
+            "new_password2": "A-new-Passw0rd-2026",
+        },
+        stranger=302,
+        effect=_password(),
+        changes=tuple(SIGNED_IN),
+    ),
+    *post_only(
+        Case(
+            "set_language",
+            lambda w: reverse("set_language"),
+            roles(*EVERYONE, status=302),
+            method="post",
+            data=lambda w: {"language": "en", "next": "/"},
+            anonymous=302,
+            public=True,
+            stranger=302,
+            changes=(),
+        ),
+        get_status=302,
+    ),
+    *read_only(
+        Case(
+            "health",
+            lambda w: reverse("health"),
+            roles(*EVERYONE),
+            anonymous=200,
+            public=True,
+            stranger=200,
+        ),
+        Case("home", lambda w: reverse("home"), roles(*EVERYONE)),
+        Case("organization:overview", lambda w: reverse("organization:overview"), roles(*READERS)),
+    ),
     Case("organization:settings", lambda w: reverse("organization:settings"), roles(*MANAGERS)),
+    Case(
+        "organization:settings",
+        lambda w: reverse("organization:settings"),
+        roles(*MANAGERS, status=302),
+        method="post",
+        form=lambda w: {"warn_days": "12"},
+        effect=_settings,
+    ),
     Case(
         "organization:people_password",
         lambda w: reverse("organization:people_password", args=[w.user("staff1").person.pk]),
         roles("admin"),
     ),
+    Case(
+        "organization:people_password",
+        lambda w: reverse("organization:people_password", args=[w.user("staff1").person.pk]),
+        roles("admin", status=302),
+        method="post",
+        form=lambda w: {"password1": "A-new-Passw0rd-2026", "password2": "A-new-Passw0rd-2026"},
+        form_as="admin",
+        effect=_password("staff1"),
+    ),
     # Only an administrator manages an administrator's account; the office does not.
     Case(
         "organization:people_edit",
-        lambda w: reverse("organization:people_edit", args=[w.user("admin").person.pk]),
+        lambda w: reverse("organization:people_edit", args=[_admin_person(w).pk]),
         roles("admin"),
         note="admin-account",
     ),
     Case(
         "organization:people_active",
-        lambda w: reverse("organization:people_active", args=[w.user("admin").person.pk]),
+        lambda w: reverse("organization:people_active", args=[_admin_person(w).pk]),
         roles("admin", status=302),
         method="post",
         data=lambda w: {"active": "1"},
+        effect=_admin_fields,
+        changes=(),  # the account is active already
         note="admin-account",
     ),
     Case(
         "organization:people_password",
-        lambda w: reverse("organization:people_password", args=[w.user("admin").person.pk]),
+        lambda w: reverse("organization:people_password", args=[_admin_person(w).pk]),
         roles("admin"),
         note="admin-account",
+    ),
+    Case(
+        "organization:people_edit",
+        lambda w: reverse("organization:people_edit", args=[_admin_person(w).pk]),
+        roles("admin", status=302) | {"office": frozenset({403, 404, 200})},
+        method="post",
+        form=lambda w: {"name": "改名的管理员", "username": "admin2"},
+        form_as="admin",
+        effect=_admin_fields,
+        note="the-administrator",
+    ),
+    Case(
+        "organization:people_active",
+        lambda w: reverse("organization:people_active", args=[_admin_person(w).pk]),
+        {"office": frozenset({403, 404, 302}), "admin": 302},
+        method="post",
+        data=lambda w: {"active": "0"},
+        effect=_admin_fields,
+        changes=(),
+        note="the-administrator",
     ),
 ]
 
 for _kind in ("units", "liaison_groups", "task_forces", "themes", "people"):
+    _field, _value = EDIT_FORMS[_kind]
     CASES += [
-        Case(
-            f"organization:{_kind}_list",
-            lambda w, k=_kind: reverse(f"organization:{k}_list"),
-            roles(*READERS),
+        *read_only(
+            Case(
+                f"organization:{_kind}_list",
+                lambda w, k=_kind: reverse(f"organization:{k}_list"),
+                roles(*READERS),
+            )
         ),
         Case(
             f"organization:{_kind}_create",
@@ -81,15 +272,34 @@ for _kind in ("units", "liaison_groups", "task_forces", "themes", "people"):
             roles(*MANAGERS),
         ),
         Case(
+            f"organization:{_kind}_create",
+            lambda w, k=_kind: reverse(f"organization:{k}_create"),
+            roles(*MANAGERS, status=302),
+            method="post",
+            form=CREATE_FORMS[_kind],
+            effect=_count(_kind),
+        ),
+        Case(
             f"organization:{_kind}_edit",
             lambda w, k=_kind: reverse(f"organization:{k}_edit", args=[_obj(k)(w)]),
             roles(*MANAGERS),
         ),
         Case(
-            f"organization:{_kind}_active",
-            lambda w, k=_kind: reverse(f"organization:{k}_active", args=[_obj(k)(w)]),
+            f"organization:{_kind}_edit",
+            lambda w, k=_kind: reverse(f"organization:{k}_edit", args=[_obj(k)(w)]),
             roles(*MANAGERS, status=302),
             method="post",
-            data=lambda w: {"active": "1"},
+            form=lambda w, f=_field, v=_value: {f: v},
+            effect=_fields(_kind, _field),
+        ),
+        *post_only(
+            Case(
+                f"organization:{_kind}_active",
+                lambda w, k=_kind: reverse(f"organization:{k}_active", args=[_obj(k)(w)]),
+                roles(*MANAGERS, status=302),
+                method="post",
+                data=lambda w: {"active": "0"},
+                effect=_fields(_kind, "user__is_active" if _kind == "people" else "is_active"),
+            )
         ),
     ]

@@ -4,7 +4,6 @@ the person against the measure's scope and relations, and records an audit event
 """
 
 from reporting.services.closeout import (
-    PANEL_TRANSITIONS,
     STAGE_REQUEST_STATUS,
     STAGE_STATES,
     closeout_decide,
@@ -55,7 +54,6 @@ from reporting.services.reports import (
 
 __all__ = [
     "MAX_FILES_PER_UPLOAD",
-    "PANEL_TRANSITIONS",
     "STAGE_REQUEST_STATUS",
     "STAGE_STATES",
     "TEXT_LIMIT",

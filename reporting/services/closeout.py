@@ -82,8 +82,10 @@ def request_move(request: CloseRequest, status: str, *, measure: Measure) -> Clo
 
 
 def _open_request(measure: Measure, status: str | None = None) -> CloseRequest | None:
-    qs = CloseRequest.objects.select_for_update().filter(
-        measure_id=measure.pk, status__in=[status] if status else OPEN_REQUEST_STATUSES
+    qs = (
+        CloseRequest.objects.unscoped("row lock after the policy check")
+        .select_for_update()
+        .filter(measure_id=measure.pk, status__in=[status] if status else OPEN_REQUEST_STATUSES)
     )
     return qs.order_by("-requested_at", "-id").first()
 
@@ -96,8 +98,10 @@ def closeout_request(*, by: Any, measure: Measure, summary: str) -> CloseRequest
     require_visible(by, measure)
     with transaction.atomic():
         current = lock_measure(measure.pk)
-        for stale in CloseRequest.objects.select_for_update().filter(
-            measure_id=current.pk, status__in=OPEN_REQUEST_STATUSES
+        for stale in (
+            CloseRequest.objects.unscoped("row lock after the policy check")
+            .select_for_update()
+            .filter(measure_id=current.pk, status__in=OPEN_REQUEST_STATUSES)
         ):
             request_move(stale, RequestStatus.SUPERSEDED, measure=current)
         snap = evidence_snapshot(current)
@@ -148,7 +152,8 @@ STAGE_REQUEST_STATUS: dict[str, str] = {
 
 def _already_decided(current: Measure, stage: str) -> ValidationError:
     last = (
-        ReviewDecision.objects.filter(measure_id=current.pk, stage=stage)
+        ReviewDecision.objects.unscoped("service check after the policy check")
+        .filter(measure_id=current.pk, stage=stage)
         .select_related("decided_by__person")
         .order_by("-decided_at", "-id")
         .first()
@@ -307,18 +312,3 @@ def period_review_complete(*, by: Any, measure: Measure, note: str) -> ReviewDec
             measure_snapshot=m_snap,
             evidence_snapshot=e_snap,
         )
-
-
-# Transitions whose buttons the reporting panel offers with its own forms.
-PANEL_TRANSITIONS = frozenset(
-    {
-        "request_close",
-        "withdraw",
-        "liaison_approve",
-        "liaison_return",
-        "office_close",
-        "office_return",
-        "direct_close",
-        "office_stage_complete",
-    }
-)

@@ -20,7 +20,8 @@ MAX_FILES_PER_UPLOAD = 20
 
 def lock_measure(measure_id: int) -> Measure:
     return (
-        Measure.objects.select_for_update(of=("self",))
+        Measure.objects.unscoped("row lock after the policy check")
+        .select_for_update(of=("self",))
         .select_related("finding__theme", "finding__inspection", "lead_unit")
         .get(pk=measure_id)
     )
@@ -64,7 +65,7 @@ def reporting_unit_for(actor: Actor, measure: Measure) -> Unit | None:
         )
         if link is not None:
             return link.unit
-    if policy.is_office(actor):
+    if policy.in_office(actor):
         return measure.lead_unit
     return None
 
@@ -95,7 +96,8 @@ def evidence_snapshot(measure: Measure) -> list[dict[str, Any]]:
     """The evidence list as it stands: every file not withdrawn, by id and content hash."""
     return [
         {"id": e["id"], "name": e["original_name"], "sha256": e["sha256"]}
-        for e in Evidence.objects.filter(measure_id=measure.pk, withdrawn_at__isnull=True)
+        for e in Evidence.objects.unscoped("evidence of a measure the service already checked")
+        .filter(measure_id=measure.pk, withdrawn_at__isnull=True)
         .order_by("id")
         .values("id", "original_name", "sha256")
     ]

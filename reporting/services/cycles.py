@@ -42,7 +42,12 @@ def cycle_save(*, by: Any, inspection: Inspection, data: CycleData) -> Reporting
     with transaction.atomic():
         if not Inspection.objects.editable_by(by).filter(pk=inspection.pk).exists():
             raise PermissionDenied
-        cycle = ReportingCycle.objects.select_for_update().filter(inspection=inspection).first()
+        cycle = (
+            ReportingCycle.objects.unscoped("row lock after the policy check")
+            .select_for_update()
+            .filter(inspection=inspection)
+            .first()
+        )
         before: dict[str, Any] = {}
         if cycle is None:
             cycle = ReportingCycle(inspection=inspection)
@@ -121,14 +126,19 @@ def unit_report_save(
     )
     today = today or timezone.localdate()
     with transaction.atomic():
-        cycle = ReportingCycle.objects.filter(inspection=inspection, is_active=True).first()
+        cycle = (
+            ReportingCycle.objects.unscoped("service check after the policy check")
+            .filter(inspection=inspection, is_active=True)
+            .first()
+        )
         if cycle is None:
             raise ValidationError(
                 _("The office has not set a reporting cycle for this inspection.")
             )
         period = cycle_period(cycle, today)
         report = (
-            UnitReport.objects.select_for_update()
+            UnitReport.objects.unscoped("row lock after the policy check")
+            .select_for_update()
             .filter(unit=unit, inspection=inspection, period_start=period.start)
             .first()
         )

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import filetypes
 from core.audit import record_event
 from ledger.choices import MeasureState
 from ledger.models import Measure
@@ -20,7 +21,7 @@ from ledger.services import measure_adjust_evidence_count
 from organization import policy
 from organization.models import Unit
 from organization.scope import Actor, actor_for
-from reporting import filetypes, storage
+from reporting import storage
 from reporting.models import Evidence, LookBack, ProgressReport
 from reporting.services.common import (
     MAX_FILES_PER_UPLOAD,
@@ -177,9 +178,9 @@ def evidence_create_rows(
     now = timezone.now()
     held: dict[str, Evidence] = {
         e.sha256: e
-        for e in Evidence.objects.filter(
-            measure=measure, sha256__in=[p.sha256 for p in prepared], withdrawn_at__isnull=True
-        ).order_by("-id")
+        for e in Evidence.objects.unscoped("evidence of a measure the service already checked")
+        .filter(measure=measure, sha256__in=[p.sha256 for p in prepared], withdrawn_at__isnull=True)
+        .order_by("-id")
     }
     rows: list[Evidence] = []
     duplicates: list[tuple[str, Evidence]] = []
@@ -228,7 +229,7 @@ def evidence_add(*, by: Any, measure: Measure, uploads: Sequence[Upload]) -> Evi
     with transaction.atomic():
         current = lock_measure(measure.pk)
         unit = reporting_unit_or_deny(by, current)
-        if current.state == MeasureState.CLOSED and not policy.is_office(actor_for(by)):
+        if current.state == MeasureState.CLOSED and not policy.in_office(actor_for(by)):
             raise ValidationError(
                 _("The measure is closed out; only the office can add material to it now.")
             )
@@ -250,7 +251,11 @@ def evidence_withdraw(*, by: Any, evidence: Evidence, reason: str) -> Evidence:
     """Withdraw a file: it is kept, marked, and no longer counts as evidence."""
     reason = clean_text(reason, field="reason", label=_("The reason"), required=True, limit=500)
     with transaction.atomic():
-        row = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        row = (
+            Evidence.objects.unscoped("row lock after the policy check")
+            .select_for_update()
+            .get(pk=evidence.pk)
+        )
         if not Evidence.objects.editable_by(by).filter(pk=row.pk).exists():
             raise PermissionDenied
         measure = lock_measure(row.measure_id)
@@ -277,6 +282,10 @@ def evidence_withdraw(*, by: Any, evidence: Evidence, reason: str) -> Evidence:
 
 def evidence_guard(measure: Measure, actor: Actor, payload: dict[str, Any]) -> str | None:
     """Close-out needs at least one piece of evidence that has not been withdrawn."""
-    if Evidence.objects.filter(measure_id=measure.pk, withdrawn_at__isnull=True).exists():
+    if (
+        Evidence.objects.unscoped("service check after the policy check")
+        .filter(measure_id=measure.pk, withdrawn_at__isnull=True)
+        .exists()
+    ):
         return None
     return str(_("Attach at least one piece of evidence (佐证材料) first."))

@@ -71,7 +71,11 @@ def extension_decide(
     require_office(by)
     note = clean_text(note, field="note", label=_("The note"), required=not approve, limit=2000)
     with transaction.atomic():
-        ext = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+        ext = (
+            ExtensionRequest.objects.unscoped("row lock after the policy check")
+            .select_for_update()
+            .get(pk=extension.pk)
+        )
         current = lock_measure(ext.measure_id)
         require_visible(by, current)
         if ext.status != ExtensionStatus.PENDING:

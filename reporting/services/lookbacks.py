@@ -67,9 +67,9 @@ def lookback_schedule(
             .order_by("id")
         )
         waiting = set(
-            LookBack.objects.filter(
-                measure_id__in=[m.pk for m in candidates], status=LookBackStatus.SCHEDULED
-            ).values_list("measure_id", flat=True)
+            LookBack.objects.unscoped("service check after the policy check")
+            .filter(measure_id__in=[m.pk for m in candidates], status=LookBackStatus.SCHEDULED)
+            .values_list("measure_id", flat=True)
         )
         created = skipped = 0
         now = timezone.now()
@@ -113,7 +113,11 @@ def lookback_record(
     notes = clean_text(notes, field="notes", label=_("The notes"), required=relapse)
     prepared = evidence_prepare(uploads) if uploads else []
     with transaction.atomic():
-        lb = LookBack.objects.select_for_update().get(pk=lookback.pk)
+        lb = (
+            LookBack.objects.unscoped("row lock after the policy check")
+            .select_for_update()
+            .get(pk=lookback.pk)
+        )
         current = lock_measure(lb.measure_id)
         require_visible(by, current)
         if lb.status != LookBackStatus.SCHEDULED:

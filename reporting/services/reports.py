@@ -83,12 +83,20 @@ def report_file(
                 _("The measure is closed out; progress is no longer reported on it.")
             )
         if supersedes is not None:
-            old = ProgressReport.objects.select_for_update().get(pk=supersedes.pk)
+            old = (
+                ProgressReport.objects.unscoped("row lock after the policy check")
+                .select_for_update()
+                .get(pk=supersedes.pk)
+            )
             if old.measure_id != current.pk:
                 raise ValidationError(_("That report belongs to another measure."))
-            if ProgressReport.objects.filter(supersedes=old).exists():
+            if (
+                ProgressReport.objects.unscoped("service check after the policy check")
+                .filter(supersedes=old)
+                .exists()
+            ):
                 raise ValidationError(_("That report has already been corrected."))
-            if not (policy.acts_for_unit(actor, old.unit_id) or policy.is_office(actor)):
+            if not (policy.acts_for_unit(actor, old.unit_id) or policy.in_office(actor)):
                 raise PermissionDenied
             unit = old.unit
         if current.state == MeasureState.NOT_STARTED and any(

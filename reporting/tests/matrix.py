@@ -12,24 +12,36 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.matrix import EVERYONE, MANAGERS, Case, roles
+from tests.matrix import (
+    ANY_REFUSAL,
+    EVERYONE,
+    MANAGERS,
+    Case,
+    fields_of,
+    once,
+    post_only,
+    read_only,
+    roles,
+)
 
 SEES = ("admin", "leader", "office", "taskforce", "liaison", "branch", "staff")
 UNIT_WRITERS = ("admin", "office", "branch", "staff")
 
 
 def _m(w: Any) -> Any:
-    return w.scoped_measure()
+    from ledger.models import Measure
+
+    return Measure.objects.get(pk=once(w, "scoped", lambda: w.scoped_measure().pk))
 
 
 def _in_progress(w: Any) -> Any:
     """The scoped measure, taken back by its unit so that it can be asked for again."""
-    from ledger.services import measure_transition
+    from reporting.services import closeout_withdraw
 
     m = _m(w)
     if m.state == "pending_review":
-        m = measure_transition(by=w.user("branch1"), measure=m, name="withdraw", reason="补充材料")
-    return m
+        closeout_withdraw(by=w.user("branch1"), measure=m, reason="补充材料")
+    return _m(w)
 
 
 def _evidence(w: Any) -> Any:
@@ -73,10 +85,105 @@ def _lookback(w: Any) -> Any:
         return found
     lookback_schedule(
         by=w.user("office"),
-        measures=Measure.objects.filter(pk=m.pk),
+        measures=Measure.objects.unscoped("test selection").filter(pk=m.pk),
         planned_date=timezone.localdate(),
     )
     return LookBack.objects.get(measure=m, status="scheduled")
+
+
+def _long_term(w: Any) -> Any:
+    """A long-term measure of branch 1, made for this test, whose stage can be completed."""
+    return _started(w, "long_term", "long_term", due_date=None, review_interval_days=30)
+
+
+def _started(w: Any, key: str, kind: str, **fields: Any) -> Any:
+    """A measure of branch 1 of a deadline kind, made for this test, started, with evidence."""
+    from ledger.services import measure_transition
+    from reporting.services import evidence_add_text
+
+    def make() -> Any:
+        m = w.new_measure(deadline_kind=kind, **fields)
+        m = measure_transition(by=w.user("branch1"), measure=m, name="start")
+        evidence_add_text(by=w.user("branch1"), measure=m, name="说明.txt", content="整改说明")
+        return m
+
+    return once(w, key, make)
+
+
+def _immediate(w: Any) -> Any:
+    return _started(w, "immediate", "immediate")
+
+
+def _immediate_state(w: Any) -> Any:
+    from ledger.models import Measure
+
+    return fields_of(Measure, _immediate(w).pk, "state")
+
+
+def _state(w: Any) -> Any:
+    from ledger.models import Measure
+    from reporting.models import CloseRequest
+
+    m = _m(w)
+    requests = CloseRequest.objects.filter(measure=m).values_list("status", flat=True)
+    return (*fields_of(Measure, m.pk, "state"), sorted(requests))
+
+
+def _reports(w: Any) -> int:
+    from reporting.models import ProgressReport
+
+    return ProgressReport.objects.filter(measure=_m(w)).count()
+
+
+def _evidence_count(w: Any) -> int:
+    from reporting.models import Evidence
+
+    return Evidence.objects.filter(measure=_m(w), withdrawn_at__isnull=True).count()
+
+
+def _withdrawn(w: Any) -> Any:
+    from reporting.models import Evidence
+
+    return fields_of(Evidence, once(w, "evidence", lambda: _evidence(w).pk), "withdrawn_at")
+
+
+def _stages(w: Any) -> int:
+    from reporting.models import ReviewDecision
+
+    return ReviewDecision.objects.filter(measure=_long_term(w)).count()
+
+
+def _extensions(w: Any) -> Any:
+    from reporting.models import ExtensionRequest
+
+    return sorted(ExtensionRequest.objects.filter(measure=_m(w)).values_list("status", flat=True))
+
+
+def _lookbacks(w: Any) -> Any:
+    from reporting.models import LookBack
+
+    return sorted(LookBack.objects.values_list("id", "status"))
+
+
+def _cycle(w: Any) -> Any:
+    from reporting.models import ReportingCycle
+
+    return list(ReportingCycle.objects.filter(inspection=w.inspection()).values_list("frequency"))
+
+
+def _unit_reports(w: Any) -> Any:
+    from reporting.models import UnitReport
+
+    return list(
+        UnitReport.objects.filter(unit=w.unit(w.BRANCH1)).values_list("work_done", "version")
+    )
+
+
+def _file(name: str = "会议记录.pdf") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    return SimpleUploadedFile(name, pdf, content_type="application/pdf")
 
 
 def _cycle_inspection(w: Any) -> Any:
@@ -95,9 +202,36 @@ def _unit_report_path(w: Any) -> str:
 
 
 CASES = [
-    Case("reporting:queue", lambda w: reverse("reporting:queue"), roles(*MANAGERS)),
-    Case("reporting:liaison_queue", lambda w: reverse("reporting:liaison_queue"), roles("liaison")),
-    Case("reporting:missing", lambda w: reverse("reporting:missing"), roles(*EVERYONE)),
+    *read_only(
+        Case("reporting:queue", lambda w: reverse("reporting:queue"), roles(*MANAGERS)),
+        Case(
+            "reporting:liaison_queue",
+            lambda w: reverse("reporting:liaison_queue"),
+            roles("liaison"),
+        ),
+        Case("reporting:missing", lambda w: reverse("reporting:missing"), roles(*EVERYONE)),
+        Case(
+            "reporting:evidence_download",
+            lambda w: reverse("reporting:evidence_download", args=[_evidence(w).pk]),
+            roles(*SEES) | {"outsider": 404},
+        ),
+        Case(
+            "reporting:evidence_download",
+            lambda w: reverse("reporting:evidence_download", args=[_evidence(w).pk + 100000]),
+            roles(*EVERYONE, status=404),
+            note="guessed-id",
+        ),
+        Case(
+            "reporting:lookback_list",
+            lambda w: reverse("reporting:lookback_list"),
+            roles(*EVERYONE),
+        ),
+        Case(
+            "reporting:reconcile",
+            lambda w: reverse("reporting:reconcile", args=[_m(w).finding_id]),
+            roles(*SEES) | {"outsider": 404},
+        ),
+    ),
     Case(
         "reporting:report_create",
         lambda w: reverse("reporting:report_create", args=[_m(w).pk]),
@@ -108,8 +242,8 @@ CASES = [
         lambda w: reverse("reporting:report_create", args=[_m(w).pk]),
         roles(*UNIT_WRITERS, status=302) | {"outsider": 404},
         method="post",
-        data=lambda w: {"work_done": "召开专题会议，完成制度修订。", "progress": "80"},
-        note="post",
+        form=lambda w: {"work_done": "召开专题会议，完成制度修订。", "progress": "80"},
+        effect=_reports,
     ),
     Case(
         "reporting:evidence_upload",
@@ -117,82 +251,102 @@ CASES = [
         roles(*UNIT_WRITERS) | {"outsider": 404},
     ),
     Case(
-        "reporting:evidence_download",
-        lambda w: reverse("reporting:evidence_download", args=[_evidence(w).pk]),
-        roles(*SEES) | {"outsider": 404},
-    ),
-    Case(
-        "reporting:evidence_download",
-        lambda w: reverse("reporting:evidence_download", args=[_evidence(w).pk + 100000]),
-        roles(*EVERYONE, status=404),
-        note="guessed-id",
-    ),
-    Case(
-        "reporting:evidence_withdraw",
-        lambda w: reverse("reporting:evidence_withdraw", args=[_evidence(w).pk]),
+        "reporting:evidence_upload",
+        lambda w: reverse("reporting:evidence_upload", args=[_m(w).pk]),
         roles(*UNIT_WRITERS, status=302) | {"outsider": 404},
         method="post",
-        data=lambda w: {"reason": "上传错误"},
+        form=lambda w: {"files": _file(), "description_0": "支部会议记录"},
+        effect=_evidence_count,
     ),
-    Case(
-        "reporting:closeout_request",
-        lambda w: reverse("reporting:closeout_request", args=[_in_progress(w).pk]),
-        roles("admin", "office", "branch", status=302) | {"outsider": 404},
-        method="post",
-        data=lambda w: {"summary": "已完成整改，佐证材料齐全。"},
+    *post_only(
+        Case(
+            "reporting:evidence_withdraw",
+            lambda w: reverse("reporting:evidence_withdraw", args=[_evidence(w).pk]),
+            roles(*UNIT_WRITERS, status=302) | {"outsider": 404},
+            method="post",
+            data=lambda w: {"reason": "上传错误"},
+            effect=_withdrawn,
+        ),
+        Case(
+            "reporting:closeout_request",
+            lambda w: reverse("reporting:closeout_request", args=[_in_progress(w).pk]),
+            roles("admin", "office", "branch", status=302)
+            | {"staff": ANY_REFUSAL, "outsider": 404},
+            method="post",
+            data=lambda w: {"summary": "已完成整改，佐证材料齐全。"},
+            effect=_state,
+        ),
+        Case(
+            "reporting:closeout_withdraw",
+            lambda w: reverse("reporting:closeout_withdraw", args=[_m(w).pk]),
+            roles("admin", "office", "branch", status=302)
+            | {"staff": ANY_REFUSAL, "outsider": 404},
+            method="post",
+            data=lambda w: {"reason": "补充材料"},
+            effect=_state,
+        ),
+        Case(
+            "reporting:closeout_decide",
+            lambda w: reverse("reporting:closeout_decide", args=[_m(w).pk]),
+            roles("liaison", status=302) | {"outsider": 404},
+            method="post",
+            data=lambda w: {"stage": "liaison", "decision": "approve", "reason": ""},
+            effect=_state,
+        ),
+        Case(
+            "reporting:closeout_direct",
+            lambda w: reverse("reporting:closeout_direct", args=[_immediate(w).pk]),
+            roles(*MANAGERS, status=302),
+            method="post",
+            data=lambda w: {"note": "现场核查已整改到位"},
+            effect=_immediate_state,
+        ),
+        Case(
+            "reporting:stage_complete",
+            lambda w: reverse("reporting:stage_complete", args=[_long_term(w).pk]),
+            roles(*MANAGERS, status=302),
+            method="post",
+            data=lambda w: {"note": "本期已完成"},
+            effect=_stages,
+        ),
+        Case(
+            "reporting:extension_request",
+            lambda w: reverse("reporting:extension_request", args=[_m(w).pk]),
+            roles("branch", status=302) | {"outsider": 404},
+            method="post",
+            data=lambda w: {
+                "new_due_date": (
+                    max(_m(w).due_date, timezone.localdate()) + dt.timedelta(days=20)
+                ).isoformat(),
+                "reason": "需延期",
+            },
+            effect=_extensions,
+        ),
+        Case(
+            "reporting:extension_decide",
+            lambda w: reverse(
+                "reporting:extension_decide", args=[once(w, "ext", lambda: _extension(w).pk)]
+            ),
+            roles(*MANAGERS, status=302),
+            method="post",
+            data=lambda w: {"decision": "approve", "note": ""},
+            effect=_extensions,
+        ),
     ),
-    Case(
-        "reporting:closeout_withdraw",
-        lambda w: reverse("reporting:closeout_withdraw", args=[_m(w).pk]),
-        roles("admin", "office", "branch", status=302) | {"outsider": 404},
-        method="post",
-        data=lambda w: {"reason": "补充材料"},
-    ),
-    Case(
-        "reporting:closeout_decide",
-        lambda w: reverse("reporting:closeout_decide", args=[_m(w).pk]),
-        roles("liaison", status=302) | {"outsider": 404},
-        method="post",
-        data=lambda w: {"stage": "liaison", "decision": "approve", "reason": ""},
-    ),
-    Case(
-        "reporting:closeout_direct",
-        lambda w: reverse("reporting:closeout_direct", args=[_m(w).pk]),
-        roles(*MANAGERS, status=302),
-        method="post",
-        data=lambda w: {"note": "现场核查已整改到位"},
-    ),
-    Case(
-        "reporting:stage_complete",
-        lambda w: reverse("reporting:stage_complete", args=[_m(w).pk]),
-        roles(*MANAGERS, status=302),
-        method="post",
-        data=lambda w: {"note": "本期已完成"},
-    ),
-    Case(
-        "reporting:extension_request",
-        lambda w: reverse("reporting:extension_request", args=[_m(w).pk]),
-        roles("branch", status=302) | {"outsider": 404},
-        method="post",
-        data=lambda w: {
-            "new_due_date": (
-                max(_m(w).due_date, timezone.localdate()) + dt.timedelta(days=20)
-            ).isoformat(),
-            "reason": "需延期",
-        },
-    ),
-    Case(
-        "reporting:extension_decide",
-        lambda w: reverse("reporting:extension_decide", args=[_extension(w).pk]),
-        roles(*MANAGERS, status=302),
-        method="post",
-        data=lambda w: {"decision": "approve", "note": ""},
-    ),
-    Case("reporting:lookback_list", lambda w: reverse("reporting:lookback_list"), roles(*EVERYONE)),
     Case(
         "reporting:lookback_schedule",
         lambda w: reverse("reporting:lookback_schedule"),
         roles(*MANAGERS),
+    ),
+    Case(
+        "reporting:lookback_schedule",
+        lambda w: (
+            reverse("reporting:lookback_schedule") + f"?measure={w.measure(state='closed').pk}"
+        ),
+        roles(*MANAGERS, status=302),
+        method="post",
+        form=lambda w: {"when": "date", "planned_date": timezone.localdate().isoformat()},
+        effect=_lookbacks,
     ),
     Case(
         "reporting:lookback_record",
@@ -200,9 +354,14 @@ CASES = [
         roles(*MANAGERS),
     ),
     Case(
-        "reporting:reconcile",
-        lambda w: reverse("reporting:reconcile", args=[_m(w).finding_id]),
-        roles(*SEES) | {"outsider": 404},
+        "reporting:lookback_record",
+        lambda w: reverse(
+            "reporting:lookback_record", args=[once(w, "lookback", lambda: _lookback(w).pk)]
+        ),
+        roles(*MANAGERS, status=302),
+        method="post",
+        form=lambda w: {"rating": "good", "notes": "回头看未发现反弹。"},
+        effect=_lookbacks,
     ),
     Case(
         "reporting:cycle_edit",
@@ -210,8 +369,24 @@ CASES = [
         roles(*MANAGERS),
     ),
     Case(
+        "reporting:cycle_edit",
+        lambda w: reverse("reporting:cycle_edit", args=[w.inspection().pk]),
+        roles(*MANAGERS, status=302),
+        method="post",
+        form=lambda w: {"frequency": "monthly", "day_of_month": "25"},
+        effect=_cycle,
+    ),
+    Case(
         "reporting:unit_report",
         _unit_report_path,
         roles(*SEES) | {"outsider": 404},
+    ),
+    Case(
+        "reporting:unit_report",
+        _unit_report_path,
+        roles("admin", "office", "branch", "staff", status=302) | {"outsider": 404},
+        method="post",
+        form=lambda w: {"work_done": "本周期完成制度修订并组织学习。"},
+        effect=_unit_reports,
     ),
 ]

@@ -139,7 +139,9 @@ def test_a_poor_look_back_reopens_the_measure_as_a_relapse(world: Any) -> None:
     m = world.measure(state="closed")
     relapses = m.relapse_count
     lookback_schedule(
-        by=office, measures=Measure.objects.filter(pk=m.pk), planned_date=timezone.localdate()
+        by=office,
+        measures=Measure.objects.unscoped("test selection").filter(pk=m.pk),
+        planned_date=timezone.localdate(),
     )
     lb = LookBack.objects.get(measure=m, status=LookBackStatus.SCHEDULED)
     assert lookbacks_due(office, today=timezone.localdate()).filter(pk=lb.pk).exists()
@@ -171,7 +173,9 @@ def test_a_good_look_back_leaves_the_measure_closed(world: Any) -> None:
     office = world.user("office")
     m = world.measure(state="closed")
     lookback_schedule(
-        by=office, measures=Measure.objects.filter(pk=m.pk), planned_date=timezone.localdate()
+        by=office,
+        measures=Measure.objects.unscoped("test selection").filter(pk=m.pk),
+        planned_date=timezone.localdate(),
     )
     lb = LookBack.objects.get(measure=m, status=LookBackStatus.SCHEDULED)
     lookback_record(by=office, lookback=lb, rating="good", notes="")

@@ -165,7 +165,9 @@ def test_a_relapse_starts_the_row_afresh_and_reads_relapse_until_closed_again(
     m = _closed(world)
     assert (m.progress, measure_light(m).light) == (100, Light.GREEN)
     lookback_schedule(
-        by=world.user("office"), measures=Measure.objects.filter(pk=m.pk), planned_date=today
+        by=world.user("office"),
+        measures=Measure.objects.unscoped("test selection").filter(pk=m.pk),
+        planned_date=today,
     )
     lookback = LookBack.objects.get(measure=m, planned_date=today)
     new_due = today + dt.timedelta(days=60)

@@ -23,6 +23,8 @@ PDF = (
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
+# The minutes are another document than the rules: identical content is kept only once.
+MINUTES = PDF + b"% minutes of the branch meeting\n"
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -105,7 +107,7 @@ def test_the_close_out_path_from_report_to_relapse(
     page.set_input_files(
         "input[name=files]",
         files=[
-            {"name": "支部会议记录.pdf", "mimeType": "application/pdf", "buffer": PDF},
+            {"name": "支部会议记录.pdf", "mimeType": "application/pdf", "buffer": MINUTES},
             {"name": "会议照片.png", "mimeType": "image/png", "buffer": PNG},
         ],
     )

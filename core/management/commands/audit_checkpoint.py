@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.audit import checkpoint_path, write_checkpoint
 
@@ -24,7 +24,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["file"] or checkpoint_path()
-        point = write_checkpoint(path)
+        try:
+            point = write_checkpoint(path)
+        except OSError as exc:
+            raise CommandError(f"The audit checkpoint could not be written: {exc}") from exc
         if point is None:
             self.stdout.write(f"{path}: the head has not moved since the last checkpoint")
         else:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.audit import CheckpointError, read_checkpoints, verify_chain
+from core.scoping import unscoped_reads
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             ),
         )
 
+    @unscoped_reads("verifying the whole chain")
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         checkpoints = None

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.scoping import unscoped_reads
 from demo.generate import DEFAULT_SEED, generate
 
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             help="Date the data is relative to (YYYY-MM-DD); default: today.",
         )
 
+    @unscoped_reads("generator fills an empty database")
     def handle(self, *args: Any, **options: Any) -> None:
         if options["measures"] < 1:
             raise CommandError("--measures must be at least 1")

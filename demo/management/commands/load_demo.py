@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from core.scoping import unscoped_reads
 from demo.ledger_demo import load_ledger
 from demo.organization_demo import DEMO_ORDER, DEMO_PASSWORD, load_organization
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             "--logins", action="store_true", help="Only print the demo logins; load nothing."
         )
 
+    @unscoped_reads("demo loader fills the database")
     def handle(self, *args: Any, **options: Any) -> None:
         from organization.models import Organization
 

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.scoping import unscoped_reads
 from documents.imports import apply_import, preview_import
 from documents.ledger_reader import LedgerReadError
 from ledger.models import Inspection
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--theme", default="", help="Theme name for rows without one.")
 
+    @unscoped_reads("command-line import by the operator")
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         if not path.is_file():

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from documents.feedback_parser import (
     FeedbackNode,
     FeedbackReadError,
+    is_word_document,
     parse_feedback_text,
     read_docx_text,
     read_text_file,
@@ -40,7 +41,7 @@ class Command(BaseCommand):
                 if path.stat().st_size > MAX_BYTES:
                     raise CommandError(f"{name} is larger than {MAX_BYTES // (1024 * 1024)} MB.")
                 data = path.read_bytes()
-            if data.startswith(b"PK") or data.startswith(b"\xd0\xcf\x11\xe0"):
+            if is_word_document(data):
                 import io
 
                 text = read_docx_text(io.BytesIO(data))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from core.audit import write_checkpoint
+from core.scoping import unscoped_reads
 from notifications.escalation import RunReport, reminders_run, transitions_skip_to_latest
 
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             ),
         )
 
+    @unscoped_reads("reminders for every organization")
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbosity = int(options["verbosity"])
         if options["skip_history"]:
@@ -58,7 +60,12 @@ class Command(BaseCommand):
         report = reminders_run(send=not options["no_send"])
         self._say(self._summary(report))
         # A copy of the audit chain head outside the database, for `verify_audit --checkpoint`.
-        write_checkpoint()
+        try:
+            write_checkpoint()
+        except OSError as exc:
+            raise CommandError(
+                f"Reminders done, but the audit checkpoint could not be written: {exc}"
+            ) from exc
 
     def _say(self, text: str) -> None:
         if self.verbosity > 0:

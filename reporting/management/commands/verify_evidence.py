@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.scoping import unscoped_reads
 from reporting import storage
 from reporting.models import Evidence
 
@@ -14,6 +15,7 @@ from reporting.models import Evidence
 class Command(BaseCommand):
     help = "Verify that every evidence file is present and unchanged (by its SHA-256)."
 
+    @unscoped_reads("checking every stored file")
     def handle(self, *args: Any, **options: Any) -> None:
         problems = 0
         checked: set[str] = set()

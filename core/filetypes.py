@@ -1,8 +1,10 @@
 """What an uploaded file really is, read from its bytes, never from its name.
 
-`sniff(file)` returns the detected kind ("pdf", "docx", "jpg", ...) or raises `FileRefused` with
-a message for the person who uploaded it. Office Open XML files are ZIP archives: their members
-are inflated with a running cap, so a "zip bomb" is refused before it can fill memory or disk.
+The one file sniffer of the product: evidence uploads, feedback documents and ledger imports
+all go through it. `container_of(head)` names the container from the first bytes ("zip",
+"ole", "pdf", ...); `check_zip(archive)` refuses a "zip bomb" before it can fill memory or
+disk; `sniff(file)` returns the detected kind ("pdf", "docx", "jpg", ...) or raises
+`FileRefused` with a message for the person who uploaded it.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "txt": ("text/plain; charset=utf-8", (".txt",)),
 }
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc / .xls / .ppt container
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or an empty archive
 # Stream names inside an OLE compound file, as stored (UTF-16LE) in its directory.
 OLE_STREAMS = (
     ("doc", "WordDocument".encode("utf-16-le")),
@@ -58,8 +60,11 @@ KNOWN_FOREIGN = (
     (b"7z\xbc\xaf\x27\x1c", gettext_lazy("a 7-Zip archive")),
     (b"\x1f\x8b", gettext_lazy("a gzip archive")),
 )
-MAX_ZIP_MEMBERS = 5000
-MAX_RATIO = 200  # a member inflating more than this many times its packed size is a bomb
+# Images no upload accepts, told apart from text so that they are not read as a CSV.
+OTHER_IMAGES = (b"GIF8", b"II*\x00", b"MM\x00*")
+MAX_ZIP_MEMBERS = 10_000
+MAX_RATIO = 100  # a large member inflating more than this many times its packed size is a bomb
+BOMB_MIN_MEMBER = 1 << 20
 CHUNK = 1 << 16
 
 
@@ -110,6 +115,65 @@ def _ole_kind(f: IO[bytes], extension: str) -> str:
     raise FileRefused(_("The file is an Office file of an unknown kind."))
 
 
+def container_of(head: bytes) -> str | None:
+    """The container the first bytes of a file announce: "zip" (Office Open XML and other
+    archives), "ole" (legacy Office), "pdf", "jpg", "png", "binary" (a program, another archive
+    or image); None for anything else, which may be text."""
+    if head.startswith(ZIP_MAGICS):
+        return "zip"
+    if head.startswith(OLE_MAGIC):
+        return "ole"
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(OTHER_IMAGES) or any(head.startswith(m) for m, _what in KNOWN_FOREIGN):
+        return "binary"
+    return None
+
+
+class ZipBomb(FileRefused):
+    """The archive would inflate to far more than any document holds."""
+
+
+def check_zip(archive: zipfile.ZipFile, *, max_unzipped: int, inflate: bool = True) -> None:
+    """Refuse an archive that would inflate past `max_unzipped` bytes (a "zip bomb").
+
+    The declared sizes are checked first (member count, ratio, total). They can lie: with
+    `inflate` every member is then inflated with a running total, which the archive itself
+    stops at the declared size and checks against the member's CRC. A caller that streams
+    every member itself under its own cap may leave `inflate` off.
+    """
+    members = archive.infolist()
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise ZipBomb(_("The document holds too many parts to be a genuine Office file."))
+    declared = 0
+    for m in members:
+        declared += m.file_size
+        if m.file_size > BOMB_MIN_MEMBER and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            raise ZipBomb(_("The document expands to an implausible size (a “zip bomb”)."))
+    if declared > max_unzipped:
+        raise ZipBomb(_("The document expands to an implausible size (a “zip bomb”)."))
+    if not inflate:
+        return
+    total = 0
+    try:
+        for m in members:
+            with archive.open(m) as part:
+                while chunk := part.read(CHUNK):
+                    total += len(chunk)
+                    if total > max_unzipped:
+                        raise ZipBomb(
+                            _("The document expands to an implausible size (a “zip bomb”).")
+                        )
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise FileRefused(
+            _("The file is damaged: it cannot be opened as an Office document.")
+        ) from exc
+
+
 def _ooxml_kind(f: IO[bytes], *, max_unzipped: int) -> str:
     try:
         archive = zipfile.ZipFile(f)
@@ -118,40 +182,13 @@ def _ooxml_kind(f: IO[bytes], *, max_unzipped: int) -> str:
             _("The file is damaged: it cannot be opened as an Office document.")
         ) from exc
     with archive:
-        members = archive.infolist()
-        if len(members) > MAX_ZIP_MEMBERS:
-            raise FileRefused(_("The document holds too many parts to be a genuine Office file."))
-        names = {m.filename for m in members}
+        names = {m.filename for m in archive.infolist()}
         kind = next((k for k, part in OOXML_PARTS if part in names), None)
-        if kind is None or "[Content_Types].xml" not in names:
+        if len(names) <= MAX_ZIP_MEMBERS and (kind is None or "[Content_Types].xml" not in names):
             raise FileRefused(_("ZIP archives are not accepted; upload the documents themselves."))
-        declared = 0
-        for m in members:
-            declared += m.file_size
-            if m.file_size > 1_000_000 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
-                raise FileRefused(_("The document expands to an implausible size (a “zip bomb”)."))
-        if declared > max_unzipped:
-            raise FileRefused(_("The document expands to an implausible size (a “zip bomb”)."))
-        # The sizes in the header can lie: inflate every part with a running total, which the
-        # archive itself stops at the declared size and checks against the part's CRC.
-        total = 0
-        try:
-            for m in members:
-                with archive.open(m) as part:
-                    while True:
-                        chunk = part.read(CHUNK)
-                        if not chunk:
-                            break
-                        total += len(chunk)
-                        if total > max_unzipped:
-                            raise FileRefused(
-                                _("The document expands to an implausible size (a “zip bomb”).")
-                            )
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
-            raise FileRefused(
-                _("The file is damaged: it cannot be opened as an Office document.")
-            ) from exc
+        check_zip(archive, max_unzipped=max_unzipped)
     f.seek(0)
+    assert kind is not None
     return kind
 
 
@@ -201,17 +238,14 @@ def sniff(f: IO[bytes], *, name: str, max_unzipped: int) -> Sniffed:
                 _("The file is %(what)s, whatever its name says; it is not accepted.")
                 % {"what": what}
             )
-    if b"%PDF-" in head[:1024]:
-        kind = "pdf"
-    elif head.startswith(b"\xff\xd8\xff"):
-        kind = "jpg"
-    elif head.startswith(b"\x89PNG\r\n\x1a\n"):
-        kind = "png"
-    elif head.startswith(OLE_MAGIC):
+    container = container_of(head)
+    if container in ("pdf", "jpg", "png"):
+        kind = container
+    elif container == "ole":
         kind = _ole_kind(f, extension)
-    elif head.startswith(ZIP_MAGIC):
+    elif container == "zip":
         kind = _ooxml_kind(f, max_unzipped=max_unzipped)
-    elif _is_text(f):
+    elif container is None and _is_text(f):
         if _is_markup(head, extension):
             raise FileRefused(
                 _(
