@@ -130,20 +130,29 @@ def client_for(world: Any, role: str) -> Client:
 
 def matrix_pages(world: Any) -> Iterator[tuple[str, str]]:
     """(role, path) of every page a role is served (GET 200) in the permission matrix."""
+    from django.contrib.auth import get_user_model
+
     from tests.test_permission_matrix import CASES
 
+    existing = set(get_user_model().objects.values_list("username", flat=True))
     seen: set[tuple[str, str]] = set()
     for case in CASES:
         if case.method != "get":
             continue
         try:
-            path = case.path(world)
+            # In a savepoint: a case whose demo object cannot be made leaves the test's
+            # transaction usable for the others.
+            with transaction.atomic():
+                path = case.path(world)
+                if case.data:
+                    path += "?" + urllib.parse.urlencode(case.data(world), doseq=True)
         except Exception:
             continue
-        if case.data:
-            path += "?" + urllib.parse.urlencode(case.data(world), doseq=True)
         for role in ROLES:
-            if role == "anonymous" or case.status_for(role) != 200:
+            if role == "anonymous" or ROLES[role] not in existing:
+                continue
+            expected = case.status_for(role)
+            if expected != 200 and not (isinstance(expected, frozenset) and 200 in expected):
                 continue
             if (role, path) not in seen:
                 seen.add((role, path))

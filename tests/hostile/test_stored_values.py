@@ -50,7 +50,6 @@ DATE_FIELDS = {
     "ledger.Measure": ["due_date", "original_due_date", "next_review_date"],
     "reporting.ReportingCycle": ["starts_on"],
     "reporting.LookBack": ["planned_date", "new_due_date"],
-    "reporting.ExtensionRequest": ["current_due_date", "requested_due_date"],
     "reporting.UnitReport": ["period_start", "period_end"],
     "notifications.SupervisionNotice": ["reply_deadline"],
 }
