@@ -278,3 +278,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# A list filter left at its empty choice reads "All" (全部), not django-filter's dashes.
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
