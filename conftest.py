@@ -312,3 +312,31 @@ def messages_in_english_outside_requests() -> Any:
 def audit_checkpoints_in_a_temporary_file(settings: Any, tmp_path: Any) -> None:
     """Commands that copy the audit head (run_reminders) write beside the test, not in var/."""
     settings.AUDIT_CHECKPOINT_PATH = tmp_path / "audit-checkpoint.jsonl"
+
+
+# Whole-product sweeps: they exercise every view and form as every role, which the engine does not
+# change, so `make test` runs them once, on SQLite, and the PostgreSQL run keeps to the tests of
+# the database's own behaviour (locks, triggers, constraints, search). SWEEPS_ON_POSTGRES=1 runs
+# them on PostgreSQL too.
+SWEEPS = (
+    "tests/test_walk_as_users.py",
+    "tests/test_outsider_walk.py",
+    "tests/test_permission_matrix.py",
+    "tests/hostile/test_corpus.py",
+)
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or os.environ.get("SWEEPS_ON_POSTGRES"):
+        return
+    kept, swept = [], []
+    for item in items:
+        path = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
+        (swept if path in SWEEPS else kept).append(item)
+    if swept:
+        config.hook.pytest_deselected(items=swept)
+        items[:] = kept
