@@ -197,6 +197,26 @@ def scope_summary(user: Any, *, today: dt.date | None = None) -> dict[str, Any]:
         "overdue": qs.filter(overdue_q(today)).count(),
         "completion": rates,
         "flagged": qs.filter(Q(is_flagged=True) & ~Q(state__in=DONE_STATES)).count(),
+        "links": summary_links(),
+    }
+
+
+def summary_links() -> dict[str, str]:
+    """Where each headline figure is listed: the ledger over every inspection with the filter
+    that counts it, so the number on the card is the number of rows the person lands on."""
+    ledger = reverse("ledger:ledger")
+    every = [("inspection", "")]
+    open_states: list[tuple[str, str]] = [("state", str(s)) for s in OPEN_STATES]
+
+    def link(pairs: list[tuple[str, str]]) -> str:
+        return f"{ledger}?{urlencode(every + pairs)}"
+
+    return {
+        "total": link([]),
+        "done": link([("state", str(s)) for s in DONE_STATES]),
+        "open": link(open_states),
+        "overdue": link([("overdue", "1")]),
+        "flagged": link([("flagged", "1"), *open_states]),
     }
 
 
