@@ -4,6 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# The hostile-input sample of `make test` is drawn from a fixed seed, so a run is repeatable;
+# `HOSTILE_SEED=random make test` draws another, `make fuzz` tries everything.
+HOSTILE_SEED ?= 2026
+export HOSTILE_SEED
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test venv lint check unit units unit-sqlite unit-postgres browser migrate demo serve bench loadtest messages clean fuzz
