@@ -40,6 +40,13 @@ def clean_text(value: str, *, multiline: bool) -> str:
     return _CONTROLS.sub("", value)
 
 
+def search_term(raw: object, *, limit: int = 100) -> str:
+    """A search box's text as a query may use it: one line, no control characters (PostgreSQL
+    refuses a NUL in any text parameter), no surrogates, at most `limit` characters."""
+    text = clean_text(str(raw or ""), multiline=False)
+    return _SURROGATES.sub("", text).strip()[:limit]
+
+
 def xml_safe(value: object) -> str:
     """`value` as text that Word, Excel and iCalendar writers accept."""
     text = "" if value is None else str(value)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from core.http import safe_next
 from core.models import AuditEvent
+from core.text import search_term
 from core.workdays import CalendarMode, due_date_warning, non_working_reason
 from ledger import extensions, selectors, services
 from ledger.choices import DONE_STATES, MeasureState
@@ -560,7 +561,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     require_capability(request, "audit.view")
     events = AuditEvent.objects.visible_to(request.user).select_related("actor__person")
     events = events.order_by("-seq")
-    q = (request.GET.get("q") or "").strip()[:100]
+    q = search_term(request.GET.get("q"))
     if q:
         events = events.filter(
             Q(object_repr__icontains=q) | Q(actor_name__icontains=q) | Q(action__icontains=q)

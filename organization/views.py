@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 
+from core.text import search_term
 from organization import policy, services
 from organization.forms import (
     LiaisonGroupForm,
@@ -199,7 +200,7 @@ def directory_list(request: HttpRequest, slug: str) -> HttpResponse:
         qs = qs.prefetch_related(*kind.prefetch)
     if kind.annotate:
         qs = qs.annotate(**kind.annotate)
-    q = (request.GET.get("q") or "").strip()[:100]
+    q = search_term(request.GET.get("q"))
     if q:
         cond = Q()
         for lookup in kind.search:

@@ -106,8 +106,11 @@ class Report:
 
 
 def seed() -> int:
-    raw = os.environ.get("HOSTILE_SEED")
-    return int(raw) if raw else random.SystemRandom().randrange(1, 10**6)
+    # `make test` fixes the seed so that a run is repeatable; HOSTILE_SEED=random draws one.
+    raw = os.environ.get("HOSTILE_SEED", "")
+    if raw.isdigit():
+        return int(raw)
+    return random.SystemRandom().randrange(1, 10**6)
 
 
 def full() -> bool:
