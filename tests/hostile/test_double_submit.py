@@ -280,3 +280,39 @@ def test_every_form_that_creates_a_row_carries_the_key(world: Any, capsys: Any) 
     with capsys.disabled():
         print(f"\nforms carrying the one-time key: {len(keyed)} of {len(forms)} POST forms")
     assert not unkeyed, "\n".join(f"{a}: {g}" for a, g in unkeyed)
+
+
+def test_findings_read_from_feedback_confirmed_twice_are_created_once(world: Any) -> None:
+    """The feedback preview is reached by a POST (the document read), so the walk above never
+    opens it: the office reads a feedback text, confirms the findings shown, and taps twice."""
+    from documents.tests.test_views import FEEDBACK
+    from ledger.models import Finding, Inspection
+    from ledger.services import inspection_save
+    from tests.hostile.formscan import form_on
+
+    demo = world.inspection()
+    inspection = inspection_save(
+        by=world.user("office"),
+        inspection=Inspection(
+            organization=world.org,
+            name="重复确认测试巡察",
+            feedback_date=demo.feedback_date,
+            rectification_end=demo.rectification_end,
+        ),
+    )
+    client = client_for(world, "office")
+    source = form_on(client.get("/documents/feedback/").content.decode(), testid="feedback-form")
+    data = source.data()
+    data.update({"inspection": str(inspection.pk), "mode": "feedback", "text": FEEDBACK})
+    preview = client.post("/documents/feedback/", dict(data, action="parse"))
+    assert preview.status_code == 200
+    form = form_on(preview.content.decode(), testid="feedback-preview")
+    assert FIELD in form.fields
+    confirm = dict(form.data(), action="confirm")
+    first = client.post("/documents/feedback/", confirm)
+    assert first.status_code == 302, error_texts(first.content.decode())
+    created = Finding.objects.filter(inspection=inspection).count()
+    assert created >= 1
+    second = client.post("/documents/feedback/", confirm)
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+    assert Finding.objects.filter(inspection=inspection).count() == created
