@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connections, transaction
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,7 +108,8 @@ def start_job(job: Job) -> None:
     thread = threading.Thread(
         target=_thread_main, args=(job.pk,), name=f"documents-job-{job.pk}", daemon=True
     )
-    thread.start()
+    # A request sent with a one-time key runs in a transaction: the thread must find the job.
+    transaction.on_commit(thread.start)
 
 
 def _thread_main(job_id: int) -> None:
