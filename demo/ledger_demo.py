@@ -15,6 +15,7 @@ every timeline shown by the demo are genuine.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -27,7 +28,7 @@ from django.utils import timezone
 from core.numbering import int_to_chinese
 from core.scoping import unscoped_reads
 from demo.organization_demo import BRANCHES
-from ledger.choices import DeadlineKind, UnitPart
+from ledger.choices import DeadlineKind
 from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.services import (
     MeasureData,
@@ -36,6 +37,7 @@ from ledger.services import (
     inspection_save,
     measure_assign_to_units,
     measure_create,
+    measure_data_of,
     measure_transition,
     measure_update,
     tag_get_or_create,
@@ -1000,24 +1002,7 @@ def _request_close(measure: Measure, user: AbstractBaseUser) -> Measure:
 
 def _report_progress(measure: Measure, user: AbstractBaseUser, progress: int) -> Measure:
     """The unit updates its progress figure, an ordinary audited edit of the measure."""
-    data = MeasureData(
-        content=measure.content,
-        lead_unit=measure.lead_unit,
-        number=measure.number,
-        co_units=[
-            link.unit
-            for link in measure.unit_links.filter(part=UnitPart.COOP).select_related("unit")
-        ],
-        responsible_leader=measure.responsible_leader,
-        responsible_persons=list(measure.responsible_persons.all()),
-        deadline_kind=measure.deadline_kind,
-        deadline_text=measure.deadline_text,
-        due_date=measure.due_date,
-        review_interval_days=measure.review_interval_days,
-        tags=list(measure.tags.all()),
-        is_flagged=measure.is_flagged,
-        progress=progress,
-    )
+    data = dataclasses.replace(measure_data_of(measure), progress=progress)
     return measure_update(by=user, measure=measure, data=data, expected_version=measure.version)
 
 
