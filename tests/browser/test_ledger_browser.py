@@ -10,10 +10,11 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.browser.ledger_page import LEDGER, listed, table_reload
+
 pytestmark = pytest.mark.browser
 
 BRANCH1 = "航空运输系党支部"
-LEDGER = reverse("ledger:ledger")
 
 
 @pytest.fixture(autouse=True)
@@ -23,20 +24,6 @@ def no_lockouts(transactional_db: Any) -> Any:
     reset()
     yield
     reset()
-
-
-def listed(page: Any) -> set[int]:
-    rows = page.locator("#ledger-table tr[data-measure]")
-    return {
-        int(pk) for pk in (rows.nth(i).get_attribute("data-measure") for i in range(rows.count()))
-    }
-
-
-def table_reload(page: Any) -> Any:
-    """Wait for the htmx request that refreshes the table."""
-    return page.expect_response(
-        lambda r: urlparse(r.url).path == LEDGER and r.request.headers.get("hx-request") == "true"
-    )
 
 
 def mark_page(page: Any) -> None:

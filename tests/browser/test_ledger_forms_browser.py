@@ -5,16 +5,15 @@ select, and 分派至多个单位 is done on a phone with its shortcuts."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from django.db.models import Q
 from django.urls import reverse
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from tests.browser.ledger_page import LEDGER, listed, table_reload
 
-LEDGER = reverse("ledger:ledger")
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
@@ -24,19 +23,6 @@ def no_lockouts(transactional_db: Any) -> Any:
     reset()
     yield
     reset()
-
-
-def listed(page: Any) -> set[int]:
-    rows = page.locator("#ledger-table tr[data-measure]")
-    return {
-        int(pk) for pk in (rows.nth(i).get_attribute("data-measure") for i in range(rows.count()))
-    }
-
-
-def table_reload(page: Any) -> Any:
-    return page.expect_response(
-        lambda r: urlparse(r.url).path == LEDGER and r.request.headers.get("hx-request") == "true"
-    )
 
 
 def watch_console(page: Any) -> list[str]:
