@@ -90,3 +90,48 @@ class SubmissionToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class AuditVerification(models.Model):
+    """审计链校验记录 (audit verification run): one run of `verify_audit`, from the command line
+    or the audit administrator's page, with what it found. The self-check reports the last."""
+
+    started_at = models.DateTimeField(_("time"), db_index=True)
+    checked = models.PositiveIntegerField(_("events checked"), default=0)
+    ok = models.BooleanField(_("chain intact"))
+    broken_at = models.BigIntegerField(_("first broken event"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("run by"),
+    )
+
+    class Meta:
+        verbose_name = _("audit verification")
+        verbose_name_plural = _("audit verifications")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'broken'}"
+
+
+class BackupRecord(models.Model):
+    """备份记录 (backup record): a database backup the operator made, recorded by
+    `manage.py record_backup` at the end of the backup script. The self-check reports the last;
+    without one it says no backup is recorded."""
+
+    made_at = models.DateTimeField(_("time"), db_index=True)
+    location = models.CharField(_("where it is kept"), max_length=300)
+    size_bytes = models.BigIntegerField(_("size (bytes)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("backup record")
+        verbose_name_plural = _("backup records")
+        ordering = ["-made_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.made_at:%Y-%m-%d %H:%M} {self.location}"

@@ -215,6 +215,13 @@ ACCOUNT_CAPABILITIES = frozenset(
 OVERSIGHT_CAPABILITIES = frozenset({"security.admin", "audit.trail"})
 
 
+# With the administrators separated, a capability the system administrator held over business
+# records passes to these roles instead.
+SEPARATED_CAPABILITIES: dict[str, frozenset[str]] = {
+    "notifications.admin": frozenset({Role.OFFICE}),
+}
+
+
 def _roles_for(actor: Actor, capability: str) -> frozenset[str]:
     if capability in ACCOUNT_CAPABILITIES:
         return actor.roles - {Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
@@ -227,7 +234,10 @@ def has_capability(user_or_actor: Any, capability: str) -> bool:
     actor = user_or_actor if isinstance(user_or_actor, Actor) else actor_for(user_or_actor)
     if not actor.roles:
         return False
-    return bool(_roles_for(actor, capability) & CAPABILITIES[capability])
+    allowed = CAPABILITIES[capability]
+    if actor.separated:
+        allowed = SEPARATED_CAPABILITIES.get(capability, allowed)
+    return bool(_roles_for(actor, capability) & allowed)
 
 
 # --- object scope rules -----------------------------------------------------------------
@@ -259,7 +269,7 @@ NOTHING = Q(pk__in=[])
 def org_directory_rule(actor: Actor, action: Action) -> Q:
     """Units, groups, themes and people: everyone in the organization may read the directory
     (names appear on every measure); only the office and administrators change it."""
-    if action == "view" or actor.manages_all:
+    if action == "view" or actor.manages_directory:
         return Q(organization_id=actor.organization_id)
     return NOTHING
 

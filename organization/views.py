@@ -20,7 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.text import search_term
 from organization import policy, services
@@ -400,6 +400,7 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
 # --- the security administrator's desk (三员分立) ----------------------------------------------
 
 
+@require_GET
 def security_desk(request: HttpRequest) -> HttpResponse:
     """Account changes to approve or reject, and accounts locked after failed sign-ins. The
     system administrator reads the list of their own requests here too."""

@@ -13,8 +13,8 @@ from tests.matrix import (
 )
 
 # Who reaches the scoped measure of branch 1 (task force 1's theme, grid 1), and who does not.
-SEES = ("admin", "leader", "office", "taskforce", "liaison", "branch", "staff")
-URGERS = ("admin", "office", "liaison")
+SEES = ("leader", "office", "taskforce", "liaison", "branch", "staff")
+URGERS = ("office", "liaison")
 UNIT = ("branch", "staff")
 
 
@@ -208,7 +208,7 @@ CASES = [
         Case(
             "notifications:deliveries",
             lambda w: reverse("notifications:deliveries"),
-            roles("admin"),
+            roles("office"),
         ),
     ),
     *post_only(
@@ -253,7 +253,7 @@ CASES = [
         Case(
             "notifications:delivery_retry",
             lambda w: reverse("notifications:delivery_retry"),
-            roles("admin", status=302),
+            roles("office", status=302),
             method="post",
             data=lambda w: {"ids": [once(w, "delivery", lambda: _failed_delivery(w).pk)]},
             effect=_delivery,

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from organization import policy
 from organization.scope import actor_for
 
 register = template.Library()
@@ -16,4 +17,10 @@ register = template.Library()
 def separation_notice(context: Any) -> dict[str, Any]:
     request = context.get("request")
     actor = actor_for(getattr(request, "user", None))
-    return {"separated": actor.separated, "shown": actor.organization_id is not None}
+    return {
+        "separated": actor.separated,
+        "shown": actor.organization_id is not None,
+        # The system administrator follows their requests on the security administrator's desk.
+        "desk": actor.separated
+        and (policy.may_administer_accounts(actor) or policy.may_administer_security(actor)),
+    }
