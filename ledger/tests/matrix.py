@@ -145,8 +145,7 @@ CASES = [
         Case(
             "ledger:measure_transition",
             lambda w: reverse("ledger:measure_transition", args=[_fresh(w).pk]),
-            roles("office", "taskforce", "branch", "staff", status=302)
-            | {"outsider": 404},
+            roles("office", "taskforce", "branch", "staff", status=302) | {"outsider": 404},
             method="post",
             data=lambda w: {"action": "start"},
             effect=_state,

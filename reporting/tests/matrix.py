@@ -270,8 +270,7 @@ CASES = [
         Case(
             "reporting:closeout_request",
             lambda w: reverse("reporting:closeout_request", args=[_in_progress(w).pk]),
-            roles("office", "branch", status=302)
-            | {"staff": ANY_REFUSAL, "outsider": 404},
+            roles("office", "branch", status=302) | {"staff": ANY_REFUSAL, "outsider": 404},
             method="post",
             data=lambda w: {"summary": "已完成整改，佐证材料齐全。"},
             effect=_state,
@@ -279,8 +278,7 @@ CASES = [
         Case(
             "reporting:closeout_withdraw",
             lambda w: reverse("reporting:closeout_withdraw", args=[_m(w).pk]),
-            roles("office", "branch", status=302)
-            | {"staff": ANY_REFUSAL, "outsider": 404},
+            roles("office", "branch", status=302) | {"staff": ANY_REFUSAL, "outsider": 404},
             method="post",
             data=lambda w: {"reason": "补充材料"},
             effect=_state,
