@@ -251,6 +251,8 @@ def urge_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def notice_list(request: HttpRequest) -> HttpResponse:
+    # Notices are business records: the administrators (三员) are refused them.
+    require_capability(request, "ledger.view")
     notices = selectors.visible_notices(request.user).order_by("-year", "-seq")
     page = Paginator(notices, 50).get_page(request.GET.get("page"))
     return render(
