@@ -348,7 +348,7 @@ def notice_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def settings_page(request: HttpRequest) -> HttpResponse:
-    require_capability(request, "organization.manage")
+    require_capability(request, "ledger.manage")  # the office's reminder settings
     org = current_organization(request)
     stored = selectors.settings_for(org)
     ladder = ladder_to_config(selectors.ladder_for(org))
@@ -527,7 +527,7 @@ def ledger_links(request: HttpRequest) -> list[dict[str, Any]]:
                 "icon": "bi-megaphone",
             },
         )
-    if has_capability(request.user, "organization.manage"):
+    if has_capability(request.user, "ledger.manage"):
         links.append(
             {
                 "url": reverse("notifications:settings"),

@@ -353,11 +353,18 @@ def _request_change(
         requested_by_id=actor_obj.user_id,
         requested_at=timezone.now(),
     )
+    # The request is an event of the person it changes (so the trail names each field as the
+    # person's); a new account has no person yet and is an event of the change itself.
     record_event(
         actor=actor,
-        obj=change,
+        obj=person if person is not None else change,
         action="change_requested",
-        after={"kind": kind, "person": change.person_name, **change.shown_payload()},
+        before=change.before or None,
+        after=change.shown_payload()
+        if person is not None
+        else {"kind": kind, "person_name": change.person_name},
+        message=_("Account change #%(n)d: %(kind)s, awaiting approval")
+        % {"n": change.pk, "kind": change.get_kind_display()},
     )
     return change
 

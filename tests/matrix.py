@@ -84,7 +84,7 @@ class Case:
         if role in ADMINS and role not in self.expect:
             # An administrator is refused every business URL, with 403 or 404 alike.
             default = _set(self.default)
-            return default | REFUSED if default <= REFUSED else default
+            return default | REFUSED if default - {405} <= REFUSED else default
         return _set(self.expect.get(role, self.default))
 
     def changes_for(self, role: str) -> bool:

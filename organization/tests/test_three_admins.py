@@ -77,7 +77,11 @@ def test_an_account_change_by_the_system_administrator_waits_for_approval(separa
         .order_by("seq")
         .values_list("action", flat=True)
     )
-    assert actions == ["change_requested", "change_approved"]
+    assert actions == ["change_approved"]
+    requested = AuditEvent.objects.get(
+        object_type="organization.person", object_id=staff.pk, action="change_requested"
+    )
+    assert requested.actor == admin and requested.after == change.payload
     update = AuditEvent.objects.filter(
         object_type="organization.person", object_id=staff.pk, action="update"
     ).latest("seq")
@@ -264,3 +268,19 @@ def test_every_write_url_refuses_the_audit_administrator() -> None:
     assert writes
     allowed = [f"{c.url_name} {c.note}" for c in writes if c.changes_for("auditor")]
     assert not allowed
+
+
+def test_the_installation_switches_the_separation_from_the_command_line(world: Any) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    world.separate_duties(on=False)
+    events = AuditEvent.objects.count()
+    call_command("separation_of_duties", "on", stdout=io.StringIO())
+    world.org.refresh_from_db()
+    assert world.org.separation_of_duties
+    assert AuditEvent.objects.count() == events + 1
+    out = io.StringIO()
+    call_command("separation_of_duties", stdout=out)
+    assert "separation of duties on" in out.getvalue()
