@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from core.models import AuditEvent, AuditVerification, BackupRecord
 from core.selfcheck import CheckItem
-from organization.models import Person
+from organization import policy
+from organization.choices import Role
 
 
 def _when(moment: datetime.datetime) -> str:
@@ -30,13 +31,8 @@ def separation(organization: Any) -> Iterable[CheckItem]:
         on,
         "" if on else _("The system administrator also holds the security and audit duties."),
     )
-    people = Person.objects.unscoped("counting the organization's administrators").filter(
-        organization=organization, user__is_active=True
-    )
     holders = {
-        _("system administrator"): list(people.filter(is_system_admin=True)),
-        _("security administrator"): list(people.filter(is_security_admin=True)),
-        _("audit administrator"): list(people.filter(is_audit_admin=True)),
+        Role(role).label: who for role, who in policy.administrators_of(organization.pk).items()
     }
     missing = [str(role) for role, who in holders.items() if not who]
     yield CheckItem(

@@ -51,12 +51,7 @@ def _trail(request: HttpRequest) -> tuple[QuerySet[AuditEvent], str, bool]:
         )
     admins = request.GET.get("who") == "admins"
     if admins:
-        events = events.filter(
-            Q(actor__person__is_system_admin=True)
-            | Q(actor__person__is_security_admin=True)
-            | Q(actor__person__is_audit_admin=True)
-            | Q(actor__is_superuser=True)
-        )
+        events = events.filter(policy.administrators_q("actor__person__"))
     return events.order_by("-seq"), q, admins
 
 

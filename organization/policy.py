@@ -110,6 +110,30 @@ def in_liaison_group(actor: Actor) -> bool:
     return bool(actor.liaison_group_ids)
 
 
+def administrators_q(prefix: str = "") -> Q:
+    """The three administrators (三员) and superusers, as a filter on Person (`prefix` for a
+    path to one, e.g. "actor__person__")."""
+    return (
+        Q(**{f"{prefix}is_system_admin": True})
+        | Q(**{f"{prefix}is_security_admin": True})
+        | Q(**{f"{prefix}is_audit_admin": True})
+        | Q(**{f"{prefix}user__is_superuser": True})
+    )
+
+
+def administrators_of(organization_id: int) -> dict[str, list[Any]]:
+    """The active holders of each administrator role (三员), by role."""
+    from organization.models import Person
+
+    people = Person.objects.unscoped("the organization's administrators, for the self-check")
+    active = people.filter(organization_id=organization_id, user__is_active=True)
+    return {
+        Role.ADMIN: list(active.filter(is_system_admin=True)),
+        Role.SECURITY_ADMIN: list(active.filter(is_security_admin=True)),
+        Role.AUDIT_ADMIN: list(active.filter(is_audit_admin=True)),
+    }
+
+
 def office_people_q() -> Q:
     """The people of the rectification office (a filter on Person), e.g. to notify them."""
     return Q(is_office=True)

@@ -277,6 +277,12 @@ def _apply_person_save(
     if not person.is_system_admin and was_admin and old_person and old_person.user.is_active:
         _require_not_last_admin(old_person)
     _require_one_admin_role(person)
+    # The form checks the username too; an approved change may meet a name taken meanwhile.
+    clash = User.objects.filter(username__iexact=username)
+    if old_person is not None:
+        clash = clash.exclude(pk=old_person.user_id)
+    if clash.exists():
+        raise ValidationError(_("The username “%(name)s” is taken.") % {"name": username})
     if creating:
         # The account's first name carries the person's name so audit records read naturally.
         user: AbstractBaseUser = User(username=username, email=email, first_name=person.name[:150])

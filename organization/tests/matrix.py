@@ -95,6 +95,7 @@ def _pending_change(w: Any) -> Any:
     from organization.models import PendingChange, Person
 
     def make() -> int:
+        w.separate_duties()
         person = Person.objects.select_related("user").get(user__username="staff1")
         person.position = "支部纪检委员（待批）"
         change = services.person_save(

@@ -284,3 +284,23 @@ def test_the_installation_switches_the_separation_from_the_command_line(world: A
     out = io.StringIO()
     call_command("separation_of_duties", stdout=out)
     assert "separation of duties on" in out.getvalue()
+
+
+def test_an_approval_meeting_a_username_taken_meanwhile_is_refused(separated: Any) -> None:
+    newcomer = Person(organization=separated.org, name="新同志")
+    change = services.person_save(
+        actor=separated.user("admin"),
+        person=newcomer,
+        username="branch1",
+        email="",
+        password="A-long-Passw0rd-2021",
+    )
+    assert isinstance(change, PendingChange)
+    with pytest.raises(ValidationError):
+        services.pending_change_approve(actor=separated.user("secadmin"), change=change)
+    assert PendingChange.objects.get(pk=change.pk).status == "pending"
+    response = client_for(separated, "secadmin").post(
+        reverse("organization:pending_approve", args=[change.pk])
+    )
+    assert response.status_code == 302  # the desk, with the message
+    assert PendingChange.objects.get(pk=change.pk).status == "pending"
