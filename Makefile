@@ -61,7 +61,7 @@ endif
 lint: devenv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy core/audit.py organization/scope.py organization/policy.py organization/services.py ledger/services.py ledger/selectors.py ledger/workflow.py \
+	$(VENV)/bin/mypy core/audit.py core/backup.py core/serializers_exact.py organization/scope.py organization/policy.py organization/services.py ledger/services.py ledger/selectors.py ledger/workflow.py \
 		notifications/services.py notifications/selectors.py notifications/dispatch.py notifications/escalation.py \
 		reporting/services reporting/selectors.py documents/imports.py documents/exports.py \
 		documents/selectors.py dashboards/selectors.py
@@ -83,7 +83,7 @@ units: devenv
 
 unit-sqlite: devenv
 	PRIVATE_STORAGE_ROOT=$(CURDIR)/var/test-sqlite/private AUDIT_CHECKPOINT_PATH=$(CURDIR)/var/test-sqlite/audit-checkpoint.jsonl \
-		FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser"
+		TEST_DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser"
 
 unit-postgres: devenv
 	@if $(PY) tests/pg_available.py "$(TEST_DATABASE_URL)"; then \

@@ -196,6 +196,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")))
+# `manage.py backup` writes rows with every microsecond (the audit chain hashes them).
+SERIALIZATION_MODULES = {"exactjsonl": "core.serializers_exact"}
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -90,3 +90,27 @@ class SubmissionToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class BackupRecord(models.Model):
+    """备份记录 (backup record): one archive written by `manage.py backup`.
+
+    Kept so that the installation can say when it was last backed up (the 等保 self-check asks);
+    the archive itself lives wherever the operator keeps backups, outside the database.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    file_name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    rows = models.BigIntegerField()
+    files = models.IntegerField()
+    chain_seq = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("backup record")
+        verbose_name_plural = _("backup records")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
