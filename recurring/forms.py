@@ -24,7 +24,6 @@ class TemplateForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
     unit_kinds = forms.MultipleChoiceField(
         choices=UnitKind.choices,
         label=_("Applies to units of the kinds"),
-        initial=[UnitKind.BRANCH],
         widget=forms.SelectMultiple(attrs={"size": len(UnitKind.choices)}),
     )
     finding = FindingChoiceField(
@@ -55,6 +54,9 @@ class TemplateForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
+        if self.instance.pk is None:
+            # Most recurring work is the branches' (组织生活会, 民主评议党员, 标准化建设).
+            self.initial["unit_kinds"] = [UnitKind.BRANCH]
         self.fields["finding"].queryset = (
             Finding.objects.unscoped("choices of the form's own organization")  # type: ignore[attr-defined]
             .filter(inspection__organization=organization)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import record_event
 from ledger.choices import DeadlineKind
-from ledger.models import Tag
+from ledger.models import Measure, Tag
 from ledger.services import MeasureData, measure_assign_to_units
 from organization import policy
 from organization.models import Unit
@@ -43,9 +43,7 @@ def template_save(
                 .select_for_update()
                 .get(pk=template.pk)
             )
-            before = snapshot(old) | {
-                "campaigns": sorted(old.campaigns.values_list("id", flat=True))
-            }
+            before = snapshot(old) | {"campaigns": _campaign_ids(old)}
         if campaigns and any(t.organization_id != template.organization_id for t in campaigns):
             raise ValidationError({"campaigns": _("A campaign belongs to another organization.")})
         if template.finding.inspection.organization_id != template.organization_id:
@@ -54,9 +52,7 @@ def template_save(
         template.save()
         if campaigns is not None:
             template.campaigns.set(campaigns)
-        after = snapshot(template) | {
-            "campaigns": sorted(template.campaigns.values_list("id", flat=True))
-        }
+        after = snapshot(template) | {"campaigns": _campaign_ids(template)}
         if creating:
             record_event(actor=by, obj=template, action="create", after=after)
         else:
@@ -72,6 +68,14 @@ def template_save(
         return template
 
 
+def _campaigns(template: RecurringTemplate) -> Any:
+    return Tag.objects.unscoped("the template's own campaigns").filter(recurring_templates=template)
+
+
+def _campaign_ids(template: RecurringTemplate) -> list[int]:
+    return sorted(_campaigns(template).values_list("id", flat=True))
+
+
 def _deadline_text(due: dt.date) -> str:
     if due.day == calendar.monthrange(due.year, due.month)[1]:
         return _("by the end of %(month)s/%(year)s") % {"month": due.month, "year": due.year}
@@ -81,7 +85,11 @@ def _deadline_text(due: dt.date) -> str:
 def _next_number(template: RecurringTemplate) -> str:
     """The next whole number under the finding, so the units' copies (N.1, N.2, …) get their own
     place after the measures already there."""
-    numbers = template.finding.measures.values_list("number", flat=True)
+    numbers = (
+        Measure.objects.unscoped("numbering sees every measure of the finding")
+        .filter(finding_id=template.finding_id)
+        .values_list("number", flat=True)
+    )
     taken = [int(m.group()) for n in numbers if (m := re.match(r"\d+", n or ""))]
     return str(max(taken, default=0) + 1)
 
@@ -169,7 +177,7 @@ def template_apply(
                     deadline_kind=DeadlineKind.BY_DATE,
                     deadline_text=deadline,
                     due_date=due,
-                    tags=list(locked.campaigns.all()),
+                    tags=list(_campaigns(locked)),
                 ),
                 units=units,
             )

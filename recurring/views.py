@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -33,7 +34,9 @@ def _require_manage(request: HttpRequest, template: RecurringTemplate | None = N
 
 def template_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
-    templates = selectors.visible_templates(request.user).prefetch_related("runs")
+    templates = selectors.visible_templates(request.user).prefetch_related(
+        Prefetch("runs", queryset=selectors.visible_runs(request.user).order_by("year"))
+    )
     return render(
         request,
         "recurring/template_list.html",
@@ -116,7 +119,7 @@ def template_apply(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request,
         _("Applied for %(year)s: %(count)s measures, one per unit.")
-        % {"year": run.year, "count": run.group.measures.count()},
+        % {"year": run.year, "count": len(selectors.run_rollup(run, user=request.user).rows)},
     )
     return HttpResponseRedirect(reverse("recurring:run_detail", args=[run.pk]))
 
