@@ -314,9 +314,7 @@ CASES += [
             roles(*EVERYONE),
         ),
     ),
-    Case(
-        "ledger:campaign_create", lambda w: reverse("ledger:campaign_create"), roles(*MANAGERS)
-    ),
+    Case("ledger:campaign_create", lambda w: reverse("ledger:campaign_create"), roles(*MANAGERS)),
     Case(
         "ledger:campaign_create",
         lambda w: reverse("ledger:campaign_create"),
