@@ -76,10 +76,18 @@ def _campaign_ids(template: RecurringTemplate) -> list[int]:
     return sorted(_campaigns(template).values_list("id", flat=True))
 
 
+# The deadline and the measure text are written into the ledger the way the ledger writes
+# them, in Chinese whatever language the person applying reads the screens in (data, not UI):
+# the deadline must read back through `ledger.deadline_parser` as the stored due date.
+DEADLINE_MONTH_END = "{year}年{month}月底前"
+DEADLINE_DAY = "{year}年{month}月{day}日前"
+MEASURE_TEXT = "{year}年度{title}（{deadline}）：{description}"
+
+
 def _deadline_text(due: dt.date) -> str:
     if due.day == calendar.monthrange(due.year, due.month)[1]:
-        return _("by the end of %(month)s/%(year)s") % {"month": due.month, "year": due.year}
-    return _("by %(date)s") % {"date": due.isoformat()}
+        return DEADLINE_MONTH_END.format(year=due.year, month=due.month)
+    return DEADLINE_DAY.format(year=due.year, month=due.month, day=due.day)
 
 
 def _next_number(template: RecurringTemplate) -> str:
@@ -161,12 +169,12 @@ def template_apply(
                 raise ValidationError(_("No active unit is of the template's kinds."))
             due = due_date or locked.due_date_for(year)
             deadline = _deadline_text(due)
-            content = _("%(year)s: %(title)s, %(deadline)s. %(description)s") % {
-                "year": year,
-                "title": locked.title,
-                "deadline": deadline,
-                "description": locked.description.strip(),
-            }
+            content = MEASURE_TEXT.format(
+                year=year,
+                title=locked.title,
+                deadline=deadline,
+                description=locked.description.strip(),
+            )
             group = measure_assign_to_units(
                 by=by,
                 finding=locked.finding,
