@@ -78,7 +78,9 @@ def test_applying_twice_through_the_page_says_so_and_creates_nothing(world: Any)
     assert first["Location"] == reverse("recurring:run_detail", args=[run.pk])
     measures = Measure.objects.count()
     again = client.post(url, {"year": str(year)}, follow=True)
-    assert "already applied" in again.content.decode()
+    [refusal] = [m for m in again.context["messages"] if m.level_tag == "error"]
+    assert str(year) in str(refusal) and template.title in str(refusal)
+    assert str(refusal) in again.content.decode()
     assert Measure.objects.count() == measures and template.runs.count() == 1
 
 
