@@ -204,6 +204,10 @@ def template_apply(
                 automatic=automatic,
                 applied_by=by if getattr(by, "pk", None) else None,
             )
+            # A year applied late (after the next one) still takes its place in the chain.
+            TemplateRun.objects.unscoped("the template's own runs").filter(
+                template=locked, year=year + 1, previous__isnull=True
+            ).update(previous=run)
             record_event(
                 actor=by,
                 obj=locked,

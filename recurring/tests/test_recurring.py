@@ -142,3 +142,14 @@ def test_the_roll_up_page_counts_done_and_open_units(world: Any) -> None:
     assert 'data-testid="count-done">2<' in html
     assert 'data-testid="count-open">5<' in html
     assert all(name in html for name in BRANCHES)
+
+
+def test_a_year_applied_after_the_next_one_still_links_to_it(world: Any) -> None:
+    template = life(world)
+    last = template.runs.get()
+    office = world.user("office")
+    later = template_apply(by=office, template=template, year=last.year + 2)
+    assert later.previous is None
+    between = template_apply(by=office, template=template, year=last.year + 1)
+    later.refresh_from_db()
+    assert between.previous == last and later.previous == between
