@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "core",
     "organization",
     "ledger",
+    "recurring",
     "reporting",
     "notifications",
     "documents",

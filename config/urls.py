@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("org/", include("organization.urls")),
     path("ledger/", include("ledger.urls")),
+    path("recurring/", include("recurring.urls")),
     path("reporting/", include("reporting.urls")),
     path("notifications/", include("notifications.urls")),
     path("documents/", include("documents.urls")),

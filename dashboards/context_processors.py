@@ -20,6 +20,8 @@ NAV = (
     ("dashboards:overview", _("Dashboard"), "bi-bar-chart", "dashboard.view"),
     ("ledger:inspection_list", _("Inspections"), "bi-journal-text", "ledger.view"),
     ("meetings:list", _("Meetings"), "bi-people", "ledger.view"),
+    ("ledger:campaign_list", _("Campaigns"), "bi-flag", "ledger.view"),
+    ("recurring:template_list", _("Recurring work"), "bi-arrow-repeat", "ledger.manage"),
     ("documents:index", _("Documents"), "bi-file-earmark-word", "documents.export"),
     ("organization:overview", _("Organization"), "bi-diagram-3", "organization.view"),
     ("ledger:audit_log", _("Audit log"), "bi-shield-check", "audit.view"),

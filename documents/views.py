@@ -43,7 +43,7 @@ from documents.models import Job, JobKind, JobStatus
 from documents.similarity import similar_findings
 from ledger.choices import DeadlineKind
 from ledger.filters import MeasureFilter
-from ledger.models import Finding, Inspection, Measure
+from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.selectors import ledger_measures
 from ledger.services import MeasureData
 from organization import policy
@@ -124,6 +124,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "can_import": has_capability(request.user, "documents.import"),
             "own_units": own_units,
             "unit_form": UnitChoiceForm(user=request.user),
+            "campaigns": list(Tag.objects.visible_to(request.user).order_by("name")),
             "jobs": [job_refresh(j) for j in jobs],
         },
     )
@@ -452,15 +453,26 @@ def _unit_param(request: HttpRequest, inspection: Inspection) -> Unit | None:
     return unit
 
 
+def _campaign_param(request: HttpRequest) -> Tag | None:
+    """The campaign a document is limited to (`?campaign=`; empty means all)."""
+    raw = request.GET.get("campaign", "")
+    if not raw:
+        return None
+    if parse_id(raw) is None:
+        raise Http404
+    return get_visible_or_404(Tag, request.user, pk=parse_id(raw))
+
+
 def progress_report(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = _inspection(request, pk)
     policy.require(request.user, "export_progress_report")
     notice = request.GET.get("kind") == "notice"
+    campaign = _campaign_param(request)
     today = timezone.localdate()
-    data = selectors.progress_data(request.user, inspection, today=today)
+    data = selectors.progress_data(request.user, inspection, today=today, campaign=campaign)
     body = word.progress_report(data, notice=notice)
     title = (wording.NOTICE_TITLE if notice else wording.REPORT_TITLE).format(
-        inspection=inspection.name
+        inspection=word.progress_subject(data)
     )
     return _docx(body, f"{title}-{_stamp(today)}.docx")
 

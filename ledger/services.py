@@ -266,12 +266,14 @@ def _first_review(data: MeasureData, start: dt.date) -> dt.date | None:
 def measure_create(
     *, by: Any, finding: Finding, data: MeasureData, group: MeasureGroup | None = None
 ) -> Measure:
-    policy.require(
-        by,
-        "add_measure",
-        finding,
-        message=_("Only the office, or the task force for this theme, adds measures."),
-    )
+    # `by` is None only for the scheduler, carrying out recurring work the office set up.
+    if by is not None:
+        policy.require(
+            by,
+            "add_measure",
+            finding,
+            message=_("Only the office, or the task force for this theme, adds measures."),
+        )
     validate_measure_data(data, finding=finding)
     with transaction.atomic():
         measure = Measure(
@@ -787,6 +789,27 @@ def tag_get_or_create(*, by: Any, organization: Organization, name: str) -> Tag:
         )
         if created:
             record_event(actor=by, obj=tag, action="create", after={"name": name})
+        return tag
+
+
+def campaign_save(*, by: Any, tag: Tag) -> Tag:
+    """Create or change a campaign (专题活动): a tag with a period and a description."""
+    policy.require(by, "manage_campaigns", tag, message=_("Only the office manages campaigns."))
+    with transaction.atomic():
+        creating = tag.pk is None
+        before = (
+            {}
+            if creating
+            else snapshot(
+                Tag.objects.unscoped("row lock after the policy check")
+                .select_for_update()
+                .get(pk=tag.pk)
+            )
+        )
+        tag.name = tag.name.strip()[:50]
+        tag.full_clean()
+        tag.save()
+        _audit_save(by, tag, creating, before, snapshot(tag))
         return tag
 
 
