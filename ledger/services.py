@@ -264,10 +264,16 @@ def _first_review(data: MeasureData, start: dt.date) -> dt.date | None:
 
 
 def measure_create(
-    *, by: Any, finding: Finding, data: MeasureData, group: MeasureGroup | None = None
+    *,
+    by: Any,
+    finding: Finding,
+    data: MeasureData,
+    group: MeasureGroup | None = None,
+    scheduled: bool = False,
 ) -> Measure:
-    # `by` is None only for the scheduler, carrying out recurring work the office set up.
-    if by is not None:
+    # Only the scheduler, carrying out recurring work the office set up, acts as no one; it
+    # says so (`scheduled`), so a caller that forgot its person is refused, not let through.
+    if not (scheduled and by is None):
         policy.require(
             by,
             "add_measure",
@@ -311,7 +317,12 @@ def measure_create(
 
 
 def measure_assign_to_units(
-    *, by: Any, finding: Finding, data: MeasureData, units: Sequence[Unit]
+    *,
+    by: Any,
+    finding: Finding,
+    data: MeasureData,
+    units: Sequence[Unit],
+    scheduled: bool = False,
 ) -> MeasureGroup:
     """One task for many units: one measure per unit, grouped, each tracked on its own.
 
@@ -329,7 +340,7 @@ def measure_assign_to_units(
             per_unit.co_units = []
             per_unit.responsible_persons = None
             per_unit.number = f"{base}.{index}" if base else str(index)
-            measure_create(by=by, finding=finding, data=per_unit, group=group)
+            measure_create(by=by, finding=finding, data=per_unit, group=group, scheduled=scheduled)
         record_event(
             actor=by,
             obj=finding,

@@ -188,6 +188,7 @@ def template_apply(
                     tags=list(_campaigns(locked)),
                 ),
                 units=units,
+                scheduled=automatic,
             )
             previous = (
                 TemplateRun.objects.unscoped("the template's own runs")
