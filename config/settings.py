@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "reporting",
     "notifications",
     "documents",
+    "regulations",
     "dashboards",
     "demo",
 ]
