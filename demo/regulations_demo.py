@@ -151,7 +151,7 @@ def load_regulations(org: Organization) -> None:
         )
 
         # 3. 责任清单 before the leading group.
-        duties = rule("巡视整改责任清单", "responsibility_list", lead, ["人事处"], -20)
+        duties = rule("巡视整改责任清单", "responsibility_list", lead, ["人事处"], -25)
         services.draft_upload(
             by=dept1,
             rule=duties,
@@ -163,7 +163,7 @@ def load_regulations(org: Organization) -> None:
         services.rule_submit_for_deliberation(by=dept1, rule=duties)
 
         # 4. 任务分工表, issued and awaiting evaluation.
-        division = rule("巡视整改任务分工表", "task_division", lead, ["图文信息中心"], -30)
+        division = rule("巡视整改任务分工表", "task_division", lead, ["图文信息中心"], 20)
         _through_issue(division, dept1, dept4, units["图文信息中心"], today, "院党委发〔2021〕3号")
 
         # 5. A long-term 规定, issued and evaluated.

@@ -78,7 +78,6 @@ class OpinionForm(BootstrapMixin, forms.Form):
         self.fields["unit"].queryset = units
         if units.count() == 1:
             self.fields["unit"].initial = units.first()
-        self.fields["stance"].widget.attrs["class"] = "form-check-input"
 
 
 class ReplyForm(BootstrapMixin, forms.Form):

@@ -177,6 +177,10 @@ def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for stage in DATED_STAGES
     ]
     answer_units = policy.answer(request.user, "regulations.answer_opinion", rule) or frozenset()
+    if answer_units:
+        answer_units = _pending_units(
+            request.user, rule, answer_units, services.latest_round(rule)
+        ).exists()
     return render(
         request,
         "regulations/rule_detail.html",
@@ -287,14 +291,23 @@ def draft_diff(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _pending_units(user: Any, rule: Rule, unit_ids: frozenset[int], consultation: Any) -> Any:
+    units = Unit.objects.visible_to(user).filter(pk__in=sorted(unit_ids)).order_by("name")
+    if consultation is not None:
+        answered = Opinion.objects.visible_to(user).filter(round=consultation).values("unit_id")
+        units = units.exclude(pk__in=answered)
+    return units
+
+
 def opinion_answer(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_visible_or_404(Rule, request.user, pk=pk)
     unit_ids = policy.answer(request.user, "regulations.answer_opinion", rule) or frozenset()
     if not unit_ids:
         raise PermissionDenied
-    units = Unit.objects.visible_to(request.user).filter(pk__in=sorted(unit_ids)).order_by("name")
-    form = OpinionForm(request.POST or None, units=units)
     consultation = services.latest_round(rule)
+    # The departments this person answers for that have not answered the open round yet.
+    units = _pending_units(request.user, rule, unit_ids, consultation)
+    form = OpinionForm(request.POST or None, units=units)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -319,7 +332,7 @@ def opinion_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "regulations/opinion_form.html",
-        {"form": form, "rule": rule, "round": consultation},
+        {"form": form, "rule": rule, "round": consultation, "pending": units.exists()},
     )
 
 
