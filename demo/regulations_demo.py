@@ -140,7 +140,7 @@ def load_regulations(org: Organization) -> None:
 
         # 2. A branch's 工作要点, still being drafted.
         branch = rule(
-            "航空运输系党支部2021年工作要点", "work_points", units["航空运输系党支部"], [], 5
+            "航空运输系党支部2021年工作要点", "work_points", units["航空运输系党支部"], [], 15
         )
         services.draft_upload(
             by=_user("branch1"),
