@@ -166,3 +166,37 @@ def test_a_refused_file_is_a_message_not_a_draft(world: Any) -> None:
     )
     assert response.status_code == 400
     assert rule.drafts.unscoped("test").count() == 0
+
+
+def test_the_diff_escapes_what_the_drafts_say(world: Any) -> None:
+    from regulations import services
+
+    dept1 = world.user("dept1")
+    rule = make_rule(world)
+    services.draft_upload(by=dept1, rule=rule, file=docx_upload("第一条"))
+    second = services.draft_upload(
+        by=dept1, rule=rule, file=docx_upload("第一条", "<script>alert(1)</script>")
+    )
+    page = world.client("office").get(reverse("regulations:draft_diff", args=[second.pk]))
+    html = page.content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_pdf_draft_is_kept_without_a_text_diff(world: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from regulations import services
+
+    dept1 = world.user("dept1")
+    rule = make_rule(world)
+    services.draft_upload(by=dept1, rule=rule, file=docx_upload("第一条"))
+    pdf = SimpleUploadedFile(
+        "稿.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", content_type="application/pdf"
+    )
+    second = services.draft_upload(by=dept1, rule=rule, file=pdf)
+    page = world.client("office").get(reverse("regulations:draft_diff", args=[second.pk]))
+    assert page.status_code == 200
+    assert 'data-testid="diff"' not in page.content.decode()
+    download = world.client("dept2").get(reverse("regulations:draft_download", args=[second.pk]))
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
