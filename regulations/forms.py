@@ -13,7 +13,7 @@ from ledger.lights import LIGHT_ORDER
 from ledger.models import Finding, Inspection, Measure
 from organization.forms import BootstrapMixin
 from organization.models import Unit
-from regulations.choices import CRITERIA, DATED_STAGES, Decision, RuleKind, Stage, Stance
+from regulations.choices import Decision, RuleKind, Stage, Stance
 from regulations.files import ALLOWED_KINDS
 
 ACCEPT = accept_attribute(list(ALLOWED_KINDS))
@@ -33,6 +33,15 @@ class RuleForm(BootstrapMixin, forms.Form):
     measures = forms.ModelMultipleChoiceField(
         queryset=Measure.objects.none(), label=_("Measures"), required=False
     )
+    drafting_due = forms.DateField(label=_("Drafting due"), required=False, widget=DateInput())
+    consulting_due = forms.DateField(
+        label=_("Consultation due"), required=False, widget=DateInput()
+    )
+    deliberating_due = forms.DateField(
+        label=_("Deliberation due"), required=False, widget=DateInput()
+    )
+    issuing_due = forms.DateField(label=_("Issue due"), required=False, widget=DateInput())
+    evaluating_due = forms.DateField(label=_("Evaluation due"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, user: Any, rule: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -44,12 +53,6 @@ class RuleForm(BootstrapMixin, forms.Form):
             "inspection"
         )
         self.fields["measures"].queryset = Measure.objects.visible_to(user)
-        for stage in DATED_STAGES:
-            self.fields[f"{stage}_due"] = forms.DateField(
-                label=_("Due: %(stage)s") % {"stage": Stage(stage).label},
-                required=False,
-                widget=DateInput(),
-            )
         if rule is not None:
             # The inspection of a rule is fixed once it exists.
             del self.fields["inspection"]
@@ -115,18 +118,20 @@ class IssueForm(BootstrapMixin, forms.Form):
 
 
 class EvaluationForm(BootstrapMixin, forms.Form):
+    """评估 against 可执行、可监督、可检查、可问责: each test with a note (see choices.CRITERIA)."""
+
     evaluated_on = forms.DateField(label=_("Evaluated on"), widget=DateInput())
+    executable = forms.BooleanField(label=_("Executable (可执行)"), required=False)
+    executable_note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    supervisable = forms.BooleanField(label=_("Supervisable (可监督)"), required=False)
+    supervisable_note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    checkable = forms.BooleanField(label=_("Checkable (可检查)"), required=False)
+    checkable_note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    accountable = forms.BooleanField(label=_("Accountable (可问责)"), required=False)
+    accountable_note = forms.CharField(label=_("Note"), required=False, max_length=2000)
     revision_due = forms.DateField(
         label=_("Revision due (if it fails)"), required=False, widget=DateInput()
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for key, label in CRITERIA:
-            self.fields[key] = forms.BooleanField(label=label, required=False)
-            self.fields[f"{key}_note"] = forms.CharField(
-                label=_("Note"), required=False, max_length=2000
-            )
 
 
 class RegisterFilter(BootstrapMixin, forms.Form):

@@ -104,6 +104,16 @@ def test_a_rule_goes_from_draft_to_compendium_in_the_browser(
     assert page.locator("[data-testid=history] li").count() == 9
     office.screenshot("regulations-office-issued")
 
+    page.click("[data-testid=evaluate]")
+    page.fill("#id_evaluated_on", today)
+    for key in ("executable", "supervisable", "checkable", "accountable"):
+        page.check(f"#id_{key}")
+    page.fill("#id_accountable_note", "明确了问责情形。")
+    office.screenshot("regulations-evaluation-form")
+    page.click("[data-testid=stage-submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid=stage]").inner_text().strip() == "已评估"
+
     page.click("a.nav-link:has-text('制度建设')")
     with page.expect_download() as download:
         page.locator("[data-testid=compendium]").first.click()
