@@ -45,7 +45,10 @@ class RuleForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, user: Any, rule: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["inspection"].queryset = Inspection.objects.visible_to(user)
+        inspections = Inspection.objects.visible_to(user)
+        self.fields["inspection"].queryset = inspections
+        # The round being rectified now is the usual one.
+        self.fields["inspection"].initial = inspections.order_by("-feedback_date", "-id").first()
         units = Unit.objects.visible_to(user).filter(is_active=True).order_by("kind", "name")
         self.fields["lead_unit"].queryset = units
         self.fields["consulted_units"].queryset = units
