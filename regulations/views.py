@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -147,8 +148,6 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 services.rule_update(by=request.user, rule=rule, data=_rule_data(form.cleaned_data))
             except ValidationError as exc:
                 _errors(form, exc)
-            except PermissionDenied:
-                raise
             else:
                 messages.success(request, _("Saved."))
                 return HttpResponseRedirect(_rule_url(rule))
@@ -503,7 +502,5 @@ def compendium_export(request: HttpRequest, pk: int) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
     filename = _("Compendium of rules") + f" {inspection.label}.docx"
-    from urllib.parse import quote
-
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response

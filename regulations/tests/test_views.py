@@ -200,3 +200,19 @@ def test_a_pdf_draft_is_kept_without_a_text_diff(world: Any) -> None:
     assert 'data-testid="diff"' not in page.content.decode()
     download = world.client("dept2").get(reverse("regulations:draft_download", args=[second.pk]))
     assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+
+
+def test_the_register_page_costs_the_same_queries_for_more_rules(world: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    office = world.client("office")
+    path = reverse("regulations:rule_list")
+    office.get(path)
+    with CaptureQueriesContext(connection) as few:
+        assert office.get(path).status_code == 200
+    for n in range(5):
+        make_rule(world, title=f"制度{n}")
+    with CaptureQueriesContext(connection) as many:
+        assert office.get(path).status_code == 200
+    assert len(many) == len(few)
