@@ -64,7 +64,8 @@ lint: devenv
 	$(VENV)/bin/mypy core/audit.py core/backup.py core/serializers_exact.py organization/scope.py organization/policy.py organization/services.py ledger/services.py ledger/selectors.py ledger/workflow.py \
 		notifications/services.py notifications/selectors.py notifications/dispatch.py notifications/escalation.py \
 		reporting/services reporting/selectors.py documents/imports.py documents/exports.py \
-		documents/selectors.py dashboards/selectors.py recurring/services.py recurring/selectors.py
+		documents/selectors.py dashboards/selectors.py recurring/services.py recurring/selectors.py \
+		regulations/services.py regulations/selectors.py regulations/workflow.py
 
 check: devenv
 	@# The compiled catalogues are committed (a fresh machine needs no gettext to run);

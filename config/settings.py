@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "reporting",
     "notifications",
     "documents",
+    "regulations",
     "dashboards",
     "demo",
 ]

@@ -11,6 +11,7 @@ from core.scoping import unscoped_reads
 from demo.ledger_demo import load_ledger
 from demo.organization_demo import DEMO_ORDER, DEMO_PASSWORD, load_organization
 from demo.recurring_demo import load_recurring
+from demo.regulations_demo import load_regulations
 
 
 class Command(BaseCommand):
@@ -44,6 +45,7 @@ class Command(BaseCommand):
                 org, _accounts = load_organization()
                 load_ledger(org)
                 load_recurring(org, office=get_user_model().objects.get(username="office"))
+                load_regulations(org)
             self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {org.name}"))
         if not options["quiet"]:
             self.print_logins()
