@@ -1407,9 +1407,13 @@ def preview_import(
         choices=planner.choices,
     )
     for mplan in measure_plans:
-        if mplan.finding.action == "error" and mplan.action != "error":
-            # The row itself is fine, but its finding cannot be imported: neither can it.
+        if mplan.finding.action == "error":
+            # The row may be fine, but its finding cannot be imported: neither can it, and the
+            # row says why.
             mplan.action = "error"
+            for problem in mplan.finding.problems:
+                if problem.severity == "error" and problem not in mplan.problems:
+                    mplan.problems.append(problem)
     rows_by_number = {m.row: m for m in measure_plans}
     for problem in sheet.problems:
         row = _row_of(problem.address)

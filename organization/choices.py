@@ -30,8 +30,8 @@ def default_unit_group_phrases() -> list[dict[str, object]]:
 
     Each entry: ``phrase`` as written (compared without spaces and bracket width), ``kinds`` the
     unit kinds it covers, and optionally ``name_contains``: a unit counts only if its name holds
-    one of these words (各系（部） is the branches of the 系 and 部). An organization edits its
-    own list; these are what a new organization starts with.
+    one of these words (各系（部） is the branches of the 系 and 部: "系党", "部党"). An
+    organization edits its own list; these are what a new organization starts with.
     """
     every = [UnitKind.BRANCH.value, UnitKind.DEPARTMENT.value, UnitKind.OTHER.value]
     return [
@@ -42,9 +42,9 @@ def default_unit_group_phrases() -> list[dict[str, object]]:
         {
             "phrase": "各系（部）",
             "kinds": [UnitKind.BRANCH.value],
-            "name_contains": ["系", "部"],
+            "name_contains": ["系党", "部党"],
         },
-        {"phrase": "各系部", "kinds": [UnitKind.BRANCH.value], "name_contains": ["系", "部"]},
+        {"phrase": "各系部", "kinds": [UnitKind.BRANCH.value], "name_contains": ["系党", "部党"]},
         {"phrase": "各职能部门", "kinds": [UnitKind.DEPARTMENT.value]},
         {"phrase": "各部门", "kinds": [UnitKind.DEPARTMENT.value]},
         {"phrase": "全院各单位", "kinds": every},
