@@ -16,24 +16,7 @@ from django.core.management import call_command
 from documents.imports import ImportChoices, ImportRefused, apply_import, preview_import
 from documents.tests import ledger_corpus as corpus
 from ledger.models import Measure, MeasureGroup
-from organization.models import Person, Theme, Unit
-
-
-@pytest.fixture
-def corpus_org(samples_org: Any) -> Any:
-    """The sample organization, with two people named 张伟 in different units."""
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects
-    for index, unit_name in enumerate(("人事处", "教务处")):
-        user = users.create_user(username=f"zhangwei{index}")
-        Person.objects.create(
-            user=user,
-            organization=samples_org.org,
-            name="张伟",
-            unit=Unit.objects.get(organization=samples_org.org, name=unit_name),
-        )
-    return samples_org
+from organization.models import Person, Theme
 
 
 def _preview(world: Any, inspection: Any, build: Any, **kw: Any) -> Any:
