@@ -437,6 +437,7 @@ _ODD_SPACES = str.maketrans(
     {"\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u200b": ""}
 )
 # A note after the deadline: "2021年6月底（已完成）", "2021.6.30 备注：…", a second line.
+_BRACKETED_RE = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")
 _NOTE_RE = re.compile(r"\s*(?:[(（【\[][^)）】\]]*[)）】\]]|(?:备注|注|说明)[:：].*)\s*$")
 
 
@@ -451,6 +452,8 @@ def _deadline_candidates(text: str) -> list[str]:
             break
         stripped = shorter
         out.append(stripped)
+    # A note in brackets inside the text: "2021年6月底前（阶段性），长期坚持".
+    out.append(_BRACKETED_RE.sub("", clean).strip())
     lines = [line.strip() for line in clean.splitlines() if line.strip()]
     if len(lines) > 1:
         out.append(lines[0])

@@ -231,8 +231,8 @@ def restarting_numbers() -> Ledger:
 
 
 def dates_as_written() -> Ledger:
-    """Deadlines in E2-E12 written the ways ledgers write them, with odd spaces, a line break
-    and trailing notes."""
+    """Deadlines in E2-E13 written the ways ledgers write them, with odd spaces, a line break,
+    a trailing note and a note in brackets inside the text."""
     deadlines = [
         "2024.3.31",
         "2024年3月底",
@@ -245,6 +245,7 @@ def dates_as_written() -> Ledger:
         "2024年6月\u00a0底前",
         "2024年\u30006月30日",
         "2024年9月底\n（已完成）",
+        "2024年6月底前（阶段性），长期坚持",
     ]
     rows: list[tuple[object, ...]] = [("问题类别", "具体问题", "整改措施", "牵头单位", "完成时限")]
     for index, deadline in enumerate(deadlines, start=1):

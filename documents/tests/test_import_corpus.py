@@ -500,7 +500,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         ],
     },
     "dates_as_written": {
-        "counts": (11, 11, 0),
+        "counts": (12, 12, 0),
         "rows": [
             (
                 2,
@@ -611,12 +611,35 @@ EXPECTED: dict[str, dict[str, Any]] = {
                 "2024-09-30",
                 0,
             ),
+            (
+                13,
+                "create",
+                "（一）",
+                "12",
+                "财务处",
+                "财务处",
+                0,
+                "",
+                (),
+                (),
+                "by_date",
+                "2024-06-30",
+                0,
+            ),
         ],
         "problems": [
             (
                 "warning",
                 "E12",
                 "The deadline was read from “2024年9月底”; the rest of the cell is a note.",
+            ),
+            (
+                "warning",
+                "E13",
+                (
+                    "The deadline was read from “2024年6月底前，长期坚持”; "
+                    "the rest of the cell is a note."
+                ),
             ),
         ],
     },
@@ -808,7 +831,32 @@ def test_the_corpus_totals(corpus_org, sample_inspection):
         read += counts["rows"]
         created += counts["measures_create"]
         blocked += counts["rows_with_errors"]
-    assert (read, created, blocked) == (43, 116, 3)
+    assert (read, created, blocked) == (44, 117, 3)
+
+
+def test_deadlines_are_read_as_people_write_them(corpus_org, sample_inspection):
+    preview = _preview(corpus_org, sample_inspection, corpus.dates_as_written)
+    assert [
+        (m.read["deadline"], m.read["deadline_kind"], m.read["due_date"], m.read["long_term_after"])
+        for m in preview.measures
+    ] == [
+        ("2024.3.31", "by_date", "2024-03-31", False),
+        ("2024年3月底", "by_date", "2024-03-31", False),
+        ("3月31日前", "by_date", "2024-03-31", False),  # the year of the feedback
+        ("即知即改", "immediate", "", False),
+        ("立行立改", "immediate", "", False),
+        ("长期坚持", "long_term", "", False),
+        ("持续推进", "long_term", "", False),
+        ("2024年6月底前完成并长期坚持", "by_date", "2024-06-30", True),
+        ("2024年6月 底前", "by_date", "2024-06-30", False),  # a no-break space
+        ("2024年 6月30日", "by_date", "2024-06-30", False),  # an ideographic space
+        ("2024年9月底 （已完成）", "by_date", "2024-09-30", False),  # a second line, a note
+        ("2024年6月底前（阶段性），长期坚持", "by_date", "2024-06-30", True),
+    ]
+    # Long-term measures get the default review interval; the deadline keeps its words.
+    data = preview.measures[5].data
+    assert (data.deadline_kind, data.review_interval_days) == ("long_term", 90)
+    assert preview.measures[7].data.deadline_text == "2024年6月底前完成并长期坚持"
 
 
 def test_a_row_shows_what_was_read_next_to_its_three_errors(corpus_org, sample_inspection):
