@@ -910,6 +910,22 @@ def test_a_ledger_whose_people_are_all_unknown_creates_every_measure(corpus_org,
     assert all(m.responsible_persons.count() == 0 for m in measures)
 
 
+def test_names_kept_as_text_show_in_the_ledger_and_its_export(corpus_org, sample_inspection):
+    from django.urls import reverse
+
+    from documents.exports import ledger_values
+
+    _apply(corpus_org, sample_inspection, corpus.all_people_unknown)
+    measure = Measure.objects.get(finding__inspection=sample_inspection, content="制定实施方案")
+    row = ledger_values(measure)
+    assert "冯某某" in row and "褚某、卫某" in row
+    client = corpus_org.client("office")
+    page = client.get(reverse("ledger:ledger"), {"inspection": sample_inspection.pk})
+    assert "冯某某" in page.content.decode() and "褚某、卫某" in page.content.decode()
+    detail = client.get(reverse("ledger:measure_detail", args=[measure.pk])).content.decode()
+    assert "冯某某" in detail and "褚某、卫某" in detail
+
+
 def test_a_name_kept_as_text_is_linked_when_the_person_is_added(corpus_org, sample_inspection):
     from organization.services import person_save
 
