@@ -1059,14 +1059,18 @@ class _Planner:
         found = self.directory.unit(name)
         if found.obj is not None:
             return found.obj
-        if found.candidates:
+        # Units that fit equally, or merely resemble the name, are offered to choose from.
+        offered = list(found.candidates) or [
+            u for u in self.directory.units if u.name in set(found.suggestions)
+        ]
+        if offered:
             plan.choices.append(
                 {
                     "kind": "unit",
                     "name": name,
                     "key": normalize_name(name),
                     "address": address,
-                    "candidates": [{"id": u.pk, "label": u.name} for u in found.candidates],
+                    "candidates": [{"id": u.pk, "label": u.name} for u in offered],
                 }
             )
         add(address, self._not_found(found, _("unit")))

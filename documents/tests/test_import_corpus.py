@@ -16,7 +16,7 @@ from django.core.management import call_command
 from documents.imports import ImportChoices, ImportRefused, apply_import, preview_import
 from documents.tests import ledger_corpus as corpus
 from ledger.models import Measure, MeasureGroup
-from organization.models import Person, Theme
+from organization.models import Person, Theme, Unit
 
 
 def _preview(world: Any, inspection: Any, build: Any, **kw: Any) -> Any:
@@ -1015,6 +1015,25 @@ def test_an_ambiguous_person_is_matched_to_the_person_chosen(corpus_org, sample_
     assert matched.measures[0].data.responsible_persons == [person]
     assert matched.measures[0].data.responsible_persons_text == ""
     assert matched.problems == []
+
+
+def test_a_unit_that_merely_resembles_is_offered_not_applied(corpus_org, sample_inspection):
+    from organization.choices import UnitKind
+
+    Unit.objects.create(organization=corpus_org.org, name="采购管理中心", kind=UnitKind.OTHER)
+    preview = _preview(corpus_org, sample_inspection, corpus.every_error_at_once)
+    row = preview.measures[0]
+    assert row.action == "error" and row.read["lead_unit_matched"] == ""
+    offered = [c for c in row.choices if c["address"] == "D2"]
+    assert [o["label"] for o in offered[0]["candidates"]] == ["采购管理中心"]
+    chosen = _preview(
+        corpus_org,
+        sample_inspection,
+        corpus.every_error_at_once,
+        choices=ImportChoices(units={offered[0]["key"]: offered[0]["candidates"][0]["id"]}),
+    )
+    assert chosen.measures[0].read["lead_unit_matched"] == "采购管理中心"
+    assert [p.address for p in chosen.measures[0].problems] == ["E2", "F2"]
 
 
 def test_the_rows_without_errors_are_imported_when_asked(corpus_org, sample_inspection):
