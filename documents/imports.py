@@ -830,9 +830,7 @@ class _Planner:
             for name in names:
                 group = self._group(plan, name, lead_address, "lead", add)
                 if group is not None:
-                    for unit in group:
-                        if unit not in group_units:
-                            group_units.append(unit)
+                    group_units.extend(u for u in group if u not in group_units)
                     continue
                 unit = self._unit(plan, name, lead_address, add)
                 if unit is None:
@@ -871,12 +869,12 @@ class _Planner:
             read["co_units"] = co_cell.value
             for name in split_names(co_cell.value):
                 group = self._group(plan, name, co_cell.address, "coop", add)
-                units = (
-                    group if group is not None else [self._unit(plan, name, co_cell.address, add)]
+                found: list[Unit | None] = (
+                    list(group)
+                    if group is not None
+                    else [self._unit(plan, name, co_cell.address, add)]
                 )
-                for unit in units:
-                    if unit is not None and unit not in co_units:
-                        co_units.append(unit)
+                co_units.extend(u for u in found if u is not None and u not in co_units)
         for unit in extra_units:
             if unit not in co_units:
                 co_units.append(unit)

@@ -240,10 +240,11 @@ class OrganizationForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-ar
         )
 
     def clean_group_phrases(self) -> list[dict[str, Any]]:
-        return group_phrases_from_text(self.cleaned_data.get("group_phrases", ""))
+        cleaned = self.cleaned_data or {}
+        return group_phrases_from_text(cleaned.get("group_phrases", ""))
 
     def save(self, commit: bool = True) -> Organization:
-        self.instance.unit_group_phrases = self.cleaned_data["group_phrases"]
+        self.instance.unit_group_phrases = (self.cleaned_data or {})["group_phrases"]
         return super().save(commit=commit)  # type: ignore[no-any-return]
 
 
