@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0005_merge_short_name_deadline_clock'),
+        ('ledger', '0006_tag_campaign_period'),
     ]
 
     operations = [
