@@ -209,6 +209,14 @@ class Measure(models.Model):
         related_name="responsible_measures",
         verbose_name=_("responsible persons"),
     )
+    # Names a ledger gives that are not (yet) in the people directory: kept as written so the
+    # ledger and its exports still show them, and linked once the person is added.
+    responsible_leader_text = models.CharField(
+        _("responsible leader (not in the directory)"), max_length=100, blank=True
+    )
+    responsible_persons_text = models.CharField(
+        _("responsible persons (not in the directory)"), max_length=200, blank=True
+    )
     deadline_kind = models.CharField(
         _("deadline kind"),
         max_length=16,

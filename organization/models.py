@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.workdays import CalendarMode
-from organization.choices import UnitKind, UnitRole
+from organization.choices import UnitKind, UnitRole, default_unit_group_phrases
 from organization.managers import ScopedQuerySet
 
 
@@ -47,6 +47,11 @@ class Organization(models.Model):
     # the office (or the task force for its themes) changes them.
     units_edit_responsible_persons = models.BooleanField(
         _("units may change the responsible persons of their measures"), default=False
+    )
+    # Which units a phrase such as 各党支部 names in a ledger: data the organization edits,
+    # see organization.choices.default_unit_group_phrases for the form of each entry.
+    unit_group_phrases = models.JSONField(
+        _("phrases naming a group of units"), default=default_unit_group_phrases, blank=True
     )
     is_active = models.BooleanField(_("active"), default=True)
 

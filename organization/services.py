@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -147,6 +148,17 @@ def directory_set_active(*, actor: Any, instance: Model, active: bool) -> Model:
 PERSON_USER_FIELDS = ("username", "email")
 
 
+# What other layers do when a person is added (the ledger links the names it kept as text):
+# filled from their AppConfig.ready(), so organization imports none of them.
+PersonAddedHook = Callable[[Any, Person], None]
+_person_added_hooks: list[PersonAddedHook] = []
+
+
+def register_person_added(hook: PersonAddedHook) -> None:
+    if hook not in _person_added_hooks:
+        _person_added_hooks.append(hook)
+
+
 def person_save(
     *,
     actor: Any,
@@ -202,6 +214,8 @@ def person_save(
         after = snapshot(person) | {"username": username, "email": email}
         if creating:
             record_event(actor=actor, obj=person, action="create", after=after)
+            for hook in _person_added_hooks:
+                hook(actor, person)
         else:
             b, a = diff_fields(before, after)
             if a or b:
