@@ -10,16 +10,25 @@ HOSTILE_SEED ?= 2026
 export HOSTILE_SEED
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test venv lint check unit units unit-sqlite unit-postgres browser migrate demo serve bench loadtest messages clean fuzz
+.PHONY: run test venv devenv lint check unit units unit-sqlite unit-postgres browser migrate demo serve bench loadtest messages clean fuzz
 
+# `make run` installs what running needs; the tools of the suite (pytest, Playwright, ruff, mypy,
+# …) come with the targets that use them.
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { echo "Python's venv module is missing: install python3.11-venv"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check '.[dev]'
 	touch $@
 
 venv: $(VENV)/.installed
+
+devenv: $(VENV)/.installed-dev
 
 migrate: venv
 	$(PY) manage.py migrate --no-input -v 0
@@ -49,15 +58,16 @@ else
 	$(RUN_ENV) $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 endif
 
-lint: venv
+lint: devenv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy core/audit.py organization/scope.py organization/policy.py organization/services.py ledger/services.py ledger/selectors.py ledger/workflow.py \
+	$(VENV)/bin/mypy core/audit.py core/backup.py core/serializers_exact.py organization/scope.py organization/policy.py organization/services.py ledger/services.py ledger/selectors.py ledger/workflow.py \
 		notifications/services.py notifications/selectors.py notifications/dispatch.py notifications/escalation.py \
 		reporting/services reporting/selectors.py documents/imports.py documents/exports.py \
-		documents/selectors.py dashboards/selectors.py
+		documents/selectors.py dashboards/selectors.py recurring/services.py recurring/selectors.py \
+		regulations/services.py regulations/selectors.py regulations/workflow.py
 
-check: venv
+check: devenv
 	@# The compiled catalogues are committed (a fresh machine needs no gettext to run);
 	@# this fails when a .po file changed without recompiling its .mo.
 	$(PY) manage.py compilemessages --ignore '.venv' -v 0
@@ -69,14 +79,14 @@ check: venv
 # The two database runs share nothing (SQLite in memory, PostgreSQL in its own test database, each
 # with its own file storage), so `make test` runs them side by side on the machine's two cores;
 # --output-sync prints each run's output whole when it ends.
-units: venv
+units: devenv
 	@$(MAKE) --no-print-directory -j2 --output-sync=target unit-sqlite unit-postgres
 
-unit-sqlite: venv
+unit-sqlite: devenv
 	PRIVATE_STORAGE_ROOT=$(CURDIR)/var/test-sqlite/private AUDIT_CHECKPOINT_PATH=$(CURDIR)/var/test-sqlite/audit-checkpoint.jsonl \
-		FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser"
+		TEST_DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser"
 
-unit-postgres: venv
+unit-postgres: devenv
 	@if $(PY) tests/pg_available.py "$(TEST_DATABASE_URL)"; then \
 		PRIVATE_STORAGE_ROOT=$(CURDIR)/var/test-postgres/private AUDIT_CHECKPOINT_PATH=$(CURDIR)/var/test-postgres/audit-checkpoint.jsonl \
 		DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser"; \
@@ -86,24 +96,24 @@ unit-postgres: venv
 		echo ""; echo "WARNING: PostgreSQL is not reachable at $(TEST_DATABASE_URL): PostgreSQL tests SKIPPED"; echo ""; \
 	fi
 
-browser: venv
+browser: devenv
 	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m browser tests/browser
 
 test: lint check units browser
 
 # The whole hostile-input corpus: every payload class in every field of every form and every
 # list parameter, as every role (`make test` runs a seeded sample; HOSTILE_SEED=n repeats one).
-fuzz: venv
+fuzz: devenv
 	HOSTILE_FULL=1 FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -p no:warnings tests/hostile
 
-messages: venv
+messages: devenv
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore '.venv' --ignore 'static/vendor' --ignore 'test-output' --no-obsolete
 	$(PY) manage.py compilemessages --ignore '.venv' -v 0
 
-bench: venv
+bench: devenv
 	$(PY) bench/run.py
 
-loadtest: venv
+loadtest: devenv
 	$(PY) bench/loadtest.py
 
 clean:

@@ -77,11 +77,11 @@ def last_backup(organization: Any) -> Iterable[CheckItem]:
             requirement,
             _("no backup recorded"),
             False,
-            _("Record each backup with `manage.py record_backup <file>`."),
+            _("Back up with `manage.py backup <folder>`: each archive is recorded."),
         )
         return
-    recent = timezone.now() - record.made_at <= datetime.timedelta(days=max_age)
-    yield CheckItem(requirement, _when(record.made_at), recent, record.location)
+    recent = timezone.now() - record.created_at <= datetime.timedelta(days=max_age)
+    yield CheckItem(requirement, _when(record.created_at), recent, record.file_name)
 
 
 def last_verification(organization: Any) -> Iterable[CheckItem]:

@@ -82,9 +82,11 @@ INSTALLED_APPS = [
     "core",
     "organization",
     "ledger",
+    "recurring",
     "reporting",
     "notifications",
     "documents",
+    "regulations",
     "dashboards",
     "compliance",
     "demo",
@@ -197,6 +199,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")))
+# `manage.py backup` writes rows with every microsecond (the audit chain hashes them).
+SERIALIZATION_MODULES = {"exactjsonl": "core.serializers_exact"}
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -219,7 +224,7 @@ AUDIT_RETENTION_MIN_MONTHS = 6
 # `manage.py prune_records` deletes notifications and finished background jobs older than these.
 NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 365)
 JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 30)
-# The self-check expects a backup (`manage.py record_backup`) and a verification of the audit
+# The self-check expects a backup (`manage.py backup`) and a verification of the audit
 # chain at least this recent.
 BACKUP_MAX_AGE_DAYS = env_int("BACKUP_MAX_AGE_DAYS", 7)
 AUDIT_VERIFY_MAX_AGE_DAYS = env_int("AUDIT_VERIFY_MAX_AGE_DAYS", 31)

@@ -15,10 +15,12 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("org/", include("organization.urls")),
     path("ledger/", include("ledger.urls")),
+    path("recurring/", include("recurring.urls")),
     path("reporting/", include("reporting.urls")),
     path("notifications/", include("notifications.urls")),
     path("documents/", include("documents.urls")),
     path("compliance/", include("compliance.urls")),
+    path("regulations/", include("regulations.urls")),
 ]
 
 handler400 = "core.views.bad_request"

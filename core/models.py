@@ -120,18 +120,24 @@ class AuditVerification(models.Model):
 
 
 class BackupRecord(models.Model):
-    """备份记录 (backup record): a database backup the operator made, recorded by
-    `manage.py record_backup` at the end of the backup script. The self-check reports the last;
-    without one it says no backup is recorded."""
+    """备份记录 (backup record): one archive written by `manage.py backup`.
 
-    made_at = models.DateTimeField(_("time"), db_index=True)
-    location = models.CharField(_("where it is kept"), max_length=300)
-    size_bytes = models.BigIntegerField(_("size (bytes)"), null=True, blank=True)
+    Kept so that the installation can say when it was last backed up (the 等保 self-check asks);
+    the archive itself lives wherever the operator keeps backups, outside the database.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    file_name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    rows = models.BigIntegerField()
+    files = models.IntegerField()
+    chain_seq = models.BigIntegerField()
 
     class Meta:
         verbose_name = _("backup record")
         verbose_name_plural = _("backup records")
-        ordering = ["-made_at", "-id"]
+        ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.made_at:%Y-%m-%d %H:%M} {self.location}"
+        return self.file_name

@@ -9,9 +9,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from organization import policy
-from organization.scope import actor_for, has_capability
+from organization.scope import CAPABILITIES, actor_for, has_capability
 
 # (url name, label, icon, capability) in menu order; entries whose URL does not exist are skipped.
+# A "capability" that is not in the role table is a rule of the one policy (organization.policy).
 NAV = (
     ("home", _("Home"), "bi-house", None),
     ("ledger:ledger", _("Ledger"), "bi-table", "ledger.view"),
@@ -19,7 +20,10 @@ NAV = (
     ("reporting:liaison_queue", _("Reviews"), "bi-check2-square", "review.liaison"),
     ("dashboards:overview", _("Dashboard"), "bi-bar-chart", "dashboard.view"),
     ("ledger:inspection_list", _("Inspections"), "bi-journal-text", "ledger.view"),
+    ("regulations:rule_list", _("Rules"), "bi-journal-bookmark", "regulations.view_register"),
     ("meetings:list", _("Meetings"), "bi-people", "ledger.view"),
+    ("ledger:campaign_list", _("Campaigns"), "bi-flag", "ledger.view"),
+    ("recurring:template_list", _("Recurring work"), "bi-arrow-repeat", "ledger.manage"),
     ("documents:index", _("Documents"), "bi-file-earmark-word", "documents.export"),
     ("organization:overview", _("Organization"), "bi-diagram-3", "organization.view"),
     ("ledger:audit_log", _("Audit log"), "bi-shield-check", "audit.view"),
@@ -50,7 +54,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     nav = []
     seen: set[str] = set()
     for name, label, icon, capability in NAV:
-        if capability and not has_capability(actor, capability):
+        if capability and not (
+            has_capability(actor, capability)
+            if capability in CAPABILITIES
+            else policy.may(actor, capability)
+        ):
             continue
         url = _reverse(name)
         if url is None or url in seen:

@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.choices import DONE_STATES, OPEN_STATES, MeasureState
-from ledger.models import Finding, Measure
+from ledger.models import Finding, Measure, Tag
 from ledger.selectors import (
+    CampaignCounts,
     Completion,
+    campaign_counts,
     completion,
     completion_percent,
     due_within_q,
@@ -370,3 +372,15 @@ def people_record(user: Any, *, young_only: bool = False) -> list[dict[str, Any]
             continue
         rows.append({"person": p, **s})
     return rows
+
+
+def campaign_rows(user: Any, *, inspection: Any) -> list[dict[str, Any]]:
+    """Per campaign (专题活动): the round's measures carrying it, open, closed and overdue, as
+    this person may see them."""
+    measures = Measure.objects.visible_to(user).filter(finding__inspection=inspection)
+    counts = campaign_counts(measures)
+    empty = CampaignCounts()
+    return [
+        {"campaign": tag, "counts": counts.get(tag.pk, empty)}
+        for tag in Tag.objects.visible_to(user).order_by("-start_date", "name")
+    ]

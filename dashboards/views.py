@@ -6,7 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from dashboards.selectors import dashboard_overview, home_sections, people_record, scope_summary
+from dashboards.selectors import (
+    campaign_rows,
+    dashboard_overview,
+    home_sections,
+    people_record,
+    scope_summary,
+)
 from ledger.models import Inspection
 from organization import policy
 from organization.scope import actor_for, has_capability
@@ -83,6 +89,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "inspection": inspection,
             "data": data,
             "chart": chart,
+            "campaigns": campaign_rows(request.user, inspection=inspection) if data else [],
             "bad_inspection": bad,
             "today": timezone.localdate(),
         },

@@ -28,6 +28,7 @@ from django.utils import timezone
 from core.numbering import int_to_chinese
 from core.scoping import unscoped_reads
 from demo.organization_demo import BRANCHES
+from demo.recurring_demo import apply_life_meeting
 from ledger.choices import DeadlineKind
 from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.services import (
@@ -35,7 +36,6 @@ from ledger.services import (
     default_rectification_end,
     finding_save,
     inspection_save,
-    measure_assign_to_units,
     measure_create,
     measure_data_of,
     measure_transition,
@@ -141,7 +141,6 @@ class M:
 class BranchTask:
     """The recurring work every branch must finish by a date, one measure per branch."""
 
-    number: str
     # Per branch, in the order of BRANCHES: what happened, and the note or progress if any.
     stories: tuple[tuple[Story, str, int | None], ...]
 
@@ -286,7 +285,6 @@ FEEDBACK: tuple[Section, ...] = (
                             ),
                         ),
                         branch_task=BranchTask(
-                            "3",
                             (
                                 (S.CLOSED, "", None),
                                 (S.PENDING_CLOSE, "", None),
@@ -898,15 +896,6 @@ def _deadline_text(kind: DeadlineKind, due: dt.date | None) -> str:
     return _by_date_text(due)
 
 
-def _branch_task_content(due: dt.date) -> str:
-    # The appraisal covers the past year while it is held early in the next one.
-    year = due.year - 1 if due.month <= 6 else due.year
-    return (
-        f"各党支部{due.month}月底前高标准、高质量完成{year}年度组织生活会和民主评议党员工作，"
-        "会前开展谈心谈话全覆盖，会后形成问题清单和整改措施并报党委办公室备案。"
-    )
-
-
 def _finding_number(section: int, sub: int, item: int) -> str:
     return f"{int_to_chinese(section + 1)}、（{int_to_chinese(sub + 1)}）{item + 1}"
 
@@ -1203,20 +1192,11 @@ def _load_measures(
     # The recurring branch work of the seed ("各党支部3月底前…"), due at the first month's end
     # that is at least a week away, so every branch still has time to finish.
     due = _month_end(today + dt.timedelta(days=7))
+    # Assigned by applying the yearly 组织生活会 template (常态化工作模板), so the branches'
+    # measures carry its evidence checklist and the template's roll-up counts them.
     branches = [units[name] for name in BRANCHES]
-    group = measure_assign_to_units(
-        by=office,
-        finding=finding,
-        data=MeasureData(
-            content=_branch_task_content(due),
-            lead_unit=branches[0],
-            number=task.number,
-            deadline_kind=DeadlineKind.BY_DATE,
-            deadline_text=_by_date_text(due),
-            due_date=due,
-            tags=[tags[TAG_PARTY_HISTORY]],
-        ),
-        units=branches,
+    group = apply_life_meeting(
+        office=office, finding=finding, due=due, campaigns=[tags[TAG_PARTY_HISTORY]]
     )
     by_unit = {m.lead_unit_id: m for m in group.measures.select_related("lead_unit")}
     for unit, (story, note, progress) in zip(branches, task.stories, strict=True):

@@ -136,10 +136,16 @@ def ledger_values(measure: Measure) -> list[Any]:
         finding.theme.name,
         finding.text,
         measure_label(measure),
-        measure.responsible_leader.name if measure.responsible_leader is not None else "",
+        measure.responsible_leader.name
+        if measure.responsible_leader is not None
+        else measure.responsible_leader_text,
         measure.lead_unit.name,
         wording.LIST_SEPARATOR.join(_coop_names(measure)),
-        wording.LIST_SEPARATOR.join(p.name for p in measure.responsible_persons.all()),
+        # Names the directory does not hold yet are kept as written, after the people it does.
+        wording.LIST_SEPARATOR.join(
+            [p.name for p in measure.responsible_persons.all()]
+            + [n for n in measure.responsible_persons_text.split("、") if n]
+        ),
         deadline_display(measure),
         wording.PERCENT.format(value=measure.progress),
         wording.STATE_LABELS.get(measure.state, measure.state),

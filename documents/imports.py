@@ -36,14 +36,16 @@ from core.audit import record_event
 from core.numbering import int_to_chinese, normalize_width, number_sort_key
 from documents import wording
 from documents.ledger_reader import LedgerRow, LedgerSheet, Problem, read_ledger
-from documents.matching import Directory, Found, is_collective, split_names
+from documents.matching import Directory, Found, is_collective, normalize_name, split_names
 from documents.similarity import SimilarFinding, index_for
 from ledger.choices import DeadlineKind, UnitPart
 from ledger.deadline_parser import DeadlineParseError, parse_deadline
 from ledger.models import Finding, Inspection, Measure
 from ledger.services import (
+    NAME_TEXT_SEPARATOR,
     MeasureData,
     finding_save,
+    measure_assign_to_units,
     measure_create,
     measure_update,
     validate_measure_data,
@@ -54,6 +56,7 @@ __all__ = [
     "DEFAULT_REVIEW_DAYS",
     "FieldChange",
     "FindingPlan",
+    "ImportChoices",
     "ImportPreview",
     "ImportRefused",
     "ImportResult",
@@ -124,6 +127,7 @@ class FindingPlan:
     problems: list[Problem] = field(default_factory=list)
     similar: list[SimilarFinding] = field(default_factory=list)
     saved: Finding | None = None
+    choices: list[dict[str, Any]] = field(default_factory=list)  # an ambiguous theme
 
     @property
     def key(self) -> str:
@@ -141,6 +145,92 @@ class FindingPlan:
             "changes": [c.to_dict() for c in self.changes],
             "problems": [_problem_dict(p) for p in self.problems],
             "similar": [s.to_dict() for s in self.similar],
+            "choices": self.choices,
+        }
+
+
+@dataclass
+class ImportChoices:
+    """What the person chose in the preview: narrowed groups, picked matches, partial import.
+
+    ``narrow`` maps a cell address and group phrase ("F5|各党支部") to the unit ids kept;
+    ``units``, ``people`` and ``themes`` map a name as written to the id chosen for it;
+    ``skip_errors`` imports the rows without errors and leaves the others out.
+    """
+
+    narrow: dict[str, list[int]] = field(default_factory=dict)
+    units: dict[str, int] = field(default_factory=dict)
+    people: dict[str, int] = field(default_factory=dict)
+    themes: dict[str, int] = field(default_factory=dict)
+    skip_errors: bool = False
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any] | None) -> ImportChoices:
+        raw = raw or {}
+
+        def ids(value: Any) -> dict[str, int]:
+            return {str(k): int(v) for k, v in (value or {}).items() if str(v).isdigit()}
+
+        return cls(
+            narrow={
+                str(k): [int(i) for i in v if str(i).isdigit()]
+                for k, v in (raw.get("narrow") or {}).items()
+            },
+            units=ids(raw.get("units")),
+            people=ids(raw.get("people")),
+            themes=ids(raw.get("themes")),
+            skip_errors=bool(raw.get("skip_errors")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "narrow": self.narrow,
+            "units": self.units,
+            "people": self.people,
+            "themes": self.themes,
+            "skip_errors": self.skip_errors,
+        }
+
+
+@dataclass
+class Expansion:
+    """A group phrase of one cell and the units it stands for (after any narrowing)."""
+
+    key: str  # "F5|各党支部": the cell and the phrase, what a narrowing is keyed by
+    address: str
+    text: str
+    role: str  # lead | coop
+    units: list[Unit]
+    offered: list[Unit]  # every unit the phrase covers, to narrow from
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "address": self.address,
+            "text": self.text,
+            "role": self.role,
+            "units": [u.name for u in self.units],
+            "unit_ids": [u.pk for u in self.units],
+            "offered": [{"id": u.pk, "name": u.name} for u in self.offered],
+            "count": len(self.units),
+        }
+
+
+@dataclass
+class Unmatched:
+    """A person's name not (or not surely) in the directory: kept as text, matchable."""
+
+    name: str
+    address: str
+    role: str  # leader | person
+    candidates: list[Person]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "address": self.address,
+            "role": self.role,
+            "candidates": [{"id": p.pk, "label": _person_label(p)} for p in self.candidates],
         }
 
 
@@ -158,6 +248,11 @@ class MeasurePlan:
     action: str = "create"  # create | update | unchanged | error
     changes: list[FieldChange] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    read: dict[str, Any] = field(default_factory=dict)  # what the row says, errors or not
+    group_units: list[Unit] = field(default_factory=list)  # one measure for each of these
+    expansions: list[Expansion] = field(default_factory=list)
+    unmatched: list[Unmatched] = field(default_factory=list)
+    choices: list[dict[str, Any]] = field(default_factory=list)  # ambiguous units, to choose
 
     @property
     def has_errors(self) -> bool:
@@ -174,8 +269,14 @@ class MeasurePlan:
             "content": self.content,
             "address": self.address,
             "measure_id": self.existing.pk if self.existing else None,
-            "lead_unit": data.lead_unit.name if data else "",
-            "deadline": _deadline_label(data) if data else "",
+            "lead_unit": data.lead_unit.name if data else self.read.get("lead_unit", ""),
+            "deadline": _deadline_label(data) if data else self.read.get("deadline", ""),
+            "read": self.read,
+            "creates": len(self.group_units) or (1 if self.action == "create" else 0),
+            "group_units": [u.name for u in self.group_units],
+            "expansions": [e.to_dict() for e in self.expansions],
+            "unmatched": [u.to_dict() for u in self.unmatched],
+            "choices": self.choices,
             "changes": [c.to_dict() for c in self.changes],
             "problems": [_problem_dict(p) for p in self.problems],
         }
@@ -193,6 +294,7 @@ class ImportPreview:
     problems: list[Problem]
     untouched: list[Measure]
     digest: str = ""
+    choices: ImportChoices = field(default_factory=ImportChoices)
 
     @property
     def errors(self) -> list[Problem]:
@@ -205,11 +307,14 @@ class ImportPreview:
     def counts(self) -> dict[str, int]:
         measures = Counter(m.action for m in self.measures)
         findings = Counter(f.action for f in self.findings)
+        created = sum(len(m.group_units) or 1 for m in self.measures if m.action == "create")
         return {
+            "rows": len(self.measures),
             "findings_create": findings["create"],
             "findings_update": findings["update"],
             "findings_unchanged": findings["unchanged"],
-            "measures_create": measures["create"],
+            "rows_create": measures["create"],
+            "measures_create": created,
             "measures_update": measures["update"],
             "measures_unchanged": measures["unchanged"],
             "rows_with_errors": measures["error"],
@@ -230,6 +335,13 @@ class ImportPreview:
     def can_apply(self) -> bool:
         return not self.has_errors and self.has_changes
 
+    @property
+    def can_apply_partly(self) -> bool:
+        """Some rows have errors, others could be imported on their own."""
+        return self.has_errors and any(
+            m.action in ("create", "update") and m.finding.action != "error" for m in self.measures
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "inspection": {"id": self.inspection.pk, "name": self.inspection.name},
@@ -241,6 +353,8 @@ class ImportPreview:
             "columns": sorted(self.sheet.columns, key=lambda name: self.sheet.columns[name]),
             "counts": self.counts(),
             "can_apply": self.can_apply,
+            "can_apply_partly": self.can_apply_partly,
+            "choices": self.choices.to_dict(),
             "digest": self.digest,
             "findings": [f.to_dict() for f in self.findings],
             "rows": [m.to_dict() for m in self.measures],
@@ -264,9 +378,11 @@ class ImportResult:
     updated_findings: int = 0
     created_measures: int = 0
     updated_measures: int = 0
+    skipped_rows: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "skipped_rows": self.skipped_rows,
             "created_findings": self.created_findings,
             "updated_findings": self.updated_findings,
             "created_measures": self.created_measures,
@@ -300,6 +416,51 @@ def _row_of(address: str) -> int | None:
     return int(address) if (address or "").isdigit() else None
 
 
+_TITLE_RE = re.compile(r"[(（][^()（）]*[)）]")
+
+
+def _without_title(name: str) -> str:
+    """ "王建国（副校长）" -> "王建国": the name a person will be added under."""
+    return _TITLE_RE.sub("", normalize_width(name or "")).strip() or (name or "").strip()
+
+
+def ledger_names_text(names: list[str]) -> str:
+    return NAME_TEXT_SEPARATOR.join(dict.fromkeys(n for n in names if n))
+
+
+def ledger_names_split(text: str) -> list[str]:
+    return [n for n in (text or "").split(NAME_TEXT_SEPARATOR) if n]
+
+
+# Spaces people type into cells: no-break, full-width, ideographic, zero-width.
+_ODD_SPACES = str.maketrans(
+    {"\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u200b": ""}
+)
+# A note after the deadline: "2021年6月底（已完成）", "2021.6.30 备注：…", a second line.
+_BRACKETED_RE = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")
+_NOTE_RE = re.compile(r"\s*(?:[(（【\[][^)）】\]]*[)）】\]]|(?:备注|注|说明)[:：].*)\s*$")
+
+
+def _deadline_candidates(text: str) -> list[str]:
+    """The deadline as written, then without trailing notes, then its first line."""
+    clean = text.translate(_ODD_SPACES).strip()
+    out = [clean]
+    stripped = clean
+    while True:
+        shorter = _NOTE_RE.sub("", stripped).strip()
+        if shorter == stripped or not shorter:
+            break
+        stripped = shorter
+        out.append(stripped)
+    # A note in brackets inside the text: "2021年6月底前（阶段性），长期坚持".
+    out.append(_BRACKETED_RE.sub("", clean).strip())
+    lines = [line.strip() for line in clean.splitlines() if line.strip()]
+    if len(lines) > 1:
+        out.append(lines[0])
+        out.append(_NOTE_RE.sub("", lines[0]).strip())
+    return [c for c in dict.fromkeys(out) if c]
+
+
 def _deadline_label(data: MeasureData) -> str:
     if data.deadline_text:
         return data.deadline_text
@@ -322,7 +483,9 @@ class _Planner:
         default_theme: Theme | None,
         filename: str,
         progress: Progress | None,
+        choices: ImportChoices | None = None,
     ) -> None:
+        self.choices = choices or ImportChoices()
         self.sheet = sheet
         self.inspection = inspection
         self.by = by
@@ -455,8 +618,34 @@ class _Planner:
                 )
             plan.theme = self.default_theme
             return
-        found = self.directory.theme(plan.theme_text)
         address = self._theme_address(plan)
+        chosen = self.choices.themes.get(normalize_name(plan.theme_text))
+        picked = [t for t in self.directory.themes if t.pk == chosen]
+        if picked:
+            plan.theme = picked[0]
+            return
+        found = self.directory.theme(plan.theme_text)
+        if found.candidates:
+            plan.choices.append(
+                {
+                    "kind": "theme",
+                    "name": plan.theme_text,
+                    "key": normalize_name(plan.theme_text),
+                    "address": address,
+                    "candidates": [{"id": t.pk, "label": t.name} for t in found.candidates],
+                }
+            )
+            plan.problems.append(
+                self.problem(
+                    address,
+                    _("The theme “%(theme)s” fits several themes: %(names)s; choose one.")
+                    % {
+                        "theme": plan.theme_text,
+                        "names": wording.LIST_SEPARATOR.join(t.name for t in found.candidates),
+                    },
+                )
+            )
+            return
         if found.obj is None:
             plan.problems.append(
                 self.problem(
@@ -601,39 +790,63 @@ class _Planner:
         return plans
 
     def _measure_data(self, plan: MeasurePlan, row: LedgerRow) -> None:
+        """Read every cell of the row on its own: every problem is found in one pass, and
+        what was read is kept beside the errors so the person sees what to fix."""
         existing = plan.existing
         problems = plan.problems
         address = plan.address
+        read = plan.read
 
         def add(cell_address: str, message: str, severity: str = "error") -> None:
-            problems.append(self.problem(cell_address, message, severity))
+            problem = self.problem(cell_address, message, severity)
+            if problem not in problems:
+                problems.append(problem)
+
+        lead_cell = row.cells.get("lead_unit")
+        persons_cell = row.cells.get("persons")
+        leader_cell = row.cells.get("leader")
+        # A combined 责任单位/责任人 column: the names that are units lead, the rest are people.
+        combined = (
+            lead_cell is not None
+            and persons_cell is not None
+            and lead_cell.address == persons_cell.address
+            and lead_cell.value == persons_cell.value  # the reader could not split it
+        )
+        people_in_unit_cell: list[str] = []
 
         # Lead unit, and further units written in the same cell.
         lead: Unit | None = existing.lead_unit if existing else None
         extra_units: list[Unit] = []
         if "lead_unit" in self.columns:
-            lead_cell = row.cells.get("lead_unit")
             lead = None
             names = split_names(lead_cell.value) if lead_cell else []
             lead_address = lead_cell.address if lead_cell else address
+            read["lead_unit"] = lead_cell.value if lead_cell else ""
+            if combined:
+                names, people_in_unit_cell = self._units_and_people(names)
             if not names:
                 add(lead_address, _("No lead unit (牵头单位) is given."))
+            group_units: list[Unit] = []
             for name in names:
-                if is_collective(name):
-                    add(
-                        lead_address,
-                        _("“%(name)s” names several units; the lead unit must be one unit.")
-                        % {"name": name},
-                    )
+                group = self._group(plan, name, lead_address, "lead", add)
+                if group is not None:
+                    group_units.extend(u for u in group if u not in group_units)
                     continue
-                unit = self._unit(name, lead_address, add)
+                unit = self._unit(plan, name, lead_address, add)
                 if unit is None:
                     continue
                 if lead is None:
                     lead = unit
                 elif unit not in extra_units and unit != lead:
                     extra_units.append(unit)
-            if extra_units:
+            if group_units:
+                # "各党支部" as lead unit: the measure is assigned to each of them.
+                for unit in [u for u in [lead, *extra_units] if u is not None]:
+                    if unit not in group_units:
+                        group_units.append(unit)
+                plan.group_units = group_units
+                lead, extra_units = group_units[0], []
+            elif extra_units:
                 add(
                     lead_address,
                     _("Several lead units are given; %(lead)s leads and %(others)s co-operate.")
@@ -653,28 +866,29 @@ class _Planner:
             ]
         co_cell = row.cells.get("co_units")
         if co_cell is not None:
+            read["co_units"] = co_cell.value
             for name in split_names(co_cell.value):
-                if is_collective(name):
-                    add(
-                        co_cell.address,
-                        _("“%(name)s” names several units and was left out; list the units.")
-                        % {"name": name},
-                        "warning",
-                    )
-                    continue
-                unit = self._unit(name, co_cell.address, add)
-                if unit is not None and unit not in co_units:
-                    co_units.append(unit)
+                group = self._group(plan, name, co_cell.address, "coop", add)
+                found: list[Unit | None] = (
+                    list(group)
+                    if group is not None
+                    else [self._unit(plan, name, co_cell.address, add)]
+                )
+                co_units.extend(u for u in found if u is not None and u not in co_units)
         for unit in extra_units:
             if unit not in co_units:
                 co_units.append(unit)
         if lead is not None:
             co_units = [u for u in co_units if u.pk != lead.pk]
+        if plan.group_units:
+            co_units = [u for u in co_units if u not in plan.group_units]
 
+        # People are optional: a name not in the directory is kept as text, with a warning.
         leader: Person | None = existing.responsible_leader if existing else None
-        leader_cell = row.cells.get("leader")
+        leader_text: str | None = None
         if leader_cell is not None:
-            leader = None
+            leader, leader_text = None, ""
+            read["leader"] = leader_cell.value
             names = split_names(leader_cell.value)
             if len(names) > 1:
                 add(
@@ -684,19 +898,52 @@ class _Planner:
                     "warning",
                 )
             if names:
-                leader = self._person(names[0], leader_cell.address, add)
+                leader = self._person(plan, names[0], leader_cell.address, "leader", add)
+                if leader is None:
+                    leader_text = _without_title(names[0])
 
         persons: list[Person] | None = None
-        persons_cell = row.cells.get("persons")
+        persons_text: str | None = None
+        person_names: list[str] = []
         if persons_cell is not None and persons_cell.value:
-            persons = []
-            for name in split_names(persons_cell.value):
-                person = self._person(name, persons_cell.address, add)
-                if person is not None and person not in persons:
+            person_names = people_in_unit_cell if combined else split_names(persons_cell.value)
+            read["persons"] = wording.LIST_SEPARATOR.join(person_names)
+        if person_names or (persons_cell is not None and persons_cell.value and not combined):
+            persons, kept = [], []
+            for name in person_names:
+                person = self._person(plan, name, persons_cell.address, "person", add)  # type: ignore[union-attr]
+                if person is None:
+                    kept.append(_without_title(name))
+                elif person not in persons:
                     persons.append(person)
+            persons_text = ledger_names_text(kept)
+        elif persons_cell is not None:
+            persons_text = ""
 
         kind, due, deadline_text = self._deadline(plan, row, add)
         progress = self._progress(row)
+        read["deadline"] = deadline_text
+        read["deadline_kind"] = str(kind or "")
+        read["due_date"] = due.isoformat() if due else ""
+        read["lead_unit_matched"] = lead.name if lead else ""
+        read["co_units_matched"] = [u.name for u in co_units]
+        read["leader_matched"] = leader.name if leader else ""
+        read["persons_matched"] = [p.name for p in persons or []]
+        read["names_kept_as_text"] = [
+            n for n in [leader_text or "", *ledger_names_split(persons_text or "")] if n
+        ]
+        if plan.group_units:
+            read["assigned_to"] = [u.name for u in plan.group_units]
+
+        # A due date before the feedback is checked on its own, whatever else the row lacks.
+        if due is not None and due < self.inspection.feedback_date:
+            add(
+                self._field_address(row, "due_date", address),
+                _("The due date %(due)s is before the feedback date %(feedback)s.")
+                % {"due": due.isoformat(), "feedback": self.inspection.feedback_date.isoformat()},
+            )
+        if not plan.content.strip():
+            add(address, _("The measure text is required."))
 
         if any(p.severity == "error" for p in problems) or lead is None or kind is None:
             plan.action = "error"
@@ -718,6 +965,8 @@ class _Planner:
             tags=list(existing.tags.all()) if existing else [],
             is_flagged=existing.is_flagged if existing else False,
             progress=progress,
+            responsible_leader_text=leader_text,
+            responsible_persons_text=persons_text,
         )
         finding = plan.finding.existing or Finding(
             inspection=self.inspection, theme=plan.finding.theme
@@ -732,24 +981,134 @@ class _Planner:
             plan.action = "error"
             return
         plan.data = data
-        if existing is None:
+        if plan.group_units:
+            plan.action = self._group_action(plan)
+        elif existing is None:
             plan.action = "create"
         else:
             plan.changes = self._measure_changes(existing, data)
             plan.action = "update" if plan.changes else "unchanged"
 
-    def _unit(self, name: str, address: str, add: Callable[..., None]) -> Unit | None:
+    def _group_action(self, plan: MeasurePlan) -> str:
+        # A measure assigned to several units is numbered "5.1", "5.2", ...: once imported,
+        # the same row finds its copies and changes nothing.
+        finding = plan.finding.existing
+        if finding is None:
+            return "create"
+        base = plan.number.strip().rstrip(".")
+        copies = (
+            Measure.objects.unscoped("import into an inspection the importer may edit")
+            .filter(finding=finding, number__startswith=f"{base}.", group__isnull=False)
+            .exists()
+        )
+        return "unchanged" if copies else "create"
+
+    def _units_and_people(self, names: list[str]) -> tuple[list[str], list[str]]:
+        units: list[str] = []
+        people: list[str] = []
+        for name in names:
+            if self.directory.group(name) is not None or self.directory.unit(name).obj:
+                units.append(name)
+            elif self.directory.person(name).obj is not None or len(normalize_name(name)) <= 4:
+                people.append(name)
+            else:
+                units.append(name)
+        return units, people
+
+    def _group(
+        self, plan: MeasurePlan, name: str, address: str, role: str, add: Callable[..., None]
+    ) -> list[Unit] | None:
+        group = self.directory.group(name)
+        if group is None:
+            if is_collective(name):
+                add(
+                    address,
+                    _(
+                        "“%(name)s” names several units, but no group phrase of the "
+                        "organization says which; list the units or add the phrase to the "
+                        "organization's settings."
+                    )
+                    % {"name": name},
+                    "error" if role == "lead" else "warning",
+                )
+                return []
+            return None
+        key = f"{address}|{normalize_name(name)}"
+        kept = self.choices.narrow.get(key)
+        units = [u for u in group.units if u.pk in kept] if kept is not None else group.units
+        plan.expansions.append(
+            Expansion(
+                key=key, address=address, text=name, role=role, units=units, offered=group.units
+            )
+        )
+        if not units:
+            add(address, _("“%(name)s” covers no unit.") % {"name": name})
+            return []
+        return units
+
+    def _unit(
+        self, plan: MeasurePlan, name: str, address: str, add: Callable[..., None]
+    ) -> Unit | None:
+        chosen = self.choices.units.get(normalize_name(name))
+        if chosen is not None:
+            for unit in self.directory.units:
+                if unit.pk == chosen:
+                    return unit
         found = self.directory.unit(name)
         if found.obj is not None:
             return found.obj
+        # Units that fit equally, or merely resemble the name, are offered to choose from.
+        offered = list(found.candidates) or [
+            u for u in self.directory.units if u.name in set(found.suggestions)
+        ]
+        if offered:
+            plan.choices.append(
+                {
+                    "kind": "unit",
+                    "name": name,
+                    "key": normalize_name(name),
+                    "address": address,
+                    "candidates": [{"id": u.pk, "label": u.name} for u in offered],
+                }
+            )
         add(address, self._not_found(found, _("unit")))
         return None
 
-    def _person(self, name: str, address: str, add: Callable[..., None]) -> Person | None:
+    def _person(
+        self, plan: MeasurePlan, name: str, address: str, role: str, add: Callable[..., None]
+    ) -> Person | None:
+        """The person named, or None with a warning: the name is then kept as text."""
+        chosen = self.choices.people.get(normalize_name(_without_title(name)))
+        if chosen is not None:
+            for person in self.directory.people:
+                if person.pk == chosen:
+                    return person
         found = self.directory.person(name)
         if found.obj is not None:
             return found.obj
-        add(address, self._not_found(found, _("person")))
+        candidates = list(found.candidates)
+        if not candidates and found.suggestions:
+            wanted = set(found.suggestions)
+            candidates = [p for p in self.directory.people if p.name in wanted]
+        plan.unmatched.append(
+            Unmatched(name=_without_title(name), address=address, role=role, candidates=candidates)
+        )
+        if found.candidates:
+            message = _(
+                "“%(name)s” fits several people: %(names)s; kept as text until you choose."
+            ) % {
+                "name": found.text,
+                "names": wording.LIST_SEPARATOR.join(_person_label(c) for c in candidates),
+            }
+        else:
+            message = _("%(name)s is not in the people directory; the name is kept as text.") % {
+                "name": found.text
+            }
+            if found.suggestions:
+                message += _(" (close: %(names)s)") % {
+                    "names": wording.LIST_SEPARATOR.join(found.suggestions)
+                }
+        add(address, message, "warning")
         return None
 
     @staticmethod
@@ -784,7 +1143,7 @@ class _Planner:
                 return existing.deadline_kind, existing.due_date, existing.deadline_text
             add(plan.address, _("The ledger has no deadline (完成时限) column."))
             return None, None, ""
-        text = cell.value.strip()
+        text = cell.value.translate(_ODD_SPACES).strip()
         if not text:
             add(cell.address, _("No deadline (完成时限) is given."))
             return None, None, ""
@@ -795,12 +1154,25 @@ class _Planner:
             except ValueError:
                 add(cell.address, _("“%(text)s” is not a valid date.") % {"text": text})
                 return None, None, ""
-        try:
-            parsed = parse_deadline(text, reference_date=self.inspection.feedback_date)
-        except DeadlineParseError as exc:
-            add(cell.address, exc.message)
-            return None, None, ""
-        return parsed.kind, parsed.due_date, text
+        first_error: DeadlineParseError | None = None
+        for candidate in _deadline_candidates(text):
+            try:
+                parsed = parse_deadline(candidate, reference_date=self.inspection.feedback_date)
+            except DeadlineParseError as exc:
+                first_error = first_error or exc
+                continue
+            if candidate != text:
+                add(
+                    cell.address,
+                    _("The deadline was read from “%(read)s”; the rest of the cell is a note.")
+                    % {"read": candidate},
+                    "warning",
+                )
+            plan.read["long_term_after"] = parsed.also_long_term
+            return parsed.kind, parsed.due_date, " ".join(text.split())
+        assert first_error is not None
+        add(cell.address, first_error.message)
+        return None, None, ""
 
     def _progress(self, row: LedgerRow) -> int | None:
         cell = row.cells.get("progress")
@@ -925,6 +1297,7 @@ def _digest(preview: ImportPreview) -> str:
                 m.existing.version if m.existing else None,
                 [c.to_dict() for c in m.changes],
                 _data_key(m.data),
+                [u.pk for u in m.group_units],
             ]
             for m in preview.measures
         ],
@@ -947,6 +1320,8 @@ def _data_key(data: MeasureData | None) -> list[Any] | None:
         data.due_date,
         data.deadline_text,
         data.progress,
+        data.responsible_leader_text,
+        data.responsible_persons_text,
     ]
 
 
@@ -964,6 +1339,7 @@ def preview_import(
     max_rows: int = 20000,
     progress: Progress | None = None,
     similar: bool = True,
+    choices: ImportChoices | None = None,
 ) -> ImportPreview:
     """What importing this ledger into the inspection would do; writes nothing.
 
@@ -982,6 +1358,7 @@ def preview_import(
         default_theme=default_theme,
         filename=filename,
         progress=progress,
+        choices=choices,
     )
     if "finding" not in sheet.columns and not any("finding" in r.cells for r in sheet.rows):
         planner.problem(
@@ -1032,7 +1409,16 @@ def preview_import(
         measures=measure_plans,
         problems=problems,
         untouched=untouched,
+        choices=planner.choices,
     )
+    for mplan in measure_plans:
+        if mplan.finding.action == "error":
+            # The row may be fine, but its finding cannot be imported: neither can it, and the
+            # row says why.
+            mplan.action = "error"
+            for problem in mplan.finding.problems:
+                if problem.severity == "error" and problem not in mplan.problems:
+                    mplan.problems.append(problem)
     rows_by_number = {m.row: m for m in measure_plans}
     for problem in sheet.problems:
         row = _row_of(problem.address)
@@ -1069,6 +1455,7 @@ def apply_import(
     expected_digest: str | None = None,
     max_rows: int = 20000,
     progress: Progress | None = None,
+    choices: ImportChoices | None = None,
 ) -> ImportResult:
     """Import the ledger: the plan of :func:`preview_import`, in one transaction.
 
@@ -1084,8 +1471,10 @@ def apply_import(
         max_rows=max_rows,
         progress=(lambda pct, msg: progress(pct // 2, msg)) if progress else None,
         similar=False,
+        choices=choices,
     )
-    if preview.has_errors:
+    partly = bool(choices and choices.skip_errors)
+    if preview.has_errors and not (partly and preview.can_apply_partly):
         first = preview.errors[0]
         raise ImportRefused(
             _("The file has %(n)d errors; nothing was imported. First: %(address)s %(message)s")
@@ -1101,6 +1490,7 @@ def apply_import(
             code="changed",
         )
     result = ImportResult(preview=preview)
+    result.skipped_rows = sum(1 for m in preview.measures if m.action == "error")
     total = len(preview.findings) + len(preview.measures)
     done = 0
     with transaction.atomic():
@@ -1109,6 +1499,8 @@ def apply_import(
         ).first()
         for plan in preview.findings:
             done += 1
+            if plan.action == "error":
+                continue  # left out of a partial import with its rows
             plan.saved = _save_finding(plan, inspection=inspection, by=by, result=result)
         for mplan in preview.measures:
             done += 1
@@ -1127,6 +1519,7 @@ def apply_import(
                 "findings_updated": result.updated_findings,
                 "measures_created": result.created_measures,
                 "measures_updated": result.updated_measures,
+                "rows_left_out": result.skipped_rows,
             },
             message=filename,
         )
@@ -1180,7 +1573,10 @@ def _save_measure(plan: MeasurePlan, *, by: Any, result: ImportResult) -> None:
     finding = plan.finding.saved
     assert finding is not None
     try:
-        if plan.action == "create":
+        if plan.action == "create" and plan.group_units:
+            measure_assign_to_units(by=by, finding=finding, data=plan.data, units=plan.group_units)
+            result.created_measures += len(plan.group_units)
+        elif plan.action == "create":
             measure_create(by=by, finding=finding, data=plan.data)
             result.created_measures += 1
         else:

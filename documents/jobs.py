@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.exports import export_ledger_xlsx
-from documents.imports import apply_import, preview_import
+from documents.imports import ImportChoices, apply_import, preview_import
 from documents.ledger_reader import LedgerReadError
 from documents.models import FINISHED_STATUSES, Job, JobKind, JobStatus
 from ledger.filters import MeasureFilter
@@ -272,6 +272,7 @@ def handle_import_preview(job: Job, progress: Callable[[int, str], None]) -> Non
             by=job.owner,
             default_theme=_theme(job, params.get("default_theme_id"), inspection),
             progress=progress,
+            choices=ImportChoices.from_dict(params.get("choices")),
         )
     job.data = preview.to_dict()
     counts = preview.counts()
@@ -306,6 +307,9 @@ def handle_import_apply(job: Job, progress: Callable[[int, str], None]) -> None:
             default_theme=_theme(job, pparams.get("default_theme_id"), inspection),
             expected_digest=params.get("digest") or None,
             progress=progress,
+            choices=ImportChoices.from_dict(
+                {**(pparams.get("choices") or {}), "skip_errors": bool(params.get("skip_errors"))}
+            ),
         )
     job.data = result.to_dict() | {"inspection_id": inspection.pk}
     job.message = _(
@@ -317,6 +321,8 @@ def handle_import_apply(job: Job, progress: Callable[[int, str], None]) -> None:
         "mc": result.created_measures,
         "mu": result.updated_measures,
     }
+    if result.skipped_rows:
+        job.message += " " + _("%(n)d rows with errors were left out.") % {"n": result.skipped_rows}
 
 
 HANDLERS.update(

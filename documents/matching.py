@@ -86,6 +86,19 @@ class Found(Generic[T]):
         return self.obj is not None
 
 
+@dataclass
+class Group:
+    """A phrase naming several units ("各党支部", "航空运输系等单位") and the units it covers."""
+
+    text: str
+    phrase: str
+    units: list[Unit]
+    named: Unit | None = None  # the unit written before 等 ("X系等单位")
+
+
+_ETC_RE = re.compile(r"^(.+?)等(?:单位|部门|支部|党支部)?$")
+
+
 class Directory:
     """The organization's units, people and themes, indexed once for a whole import."""
 
@@ -148,6 +161,41 @@ class Directory:
             found.suggestions = self._close(norm, [u.name for u in self.units])
         return found
 
+    def group(self, text: str) -> Group | None:
+        """The units a group phrase names, from the organization's own phrase list.
+
+        "X等单位" names X and the units of X's kind; a phrase the organization lists covers the
+        active units of its kinds (and, when given, whose names hold one of its words).
+        """
+        norm = normalize_name(text)
+        if not norm:
+            return None
+        for entry in self.organization.unit_group_phrases or []:
+            phrase = str(entry.get("phrase", ""))
+            if not phrase or normalize_name(phrase) != norm:
+                continue
+            kinds = {str(k) for k in entry.get("kinds", [])}
+            words = [str(w) for w in entry.get("name_contains", []) or []]
+            units = [
+                u
+                for u in self.units
+                if u.is_active
+                and u.kind in kinds
+                and (not words or any(w in u.name for w in words))
+            ]
+            return Group(text=text.strip(), phrase=phrase, units=units)
+        m = _ETC_RE.match(norm)
+        if m:
+            named = self.unit(m.group(1))
+            if named.obj is not None:
+                units = [named.obj] + [
+                    u
+                    for u in self.units
+                    if u.is_active and u.kind == named.obj.kind and u.pk != named.obj.pk
+                ]
+                return Group(text=text.strip(), phrase=norm, units=units, named=named.obj)
+        return None
+
     # --- people ----------------------------------------------------------------------------
 
     def person(self, text: str) -> Found[Person]:
@@ -201,16 +249,24 @@ class Directory:
         if len(containing) == 1:
             found.obj, found.approximate = containing[0], True
             return found
-        pool = containing or self.themes
+        if len(containing) > 1:
+            # "党的建设和党风廉政建设方面": a heading naming two themes is asked, not guessed.
+            found.candidates = containing
+            return found
         scored = sorted(
             (
                 (difflib.SequenceMatcher(None, key, normalize_name(t.name)).ratio(), i, t)
-                for i, t in enumerate(pool)
+                for i, t in enumerate(self.themes)
             ),
             key=lambda item: (-item[0], item[1]),
         )
         if scored and scored[0][0] >= 0.5:
-            found.obj, found.approximate = scored[0][2], True
+            top = scored[0][0]
+            equal = [t for ratio, _i, t in scored if ratio >= top - 0.05]
+            if len(equal) > 1:
+                found.candidates = equal  # two themes fit about equally: asked, not guessed
+            else:
+                found.obj, found.approximate = equal[0], True  # applied with a warning
         else:
             found.suggestions = [t.name for t in self.themes]
         return found

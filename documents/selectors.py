@@ -17,7 +17,7 @@ from django.utils import timezone
 from documents import wording
 from documents.exports import deadline_display, measure_label
 from ledger.choices import DONE_STATES, OPEN_STATES, DeadlineKind, FindingState, UnitPart
-from ledger.models import Finding, Inspection, Measure, MeasureUnit
+from ledger.models import Finding, Inspection, Measure, MeasureUnit, Tag
 from ledger.selectors import completion_percent, ledger_measures, overdue_q
 from organization.models import Theme, Unit
 
@@ -82,6 +82,7 @@ class ProgressData:
     themes: list[ThemeSection]
     overdue: list[Measure]
     overdue_count: int
+    campaign: Tag | None = None
 
 
 def inspection_measures(user: Any, inspection: Inspection) -> QuerySet[Measure]:
@@ -89,15 +90,20 @@ def inspection_measures(user: Any, inspection: Inspection) -> QuerySet[Measure]:
 
 
 def progress_data(
-    user: Any, inspection: Inspection, *, today: dt.date | None = None, overdue_limit: int = 10
+    user: Any,
+    inspection: Inspection,
+    *,
+    today: dt.date | None = None,
+    overdue_limit: int = 10,
+    campaign: Tag | None = None,
 ) -> ProgressData:
-    """Counts per finding and measure, in total and per theme, from the visible ledger."""
+    """Counts per finding and measure, in total and per theme, from the visible ledger; with a
+    campaign, of its measures only and the findings they answer."""
     today = today or timezone.localdate()
-    rows = (
-        Measure.objects.visible_to(user)
-        .filter(finding__inspection=inspection)
-        .values_list("finding_id", "state", "deadline_kind")
-    )
+    of_round = Measure.objects.visible_to(user).filter(finding__inspection=inspection)
+    if campaign is not None:
+        of_round = of_round.filter(tags=campaign)
+    rows = of_round.values_list("finding_id", "state", "deadline_kind")
     per_finding: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for finding_id, state, kind in rows:
         per_finding[finding_id].append((state, kind))
@@ -111,6 +117,8 @@ def progress_data(
     sections: dict[int, ThemeSection] = {}
     for finding in findings:
         measures = per_finding.get(finding.pk, [])
+        if campaign is not None and not measures:
+            continue
         section = sections.get(finding.theme_id)
         if section is None:
             section = sections[finding.theme_id] = ThemeSection(theme=finding.theme, tally=Tally())
@@ -136,9 +144,7 @@ def progress_data(
                 tally.by_date += kind == DeadlineKind.BY_DATE
                 tally.long_term += kind == DeadlineKind.LONG_TERM
     overdue_qs = (
-        Measure.objects.visible_to(user)
-        .filter(finding__inspection=inspection)
-        .filter(overdue_q(today), state__in=OPEN_STATES, due_date__isnull=False)
+        of_round.filter(overdue_q(today), state__in=OPEN_STATES, due_date__isnull=False)
         .select_related("finding", "lead_unit")
         .order_by("due_date", "id")
     )
@@ -152,6 +158,7 @@ def progress_data(
         themes=list(sections.values()),
         overdue=list(overdue_qs[:overdue_limit]),
         overdue_count=overdue_qs.count(),
+        campaign=campaign,
     )
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("ledger.xlsx", views.ledger_export, name="ledger_export"),
     path("import/", views.import_start, name="import"),
     path("import/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/<int:pk>/choose/", views.import_choose, name="import_choose"),
     path("feedback/", views.feedback, name="feedback"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("jobs/<int:pk>/status/", views.job_status, name="job_status"),

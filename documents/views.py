@@ -38,12 +38,13 @@ from documents.forms import (
     MeasureFormSet,
     UnitChoiceForm,
 )
+from documents.imports import ImportChoices
 from documents.jobs import job_create, job_file, job_refresh, run_job, start_job
 from documents.models import Job, JobKind, JobStatus
 from documents.similarity import similar_findings
 from ledger.choices import DeadlineKind
 from ledger.filters import MeasureFilter
-from ledger.models import Finding, Inspection, Measure
+from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.selectors import ledger_measures
 from ledger.services import MeasureData
 from organization import policy
@@ -124,6 +125,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "can_import": has_capability(request.user, "documents.import"),
             "own_units": own_units,
             "unit_form": UnitChoiceForm(user=request.user),
+            "campaigns": list(Tag.objects.visible_to(request.user).order_by("name")),
             "jobs": [job_refresh(j) for j in jobs],
         },
     )
@@ -210,10 +212,10 @@ def import_start(request: HttpRequest) -> HttpResponse:
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request, "documents.import")
-    preview = get_object_or_404(
-        Job.objects.visible_to(request.user).filter(kind=JobKind.IMPORT_PREVIEW), pk=pk
-    )
-    if preview.status != JobStatus.DONE or not preview.data.get("can_apply"):
+    preview = _preview_job(request, pk)
+    partly = request.POST.get("skip_errors") == "1"
+    allowed = preview.data.get("can_apply_partly" if partly else "can_apply")
+    if preview.status != JobStatus.DONE or not allowed:
         messages.error(
             request, _("This preview cannot be imported; fix the file and upload it again.")
         )
@@ -225,10 +227,55 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = job_create(
         kind=JobKind.IMPORT_APPLY,
         owner=request.user,
-        params={"preview_job_id": preview.pk, "digest": digest},
+        params={"preview_job_id": preview.pk, "digest": digest, "skip_errors": partly},
     )
     rows = len(preview.data.get("rows", []))
     if preview.params.get("size", 0) > background_bytes() or rows > 100:
+        start_job(job)
+    else:
+        run_job(job.pk)
+    return HttpResponseRedirect(reverse("documents:job", args=[job.pk]))
+
+
+def _preview_job(request: HttpRequest, pk: int) -> Job:
+    return get_object_or_404(
+        Job.objects.visible_to(request.user).filter(kind=JobKind.IMPORT_PREVIEW), pk=pk
+    )
+
+
+def _posted_choices(request: HttpRequest, before: dict[str, Any]) -> dict[str, Any]:
+    """The choices of the preview form over those made before: narrowed groups, matches."""
+    choices = ImportChoices.from_dict(before)
+    for key in request.POST.getlist("narrow_key"):
+        choices.narrow[key[:200]] = [
+            int(v) for v in request.POST.getlist(f"narrow:{key}") if v.isdigit()
+        ]
+    for field_name, value in request.POST.items():
+        kind, _sep, name = field_name.partition(":")
+        if kind in ("people", "units", "themes") and name and value.isdigit():
+            getattr(choices, kind)[name[:200]] = int(value)
+    return choices.to_dict()
+
+
+@require_POST
+def import_choose(request: HttpRequest, pk: int) -> HttpResponse:
+    """Preview the same file again with the person's choices: narrowed groups, matches."""
+    require_capability(request, "documents.import")
+    preview = _preview_job(request, pk)
+    path = job_file(preview, preview.upload_path) if preview.upload_path else None
+    if preview.status != JobStatus.DONE or path is None or not path.is_file():
+        messages.error(request, _("This preview is no longer available; upload the file again."))
+        return HttpResponseRedirect(reverse("documents:import"))
+    params = dict(preview.params)
+    params["choices"] = _posted_choices(request, params.get("choices") or {})
+    job = job_create(
+        kind=JobKind.IMPORT_PREVIEW,
+        owner=request.user,
+        params=params,
+        upload=path.read_bytes(),
+        upload_name=path.name,
+    )
+    if params.get("size", 0) > background_bytes():
         start_job(job)
     else:
         run_job(job.pk)
@@ -252,9 +299,10 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["new_findings"] = [
             f for f in job.data.get("findings", []) if f["action"] == "create"
         ]
-        context["can_confirm"] = job.data.get("can_apply") and has_capability(
-            request.user, "documents.import"
-        )
+        may_import = has_capability(request.user, "documents.import")
+        context["can_confirm"] = job.data.get("can_apply") and may_import
+        context["can_confirm_partly"] = job.data.get("can_apply_partly") and may_import
+        context["may_choose"] = may_import and bool(job.upload_path)
     return render(request, "documents/job.html", context)
 
 
@@ -452,15 +500,26 @@ def _unit_param(request: HttpRequest, inspection: Inspection) -> Unit | None:
     return unit
 
 
+def _campaign_param(request: HttpRequest) -> Tag | None:
+    """The campaign a document is limited to (`?campaign=`; empty means all)."""
+    raw = request.GET.get("campaign", "")
+    if not raw:
+        return None
+    if parse_id(raw) is None:
+        raise Http404
+    return get_visible_or_404(Tag, request.user, pk=parse_id(raw))
+
+
 def progress_report(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = _inspection(request, pk)
     policy.require(request.user, "export_progress_report")
     notice = request.GET.get("kind") == "notice"
+    campaign = _campaign_param(request)
     today = timezone.localdate()
-    data = selectors.progress_data(request.user, inspection, today=today)
+    data = selectors.progress_data(request.user, inspection, today=today, campaign=campaign)
     body = word.progress_report(data, notice=notice)
     title = (wording.NOTICE_TITLE if notice else wording.REPORT_TITLE).format(
-        inspection=inspection.name
+        inspection=word.progress_subject(data)
     )
     return _docx(body, f"{title}-{_stamp(today)}.docx")
 

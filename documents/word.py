@@ -33,13 +33,22 @@ def _paragraphs(document: OfficialDocument, text: str, *, empty: str = "") -> No
 # --- progress report / notice ------------------------------------------------------------------
 
 
+def progress_subject(data: ProgressData) -> str:
+    """The round the report is about, with the campaign it is limited to, if any."""
+    if data.campaign is None:
+        return data.inspection.name
+    return wording.CAMPAIGN_SUBJECT.format(
+        inspection=data.inspection.name, campaign=data.campaign.name
+    )
+
+
 def progress_report(data: ProgressData, *, notice: bool = False) -> bytes:
     """整改进展情况报告 (or, with ``notice``, the 通报 to the units) with its statistics table."""
     inspection = data.inspection
     total = data.total
     doc = OfficialDocument()
     title = wording.NOTICE_TITLE if notice else wording.REPORT_TITLE
-    doc.title(title.format(inspection=inspection.name))
+    doc.title(title.format(inspection=progress_subject(data)))
     body = inspection.inspecting_body or wording.INSPECTING_BODY_FALLBACK
     doc.addressee(wording.NOTICE_ADDRESSEE if notice else body)
     opening = wording.NOTICE_OPENING if notice else wording.REPORT_OPENING

@@ -56,6 +56,8 @@ DEADLINE_BY: Final = "{date}前"
 
 REPORT_TITLE: Final = "关于{inspection}整改进展情况的报告"
 NOTICE_TITLE: Final = "关于{inspection}整改进展情况的通报"
+# A report limited to one campaign (专题活动) names it after the round.
+CAMPAIGN_SUBJECT: Final = "{inspection}（{campaign}相关事项）"
 NOTICE_ADDRESSEE: Final = "各党支部、各部门"
 REPORT_OPENING: Final = (
     "{inspecting_body}反馈巡视意见后，{organization}高度重视，把抓好巡视整改作为重大政治任务，"

@@ -12,3 +12,8 @@ class LedgerConfig(AppConfig):
 
         register_ledger_rules()
         register_ledger_policy()
+
+        from ledger.services import measure_link_person_names
+        from organization.services import register_person_added
+
+        register_person_added(measure_link_person_names)

@@ -95,7 +95,10 @@ class MeasureFilter(django_filters.FilterSet):
         choices=YES_NO[1:], method="filter_flagged", label=_("Flagged (挂牌督办)")
     )
     tag = django_filters.ModelChoiceFilter(
-        queryset=Tag.objects.none(), label=_("Tag"), field_name="tags"
+        queryset=Tag.objects.none(),
+        label=_("Campaign"),
+        field_name="tags",
+        empty_label=_("All campaigns"),
     )
     person = django_filters.ModelChoiceFilter(
         queryset=Person.objects.none(), label=_("Responsible person"), method="filter_person"

@@ -402,6 +402,28 @@ class TransitionForm(CleanInputMixin, forms.Form):
     version = forms.IntegerField(required=False)
 
 
+class CampaignForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Tag
+        fields = ["name", "start_date", "end_date", "description"]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.organization = organization
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The campaign cannot end before it starts."))
+        return data
+
+
 class BulkForm(BootstrapMixin, forms.Form):
     ACTION_CHOICES = [
         ("reassign_unit", _("Reassign lead unit")),

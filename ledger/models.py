@@ -88,6 +88,10 @@ class Tag(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tags")
     name = models.CharField(_("name"), max_length=50)
+    # A campaign (专题活动) runs for a period the party committee sets; a plain tag has none.
+    description = models.TextField(_("description"), blank=True)
+    start_date = models.DateField(_("campaign start"), null=True, blank=True)
+    end_date = models.DateField(_("campaign end"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -96,7 +100,13 @@ class Tag(models.Model):
         verbose_name_plural = _("tags")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="tag_unique_name")
+            models.UniqueConstraint(fields=["organization", "name"], name="tag_unique_name"),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="tag_period_ends_after_start",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -198,6 +208,14 @@ class Measure(models.Model):
         blank=True,
         related_name="responsible_measures",
         verbose_name=_("responsible persons"),
+    )
+    # Names a ledger gives that are not (yet) in the people directory: kept as written so the
+    # ledger and its exports still show them, and linked once the person is added.
+    responsible_leader_text = models.CharField(
+        _("responsible leader (not in the directory)"), max_length=100, blank=True
+    )
+    responsible_persons_text = models.CharField(
+        _("responsible persons (not in the directory)"), max_length=200, blank=True
     )
     deadline_kind = models.CharField(
         _("deadline kind"),

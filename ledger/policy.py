@@ -59,7 +59,15 @@ def add_measure(actor: Actor, finding: Any) -> bool:
     return in_office(actor) or owns_theme(actor, finding.theme.task_force_id)
 
 
+def manage_campaigns(actor: Actor, tag: Any) -> bool:
+    """Campaigns (专题活动) are set up by the office for the whole organization."""
+    if tag is not None and tag.organization_id != actor.organization_id:
+        return False
+    return in_office(actor)
+
+
 def register_ledger_policy() -> None:
+    register_rule("manage_campaigns", manage_campaigns)
     register_rule("edit_measure_fields", measure_fields)
     register_rule("edit_measure", measure_fields)
     register_rule("add_measure", add_measure)

@@ -437,3 +437,41 @@ def measures_of_unit(unit_ids: Iterable[int]) -> Q:
     return Q(lead_unit_id__in=ids) | Q(
         Exists(MeasureUnit.objects.filter(measure_id=OuterRef("pk"), unit_id__in=ids))
     )
+
+
+# --- campaigns (专题活动) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignCounts:
+    total: int = 0
+    done: int = 0
+    open: int = 0
+    overdue: int = 0
+
+
+def campaign_counts(
+    measures: QuerySet[Measure], *, today: dt.date | None = None
+) -> dict[int, CampaignCounts]:
+    """Per tag id: how many of these measures carry it, how many are done (closed or stage
+    completed), still open, and overdue — one grouped query, whatever the number of tags."""
+    today = today or timezone.localdate()
+    rows = (
+        measures.filter(tags__isnull=False)
+        .order_by()
+        .values("tags")
+        .annotate(
+            total=Count("id", distinct=True),
+            done=Count("id", filter=Q(state__in=DONE_STATES), distinct=True),
+            overdue=Count("id", filter=overdue_q(today), distinct=True),
+        )
+    )
+    return {
+        r["tags"]: CampaignCounts(
+            total=r["total"],
+            done=r["done"],
+            open=r["total"] - r["done"],
+            overdue=r["overdue"],
+        )
+        for r in rows
+    }

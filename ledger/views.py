@@ -27,6 +27,7 @@ from ledger.filters import SORTS, MeasureFilter
 from ledger.forms import (
     AssignManyForm,
     BulkForm,
+    CampaignForm,
     FindingForm,
     InspectionForm,
     MeasureForm,
@@ -572,3 +573,67 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "ledger/audit_log.html",
         {"page": page, "events": describe_events(list(page.object_list)), "q": q},
     )
+
+
+# --- campaigns (专题活动) ------------------------------------------------------------------
+
+
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    require_capability(request, "ledger.view")
+    campaigns = list(Tag.objects.visible_to(request.user).order_by("-start_date", "name"))
+    counts = selectors.campaign_counts(Measure.objects.visible_to(request.user))
+    empty = selectors.CampaignCounts()
+    return render(
+        request,
+        "ledger/campaign_list.html",
+        {
+            "rows": [(c, counts.get(c.pk, empty)) for c in campaigns],
+            "can_manage": policy.may(request.user, "manage_campaigns"),
+        },
+    )
+
+
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_visible_or_404(Tag, request.user, pk=pk)
+    measures = (
+        Measure.objects.visible_to(request.user)
+        .filter(tags=campaign)
+        .select_related("finding__inspection", "lead_unit")
+        .order_by(*SORTS["number"])
+    )
+    counts = selectors.campaign_counts(measures).get(campaign.pk, selectors.CampaignCounts())
+    today = timezone.localdate()
+    shown = list(measures[:200])
+    return render(
+        request,
+        "ledger/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "counts": counts,
+            "rows": [(m, selectors.is_overdue(m, today)) for m in shown],
+            "more": counts.total - len(shown),
+            "ledger_url": reverse("ledger:ledger") + f"?tag={campaign.pk}",
+            "can_manage": policy.may(request.user, "manage_campaigns", campaign),
+        },
+    )
+
+
+def campaign_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    org = current_organization(request)
+    instance = get_visible_or_404(Tag, request.user, pk=pk) if pk else Tag(organization=org)
+    if not policy.may(request.user, "manage_campaigns", instance):
+        raise PermissionDenied(_("Only the office manages campaigns."))
+    form = CampaignForm(request.POST or None, instance=instance, organization=org)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                obj = services.campaign_save(by=request.user, tag=form.save(commit=False))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Saved: %(name)s") % {"name": obj})
+                return HttpResponseRedirect(reverse("ledger:campaign_detail", args=[obj.pk]))
+        return render(
+            request, "ledger/campaign_form.html", {"form": form, "object": instance}, status=400
+        )
+    return render(request, "ledger/campaign_form.html", {"form": form, "object": instance})

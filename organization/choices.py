@@ -43,3 +43,31 @@ class PendingKind(models.TextChoices):
     UPDATE = "update", _("Account or role change")
     ACTIVATE = "activate", _("Reactivate account")
     DEACTIVATE = "deactivate", _("Deactivate account")
+
+
+def default_unit_group_phrases() -> list[dict[str, object]]:
+    """The phrases ledgers use for a group of units (各党支部, 全院各单位), and what they cover.
+
+    Each entry: ``phrase`` as written (compared without spaces and bracket width), ``kinds`` the
+    unit kinds it covers, and optionally ``name_contains``: a unit counts only if its name holds
+    one of these words (各系（部） is the branches of the 系 and 部: "系党", "部党"). An
+    organization edits its own list; these are what a new organization starts with.
+    """
+    every = [UnitKind.BRANCH.value, UnitKind.DEPARTMENT.value, UnitKind.OTHER.value]
+    return [
+        {"phrase": "各党支部", "kinds": [UnitKind.BRANCH.value]},
+        {"phrase": "各支部", "kinds": [UnitKind.BRANCH.value]},
+        {"phrase": "各二级党组织", "kinds": [UnitKind.BRANCH.value]},
+        {"phrase": "各基层党组织", "kinds": [UnitKind.BRANCH.value]},
+        {
+            "phrase": "各系（部）",
+            "kinds": [UnitKind.BRANCH.value],
+            "name_contains": ["系党", "部党"],
+        },
+        {"phrase": "各系部", "kinds": [UnitKind.BRANCH.value], "name_contains": ["系党", "部党"]},
+        {"phrase": "各职能部门", "kinds": [UnitKind.DEPARTMENT.value]},
+        {"phrase": "各部门", "kinds": [UnitKind.DEPARTMENT.value]},
+        {"phrase": "全院各单位", "kinds": every},
+        {"phrase": "全校各单位", "kinds": every},
+        {"phrase": "各单位", "kinds": every},
+    ]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import CleanInputMixin
+from organization.choices import UnitKind
 from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
 
 User = get_user_model()
@@ -143,7 +146,74 @@ class ThemeForm(OrgScopedModelForm):
         fields = ["name", "task_force", "sort_order"]
 
 
+_PHRASE_LIST_SPLIT = re.compile(r"[、,，;；]+")
+
+
+def group_phrases_as_text(entries: list[dict[str, Any]]) -> str:
+    """The organization's group phrases, one a line: "各系（部） = 党支部 | 系党、部党"."""
+    labels = dict(UnitKind.choices)
+    lines = []
+    for entry in entries or []:
+        kinds = "、".join(str(labels.get(k, k)) for k in entry.get("kinds", []))
+        line = f"{entry.get('phrase', '')} = {kinds}"
+        if entry.get("name_contains"):
+            line += " | " + "、".join(entry["name_contains"])
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def group_phrases_from_text(text: str) -> list[dict[str, Any]]:
+    # A kind is written by its value or its label, in either language of the product.
+    by_name = {value: value for value in UnitKind.values}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            by_name.update({str(label): value for value, label in UnitKind.choices})
+    entries: list[dict[str, Any]] = []
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        phrase, sep, rest = line.partition("=")
+        kinds_text, _bar, words_text = rest.partition("|")
+        kinds = [k.strip() for k in _PHRASE_LIST_SPLIT.split(kinds_text) if k.strip()]
+        if not sep or not phrase.strip() or not kinds:
+            raise forms.ValidationError(
+                _("Line %(n)d: write the phrase, “=”, then the unit kinds it covers.")
+                % {"n": number}
+            )
+        unknown = [k for k in kinds if k not in by_name]
+        if unknown:
+            raise forms.ValidationError(
+                _("Line %(n)d: “%(kind)s” is not a unit kind (%(kinds)s).")
+                % {
+                    "n": number,
+                    "kind": unknown[0],
+                    "kinds": "、".join(str(label) for _v, label in UnitKind.choices),
+                }
+            )
+        entry: dict[str, Any] = {
+            "phrase": phrase.strip(),
+            "kinds": list(dict.fromkeys(by_name[k] for k in kinds)),
+        }
+        words = [w.strip() for w in _PHRASE_LIST_SPLIT.split(words_text) if w.strip()]
+        if words:
+            entry["name_contains"] = words
+        entries.append(entry)
+    return entries
+
+
 class OrganizationForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
+    group_phrases = forms.CharField(
+        label=_("Phrases naming a group of units"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "How ledgers name several units at once, one a line: the phrase, “=”, the unit kinds "
+            "it covers, and optionally “|” and words a unit's name must hold. For example: "
+            "各系（部） = 党支部 | 系党、部党"
+        ),
+    )
+
     class Meta:
         model = Organization
         fields = [
@@ -160,11 +230,22 @@ class OrganizationForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-ar
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["group_phrases"].initial = group_phrases_as_text(
+            self.instance.unit_group_phrases
+        )
         self.fields["office_director"].queryset = Person.objects.unscoped(
             "choices of the form's own organization"
         ).filter(  # type: ignore[attr-defined]
             organization=self.instance
         )
+
+    def clean_group_phrases(self) -> list[dict[str, Any]]:
+        cleaned = self.cleaned_data or {}
+        return group_phrases_from_text(cleaned.get("group_phrases", ""))
+
+    def save(self, commit: bool = True) -> Organization:
+        self.instance.unit_group_phrases = (self.cleaned_data or {})["group_phrases"]
+        return super().save(commit=commit)  # type: ignore[no-any-return]
 
 
 ADMIN_FLAGS = ("is_system_admin", "is_security_admin", "is_audit_admin")

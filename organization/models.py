@@ -9,7 +9,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.workdays import CalendarMode
-from organization.choices import PendingKind, PendingStatus, UnitKind, UnitRole
+from organization.choices import (
+    PendingKind,
+    PendingStatus,
+    UnitKind,
+    UnitRole,
+    default_unit_group_phrases,
+)
 from organization.managers import ScopedQuerySet
 
 
@@ -53,6 +59,11 @@ class Organization(models.Model):
     # them reads business records. Only a small installation switches it off.
     separation_of_duties = models.BooleanField(
         _("separation of the three administrators"), default=True
+    )
+    # Which units a phrase such as 各党支部 names in a ledger: data the organization edits,
+    # see organization.choices.default_unit_group_phrases for the form of each entry.
+    unit_group_phrases = models.JSONField(
+        _("phrases naming a group of units"), default=default_unit_group_phrases, blank=True
     )
     is_active = models.BooleanField(_("active"), default=True)
 

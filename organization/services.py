@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -188,6 +189,17 @@ def _require_one_admin_role(person: Person) -> None:
         )
 
 
+# What other layers do when a person is added (the ledger links the names it kept as text):
+# filled from their AppConfig.ready(), so organization imports none of them.
+PersonAddedHook = Callable[[Any, Person], None]
+_person_added_hooks: list[PersonAddedHook] = []
+
+
+def register_person_added(hook: PersonAddedHook) -> None:
+    if hook not in _person_added_hooks:
+        _person_added_hooks.append(hook)
+
+
 def person_save(
     *,
     actor: Any,
@@ -308,6 +320,8 @@ def _apply_person_save(
     after = snapshot(person) | {"username": username, "email": email}
     if creating:
         record_event(actor=actor, obj=person, action="create", after=after, message=message)
+        for hook in _person_added_hooks:
+            hook(actor, person)
     else:
         b, a = diff_fields(before, after)
         if a or b:

@@ -211,6 +211,7 @@ GATHERING: list[tuple[str, Any, bool]] = [
     ("notices", lambda w, p: reverse("notifications:notice_list"), False),
     ("calendar feed", lambda w, p: _calendar(w), False),
     ("dashboard", lambda w, p: reverse("dashboards:overview"), False),
+    ("campaigns", lambda w, p: reverse("ledger:campaign_list"), False),
     ("people's record", lambda w, p: reverse("dashboards:people"), False),
     ("documents", lambda w, p: reverse("documents:index"), False),
     ("ledger export", lambda w, p: reverse("documents:ledger_export"), False),

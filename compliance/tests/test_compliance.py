@@ -75,7 +75,9 @@ def test_the_command_line_verification_is_kept_too(world: Any) -> None:
     assert run.ok and run.run_by is None
 
 
-def test_the_self_check_says_what_does_not_hold(world: Any) -> None:
+def test_the_self_check_says_what_does_not_hold(world: Any, tmp_path: Any, settings: Any) -> None:
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "files"
+    settings.AUDIT_CHECKPOINT_PATH = tmp_path / "checkpoint.jsonl"
     world.separate_duties(on=False)
     items = items_by_requirement(world)
     separation = next(i for r, i in items.items() if "switched on" in r)
@@ -90,19 +92,27 @@ def test_the_self_check_says_what_does_not_hold(world: Any) -> None:
     assert roles.holds  # the demo has admin, secadmin and auditor
 
     world.separate_duties()
-    call_command("record_backup", "/srv/backup/rectify-20261206.dump", stdout=io.StringIO())
+    call_command("backup", str(tmp_path / "backups"), stdout=io.StringIO())
     items = items_by_requirement(world)
     assert next(i for r, i in items.items() if "switched on" in r).holds
     assert next(i for r, i in items.items() if "backup" in r).holds
 
 
 def test_an_old_backup_does_not_hold(world: Any, settings: Any) -> None:
-    BackupRecord.objects.create(
-        made_at=timezone.now() - datetime.timedelta(days=settings.BACKUP_MAX_AGE_DAYS + 1),
-        location="/srv/backup/old.dump",
+    record = BackupRecord.objects.create(
+        file_name="rectify-backup-20261101-020000.zip",
+        size=1024,
+        sha256="0" * 64,
+        rows=1,
+        files=0,
+        chain_seq=1,
+    )
+    # created_at is set on insert; the record is dated back the way time would have.
+    BackupRecord.objects.filter(pk=record.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=settings.BACKUP_MAX_AGE_DAYS + 1)
     )
     backup = next(i for i in run_checks(world.org) if "backup" in i.requirement)
-    assert not backup.holds and backup.detail == "/srv/backup/old.dump"
+    assert not backup.holds and backup.detail == "rectify-backup-20261101-020000.zip"
 
 
 def test_a_retention_below_six_months_does_not_hold_and_fails_the_system_check(

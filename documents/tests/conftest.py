@@ -103,3 +103,22 @@ def sample_inspection(samples_org: Any) -> Any:
             rectification_end=dt.date(2024, 4, 15),
         ),
     )
+
+
+@pytest.fixture
+def corpus_org(samples_org: Any) -> Any:
+    """The sample organization, with two people named 张伟 in different units."""
+    from django.contrib.auth import get_user_model
+
+    from organization.models import Person, Unit
+
+    users = get_user_model().objects
+    for index, unit_name in enumerate(("人事处", "教务处")):
+        user = users.create_user(username=f"zhangwei{index}")
+        Person.objects.create(
+            user=user,
+            organization=samples_org.org,
+            name="张伟",
+            unit=Unit.objects.get(organization=samples_org.org, name=unit_name),
+        )
+    return samples_org

@@ -46,6 +46,24 @@ def _job(w: Any, *, kind: str = "import_preview", with_file: bool = False) -> An
     return job
 
 
+def _preview_with_upload(w: Any) -> Any:
+    """A finished preview of the office's, with its uploaded file kept for a new preview."""
+    from documents.jobs import job_create
+
+    upload = _workbook()
+    job = job_create(
+        kind="import_preview",
+        owner=w.user("office"),
+        params={"inspection_id": w.inspection().pk, "filename": upload.name, "size": upload.size},
+        upload=upload.read(),
+        upload_name=upload.name,
+    )
+    job.status, job.progress = "done", 100
+    job.data = {"counts": {}, "rows": [], "problems": [], "findings": [], "can_apply": False}
+    job.save()
+    return job
+
+
 def _branch1(w: Any) -> Any:
     return w.unit(w.BRANCH1)
 
@@ -212,6 +230,22 @@ CASES = [
             data=lambda w: {"digest": "x"},
             effect=_measures,
             changes=(),
+        )
+    ),
+    # Choices made in a preview (a narrowed group, a matched name) preview the file again: a
+    # new preview job of the office's own, nothing written to the ledger.
+    *post_only(
+        Case(
+            "documents:import_choose",
+            lambda w: reverse(
+                "documents:import_choose",
+                args=[once(w, "upload-job", lambda: _preview_with_upload(w).pk)],
+            ),
+            {"office": 302, "admin": 404},
+            method="post",
+            data=lambda w: {"narrow_key": "D2|各党支部"},
+            effect=_jobs,
+            changes=("office",),
         )
     ),
     Case("documents:feedback", lambda w: reverse("documents:feedback"), roles(*MANAGERS)),

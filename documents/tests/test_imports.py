@@ -56,8 +56,12 @@ def test_a_plain_ledger_is_previewed_row_by_row_and_imported(samples_org, sample
         (3, "create", "（一）", "2"),
         (4, "create", "（二）", "1"),
     ]
-    # "各二级党组织" names a group of units: left out, with a warning at its cell.
-    assert any("各二级党组织" in m for m in _messages(preview, "G2"))
+    # "各二级党组织" names the party branches (the organization's group phrases): each of them
+    # co-operates, and the preview shows the expansion at its cell.
+    expansion = preview.measures[0].expansions[0]
+    assert (expansion.address, expansion.text, expansion.role) == ("G2", "各二级党组织", "coop")
+    assert len(expansion.units) == 7
+    assert {u.name for u in preview.measures[0].data.co_units} >= {u.name for u in expansion.units}
     first = preview.measures[0].data
     assert first.lead_unit.name == "党委宣传部"
     assert first.responsible_leader.name == "王建国"

@@ -280,3 +280,64 @@ CASES = [
         note="lead-unit",
     ),
 ]
+
+
+# --- campaigns (专题活动): read by everyone of the organization, managed by the office --------
+
+
+def _campaign(w: Any) -> Any:
+    from demo.ledger_demo import TAG_WARNING
+    from ledger.models import Tag
+
+    return Tag.objects.get(organization=w.org, name=TAG_WARNING)
+
+
+def _campaigns(w: Any) -> int:
+    from ledger.models import Tag
+
+    return Tag.objects.filter(organization=w.org).count()
+
+
+def _campaign_fields(w: Any) -> Any:
+    from ledger.models import Tag
+
+    return fields_of(Tag, _campaign(w).pk, "description", "end_date")
+
+
+CASES += [
+    *read_only(
+        Case("ledger:campaign_list", lambda w: reverse("ledger:campaign_list"), roles(*EVERYONE)),
+        Case(
+            "ledger:campaign_detail",
+            lambda w: reverse("ledger:campaign_detail", args=[_campaign(w).pk]),
+            roles(*EVERYONE),
+        ),
+    ),
+    Case("ledger:campaign_create", lambda w: reverse("ledger:campaign_create"), roles(*MANAGERS)),
+    Case(
+        "ledger:campaign_create",
+        lambda w: reverse("ledger:campaign_create"),
+        roles(*MANAGERS, status=302),
+        method="post",
+        form=lambda w: {
+            "name": "主题教育",
+            "start_date": "2023-04-01",
+            "end_date": "2023-12-31",
+            "description": "学习贯彻主题教育",
+        },
+        effect=_campaigns,
+    ),
+    Case(
+        "ledger:campaign_edit",
+        lambda w: reverse("ledger:campaign_edit", args=[_campaign(w).pk]),
+        roles(*MANAGERS),
+    ),
+    Case(
+        "ledger:campaign_edit",
+        lambda w: reverse("ledger:campaign_edit", args=[_campaign(w).pk]),
+        roles(*MANAGERS, status=302),
+        method="post",
+        form=lambda w: {"description": "改写后的活动说明", "end_date": "2031-12-31"},
+        effect=_campaign_fields,
+    ),
+]

@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from core.models import AuditEvent
+from organization.forms import group_phrases_as_text
 from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,11 @@ class _Form(HTMLParser):
         self.select: str | None = None
         self.multiple = False
         self.options: list[tuple[str, bool]] = []
+        self.textarea: str | None = None
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea is not None:
+            self.data[self.textarea][-1] += data
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -107,12 +113,17 @@ class _Form(HTMLParser):
                 self.data.setdefault(name, []).append(a.get("value", ""))
         elif tag == "select" and name:
             self.select, self.multiple, self.options = name, "multiple" in a, []
+        elif tag == "textarea" and name:
+            self.textarea = name
+            self.data.setdefault(name, []).append("")
         elif tag == "option" and self.select:
             self.options.append((a.get("value", ""), "selected" in a))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form" and self.in_form:
             self.in_form, self.done = False, True
+        elif tag == "textarea":
+            self.textarea = None
         elif tag == "select" and self.select:
             chosen = [v for v, selected in self.options if selected]
             if not chosen and not self.multiple and self.options:
@@ -595,6 +606,7 @@ def settings_data(org: Organization) -> dict[str, Any]:
         "calendar_mode": org.calendar_mode,
         "warn_days": org.warn_days,
         "behind_points": org.behind_points,
+        "group_phrases": group_phrases_as_text(org.unit_group_phrases),
     }
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from core.scoping import unscoped_reads
 from demo.ledger_demo import load_ledger
 from demo.organization_demo import DEMO_ORDER, DEMO_PASSWORD, load_organization
+from demo.recurring_demo import load_recurring
+from demo.regulations_demo import load_regulations
 
 
 class Command(BaseCommand):
@@ -41,6 +44,8 @@ class Command(BaseCommand):
             with transitions_unannounced():
                 org, _accounts = load_organization()
                 load_ledger(org)
+                load_recurring(org, office=get_user_model().objects.get(username="office"))
+                load_regulations(org)
             self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {org.name}"))
         if not options["quiet"]:
             self.print_logins()

@@ -10,6 +10,7 @@ from django.db import transaction
 from core.audit import write_checkpoint
 from core.scoping import unscoped_reads
 from notifications.escalation import RunReport, reminders_run, transitions_skip_to_latest
+from recurring.services import DueReport, templates_apply_due
 
 
 class _DryRun(Exception):
@@ -18,7 +19,8 @@ class _DryRun(Exception):
 
 class Command(BaseCommand):
     help = (
-        "Announce close-out progress, fire the due rungs of the escalation ladder, bundle daily "
+        "Apply recurring work whose day has come, announce close-out progress, fire the due "
+        "rungs of the escalation ladder, bundle daily "
         "digests and send queued emails and group-robot messages. Idempotent: run it every few "
         "minutes from cron or a systemd timer."
     )
@@ -52,11 +54,16 @@ class Command(BaseCommand):
         if options["dry_run"]:
             try:
                 with transaction.atomic():
+                    applied = templates_apply_due()
                     report = reminders_run(send=False)
                     raise _DryRun
             except _DryRun:
-                self._say("Dry run, nothing kept: " + self._summary(report))
+                self._say("Dry run, nothing kept: " + self._recurring(applied))
+                self._say(self._summary(report))
             return
+        # Recurring work first, so its new measures are announced in the same run.
+        applied = templates_apply_due()
+        self._say(self._recurring(applied))
         report = reminders_run(send=not options["no_send"])
         self._say(self._summary(report))
         # A copy of the audit chain head outside the database, for `verify_audit --checkpoint`.
@@ -70,6 +77,12 @@ class Command(BaseCommand):
     def _say(self, text: str) -> None:
         if self.verbosity > 0:
             self.stdout.write(text)
+
+    @staticmethod
+    def _recurring(applied: DueReport) -> str:
+        runs = ", ".join(f"{r.template.title} {r.year}" for r in applied.applied) or "none"
+        refused = "; ".join(applied.refused)
+        return f"recurring work applied: {runs}" + (f"; not applied: {refused}" if refused else "")
 
     @staticmethod
     def _summary(report: RunReport) -> str:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organization', '0002_units_edit_responsible_persons'),
+        ('organization', '0003_organization_unit_group_phrases'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
