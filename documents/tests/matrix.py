@@ -241,7 +241,7 @@ CASES = [
                 "documents:import_choose",
                 args=[once(w, "upload-job", lambda: _preview_with_upload(w).pk)],
             ),
-            {"office": 302, "admin": 404},
+            {"office": 302},
             method="post",
             data=lambda w: {"narrow_key": "D2|各党支部"},
             effect=_jobs,
