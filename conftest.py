@@ -66,6 +66,13 @@ class World:
         self.role: str | None = None
         self.actor: Any = None
 
+    def separate_duties(self, on: bool = True) -> None:
+        """Switch the separation of the three administrators (三员分立) for this test."""
+        from organization.models import Organization
+
+        Organization.objects.filter(pk=self.org.pk).update(separation_of_duties=on)
+        self.org.refresh_from_db()
+
     def user(self, username: str) -> Any:
         from django.contrib.auth import get_user_model
 

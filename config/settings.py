@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "documents",
     "regulations",
     "dashboards",
+    "compliance",
     "demo",
 ]
 
@@ -215,6 +216,19 @@ STORAGES = {
 PRIVATE_STORAGE_ROOT = Path(env_str("PRIVATE_STORAGE_ROOT", str(BASE_DIR / "var" / "private")))
 MEDIA_ROOT = PRIVATE_STORAGE_ROOT
 # Where the audit chain head is copied, outside the database (see `manage.py audit_checkpoint`).
+# Retention. The audit trail is never deleted by the product; AUDIT_RETENTION_MONTHS states how
+# long it is kept at least (empty: for ever) and may not be below 6 (a system check refuses it).
+_audit_months = env_str("AUDIT_RETENTION_MONTHS", "")
+AUDIT_RETENTION_MONTHS: int | None = int(_audit_months) if _audit_months.strip() else None
+AUDIT_RETENTION_MIN_MONTHS = 6
+# `manage.py prune_records` deletes notifications and finished background jobs older than these.
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 365)
+JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 30)
+# The self-check expects a backup (`manage.py backup`) and a verification of the audit
+# chain at least this recent.
+BACKUP_MAX_AGE_DAYS = env_int("BACKUP_MAX_AGE_DAYS", 7)
+AUDIT_VERIFY_MAX_AGE_DAYS = env_int("AUDIT_VERIFY_MAX_AGE_DAYS", 31)
+
 AUDIT_CHECKPOINT_PATH = Path(
     env_str("AUDIT_CHECKPOINT_PATH", str(BASE_DIR / "var" / "audit-checkpoint.jsonl"))
 )

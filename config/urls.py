@@ -19,6 +19,7 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("notifications/", include("notifications.urls")),
     path("documents/", include("documents.urls")),
+    path("compliance/", include("compliance.urls")),
     path("regulations/", include("regulations.urls")),
 ]
 

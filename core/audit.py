@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from core.models import AuditChainHead, AuditEvent
+from core.models import AuditChainHead, AuditEvent, AuditVerification
 
 GENESIS_HASH = "0" * 64
 
@@ -304,3 +304,29 @@ def verify_chain(checkpoints: list[Checkpoint] | None = None) -> VerifyResult:
             ),
         )
     return VerifyResult(checked, None)
+
+
+def verify_and_record(
+    *, run_by: Any = None, checkpoints: list[Checkpoint] | None = None
+) -> tuple[VerifyResult, AuditVerification]:
+    """Verify the chain and keep the run (`AuditVerification`) for the self-check. A run from
+    the audit administrator's page is an event of the trail too; a scheduled run is not."""
+    started = timezone.now()
+    result = verify_chain(checkpoints)
+    with transaction.atomic():
+        run = AuditVerification.objects.create(
+            started_at=started,
+            checked=result.checked,
+            ok=result.ok,
+            broken_at=result.first_break.seq if result.first_break else None,
+            reason=(result.first_break.reason if result.first_break else "")[:300],
+            run_by=run_by,
+        )
+        if run_by is not None:
+            record_event(
+                actor=run_by,
+                obj=run,
+                action="verify",
+                after={"checked": run.checked, "ok": run.ok, "broken_at": run.broken_at},
+            )
+    return result, run

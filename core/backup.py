@@ -125,8 +125,10 @@ def default_name() -> str:
 
 @unscoped_reads("a backup reads the whole database")
 def create_backup(target: Path) -> Summary:
-    """Write the archive to `target` (a file, or a folder to put a dated file in)."""
-    if target.is_dir():
+    """Write the archive to `target`: a file named *.zip, or a folder (made if need be) to put
+    a dated archive in."""
+    if target.is_dir() or target.suffix.lower() != ".zip":
+        target.mkdir(parents=True, exist_ok=True)
         target = target / default_name()
     if target.exists():
         raise BackupError(f"{target} exists already; a backup never overwrites one")

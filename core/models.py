@@ -92,6 +92,33 @@ class SubmissionToken(models.Model):
         return f"{self.user_id}:{self.key}"
 
 
+class AuditVerification(models.Model):
+    """审计链校验记录 (audit verification run): one run of `verify_audit`, from the command line
+    or the audit administrator's page, with what it found. The self-check reports the last."""
+
+    started_at = models.DateTimeField(_("time"), db_index=True)
+    checked = models.PositiveIntegerField(_("events checked"), default=0)
+    ok = models.BooleanField(_("chain intact"))
+    broken_at = models.BigIntegerField(_("first broken event"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("run by"),
+    )
+
+    class Meta:
+        verbose_name = _("audit verification")
+        verbose_name_plural = _("audit verifications")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'broken'}"
+
+
 class BackupRecord(models.Model):
     """备份记录 (backup record): one archive written by `manage.py backup`.
 

@@ -27,6 +27,9 @@ NAV = (
     ("documents:index", _("Documents"), "bi-file-earmark-word", "documents.export"),
     ("organization:overview", _("Organization"), "bi-diagram-3", "organization.view"),
     ("ledger:audit_log", _("Audit log"), "bi-shield-check", "audit.view"),
+    ("organization:security_desk", _("Account approvals"), "bi-person-check", "security.admin"),
+    ("compliance:trail", _("Audit trail"), "bi-shield-lock", "audit.trail"),
+    ("compliance:selfcheck", _("Self-check"), "bi-clipboard-check", "audit.trail"),
 )
 
 USER_MENU = (

@@ -15,19 +15,40 @@ from dashboards.selectors import (
 )
 from ledger.models import Inspection
 from organization import policy
-from organization.scope import actor_for
+from organization.scope import actor_for, has_capability
 from organization.views import require_capability
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The home page says what this person has to do, by role."""
     actor = actor_for(request.user)
+    # The three administrators (三员) reach no business records: their home is their desks.
+    business = bool(actor.organization_id) and has_capability(actor, "ledger.view")
     context = {
         "actor": actor,
-        "sections": home_sections(request.user) if actor.organization_id else [],
-        "summary": scope_summary(request.user) if actor.organization_id else None,
+        "business": business,
+        "desks": [] if business else _desks(actor),
+        "sections": home_sections(request.user) if business else [],
+        "summary": scope_summary(request.user) if business else None,
     }
     return render(request, "dashboards/home.html", context)
+
+
+def _desks(actor: object) -> list[tuple[str, str, str]]:
+    """(url name, label, icon) of the administrator's pages this person may open."""
+    from django.utils.translation import gettext as _
+
+    desks = []
+    if has_capability(actor, "organization.manage"):
+        desks.append(("organization:people_list", _("People and accounts"), "bi-people"))
+    if has_capability(actor, "organization.view"):
+        desks.append(("organization:overview", _("Organization"), "bi-diagram-3"))
+    if policy.may_administer_security(actor) or policy.may_administer_accounts(actor):
+        desks.append(("organization:security_desk", _("Account approvals"), "bi-person-check"))
+    if policy.may_read_audit_trail(actor):
+        desks.append(("compliance:trail", _("Audit trail"), "bi-shield-lock"))
+        desks.append(("compliance:selfcheck", _("Self-check"), "bi-clipboard-check"))
+    return desks
 
 
 def _chosen_inspection(request: HttpRequest) -> tuple[list[Inspection], Inspection | None, bool]:

@@ -136,6 +136,9 @@ def load_organization() -> tuple[Organization, list[DemoAccount]]:
                 "short_name": "学院",
                 "leading_group_name": "学院巡视整改工作领导小组",
                 "office_name": "学院巡视整改工作领导小组办公室（整改办）",
+                # The demo lets `admin` show every page; an installation keeps the three
+                # administrators separated (三员分立), the default.
+                "separation_of_duties": False,
             },
         )
 
@@ -190,6 +193,16 @@ def load_organization() -> tuple[Organization, list[DemoAccount]]:
         office_unit = units["纪委办公室"]
         admin = person(
             "admin", "系统管理员", position="信息化管理员", role="系统管理员", is_system_admin=True
+        )
+        person(
+            "secadmin",
+            "安全管理员",
+            position="网络安全管理员",
+            role="安全管理员",
+            is_security_admin=True,
+        )
+        person(
+            "auditor", "审计管理员", position="安全审计员", role="审计管理员", is_audit_admin=True
         )
         director = person(
             "office",
@@ -334,7 +347,7 @@ def load_organization() -> tuple[Organization, list[DemoAccount]]:
 
 
 DEMO_ORDER = (
-    ["admin", "office", "office2", "leader", "taskforce1", "taskforce2"]
+    ["admin", "secadmin", "auditor", "office", "office2", "leader", "taskforce1", "taskforce2"]
     + [f"liaison{i}" for i in range(1, 8)]
     + [f"branch{i}" for i in range(1, 8)]
     + ["staff1"]

@@ -62,6 +62,9 @@ def finding_rule(actor: Actor, action: Action) -> Q:
 
 def inspection_rule(actor: Actor, action: Action) -> Q:
     # Every member of the organization may read which rounds exist; only the office edits them.
+    # The administrators (三员) hold no business role and read none.
+    if not actor.business_roles:
+        return NOTHING
     if action == "view" or in_office(actor):
         return Q(organization_id=actor.organization_id)
     return NOTHING

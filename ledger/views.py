@@ -594,6 +594,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request, "ledger.view")
     campaign = get_visible_or_404(Tag, request.user, pk=pk)
     measures = (
         Measure.objects.visible_to(request.user)

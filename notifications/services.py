@@ -410,7 +410,7 @@ def settings_update(
     notice_prefix: str,
 ) -> NotificationSettings:
     """Save the office's reminder settings. `webhook_secret` None keeps the stored secret."""
-    if not has_capability(by, "organization.manage"):
+    if not has_capability(by, "ledger.manage"):
         raise PermissionDenied
     try:
         steps = ladder_from_config(ladder)
@@ -446,7 +446,7 @@ def webhook_test(
     *, by: Any, organization: Organization, now: dt.datetime | None = None
 ) -> Delivery:
     """Send a test message to the group robot now, and return its delivery with the outcome."""
-    if not has_capability(by, "organization.manage"):
+    if not has_capability(by, "ledger.manage"):
         raise PermissionDenied
     target = selectors.webhook_target(organization)
     if target is None:

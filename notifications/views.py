@@ -251,6 +251,8 @@ def urge_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def notice_list(request: HttpRequest) -> HttpResponse:
+    # Notices are business records: the administrators (三员) are refused them.
+    require_capability(request, "ledger.view")
     notices = selectors.visible_notices(request.user).order_by("-year", "-seq")
     page = Paginator(notices, 50).get_page(request.GET.get("page"))
     return render(
@@ -346,7 +348,7 @@ def notice_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def settings_page(request: HttpRequest) -> HttpResponse:
-    require_capability(request, "organization.manage")
+    require_capability(request, "ledger.manage")  # the office's reminder settings
     org = current_organization(request)
     stored = selectors.settings_for(org)
     ladder = ladder_to_config(selectors.ladder_for(org))
@@ -525,7 +527,7 @@ def ledger_links(request: HttpRequest) -> list[dict[str, Any]]:
                 "icon": "bi-megaphone",
             },
         )
-    if has_capability(request.user, "organization.manage"):
+    if has_capability(request.user, "ledger.manage"):
         links.append(
             {
                 "url": reverse("notifications:settings"),

@@ -248,6 +248,9 @@ class OrganizationForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-ar
         return super().save(commit=commit)  # type: ignore[no-any-return]
 
 
+ADMIN_FLAGS = ("is_system_admin", "is_security_admin", "is_audit_admin")
+
+
 class PersonForm(OrgScopedModelForm):
     username = forms.RegexField(
         regex=r"^[\w.@+-]+\Z",
@@ -278,14 +281,15 @@ class PersonForm(OrgScopedModelForm):
             "is_young_cadre",
             "is_leader",
             "is_office",
-            "is_system_admin",
+            *ADMIN_FLAGS,
         ]
 
     def __init__(self, *args: Any, can_grant_admin: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not can_grant_admin:
-            # Only a system administrator may make another one.
-            self.fields["is_system_admin"].disabled = True
+            # Only a system administrator grants an administrator's role (三员).
+            for name in ADMIN_FLAGS:
+                self.fields[name].disabled = True
         if self.instance.pk:
             self.initial.setdefault("username", self.instance.user.username)
             self.initial.setdefault("email", self.instance.user.email)
@@ -325,6 +329,13 @@ class PersonForm(OrgScopedModelForm):
                     )
                 except forms.ValidationError as exc:
                     self.add_error("password", exc)
+        if sum(bool(data.get(name)) for name in ADMIN_FLAGS) > 1:
+            raise forms.ValidationError(
+                _(
+                    "A person holds at most one of the system, security and audit "
+                    "administrator roles."
+                )
+            )
         return data
 
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.workdays import CalendarMode
-from organization.choices import UnitKind, UnitRole, default_unit_group_phrases
+from organization.choices import (
+    PendingKind,
+    PendingStatus,
+    UnitKind,
+    UnitRole,
+    default_unit_group_phrases,
+)
 from organization.managers import ScopedQuerySet
 
 
@@ -47,6 +54,11 @@ class Organization(models.Model):
     # the office (or the task force for its themes) changes them.
     units_edit_responsible_persons = models.BooleanField(
         _("units may change the responsible persons of their measures"), default=False
+    )
+    # 三员分立: the system, security and audit administrators are three people, and none of
+    # them reads business records. Only a small installation switches it off.
+    separation_of_duties = models.BooleanField(
+        _("separation of the three administrators"), default=True
     )
     # Which units a phrase such as 各党支部 names in a ledger: data the organization edits,
     # see organization.choices.default_unit_group_phrases for the form of each entry.
@@ -246,6 +258,8 @@ class Person(models.Model):
     )
     is_young_cadre = models.BooleanField(_("young cadre"), default=False)
     is_system_admin = models.BooleanField(_("system administrator"), default=False)
+    is_security_admin = models.BooleanField(_("security administrator"), default=False)
+    is_audit_admin = models.BooleanField(_("audit administrator"), default=False)
     is_leader = models.BooleanField(_("leading group member"), default=False)
     is_office = models.BooleanField(_("rectification office"), default=False)
 
@@ -255,6 +269,21 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["id"]
+        constraints = [
+            # 三员: nobody holds two of the three administrator roles.
+            models.CheckConstraint(
+                condition=(
+                    Q(is_system_admin=False, is_security_admin=False)
+                    | Q(is_system_admin=False, is_audit_admin=False)
+                    | Q(is_security_admin=False, is_audit_admin=False)
+                ),
+                name="person_one_admin_role",
+                violation_error_message=_(
+                    "A person holds at most one of the system, security and audit "
+                    "administrator roles."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -262,3 +291,65 @@ class Person(models.Model):
     @property
     def is_active(self) -> bool:
         return bool(self.user.is_active)
+
+
+class PendingChange(models.Model):
+    """待审批变更 (pending account change): an account or role change the system administrator
+    asked for while the three administrators are separated. It takes effect only when the
+    security administrator approves it; a rejected one never does. Kept, never deleted.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("change"), max_length=16, choices=PendingKind.choices)
+    # The person changed; empty for a new account until it is approved.
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pending_changes",
+        verbose_name=_("person"),
+    )
+    person_name = models.CharField(_("name"), max_length=50)
+    # The fields to set (only the changed ones for an update); a new account's password is
+    # kept as its hash, never in plain text, and never shown.
+    payload = models.JSONField(_("change"), default=dict)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=PendingStatus.choices,
+        default=PendingStatus.PENDING,
+        db_index=True,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pending account change")
+        verbose_name_plural = _("pending account changes")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.person_name}"
+
+    def shown_payload(self) -> dict[str, object]:
+        """The change as the approver reads it (the password hash left out)."""
+        return {k: v for k, v in self.payload.items() if k != "password"}

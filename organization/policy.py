@@ -110,6 +110,30 @@ def in_liaison_group(actor: Actor) -> bool:
     return bool(actor.liaison_group_ids)
 
 
+def administrators_q(prefix: str = "") -> Q:
+    """The three administrators (三员) and superusers, as a filter on Person (`prefix` for a
+    path to one, e.g. "actor__person__")."""
+    return (
+        Q(**{f"{prefix}is_system_admin": True})
+        | Q(**{f"{prefix}is_security_admin": True})
+        | Q(**{f"{prefix}is_audit_admin": True})
+        | Q(**{f"{prefix}user__is_superuser": True})
+    )
+
+
+def administrators_of(organization_id: int) -> dict[str, list[Any]]:
+    """The active holders of each administrator role (三员), by role."""
+    from organization.models import Person
+
+    people = Person.objects.unscoped("the organization's administrators, for the self-check")
+    active = people.filter(organization_id=organization_id, user__is_active=True)
+    return {
+        Role.ADMIN: list(active.filter(is_system_admin=True)),
+        Role.SECURITY_ADMIN: list(active.filter(is_security_admin=True)),
+        Role.AUDIT_ADMIN: list(active.filter(is_audit_admin=True)),
+    }
+
+
 def office_people_q() -> Q:
     """The people of the rectification office (a filter on Person), e.g. to notify them."""
     return Q(is_office=True)
@@ -128,8 +152,14 @@ def _capability(name: str) -> Rule:
 
 
 def _person_is_admin(person: Any) -> bool:
+    """One of the three administrators (or a superuser)."""
     user = getattr(person, "user", None)
-    return bool(getattr(person, "is_system_admin", False) or getattr(user, "is_superuser", False))
+    return bool(
+        getattr(person, "is_system_admin", False)
+        or getattr(person, "is_security_admin", False)
+        or getattr(person, "is_audit_admin", False)
+        or getattr(user, "is_superuser", False)
+    )
 
 
 def _manage_person(actor: Actor, person: Any) -> bool:
@@ -201,10 +231,13 @@ def register_organization_policy() -> None:
         ("import", "documents.import"),
         ("export", "documents.export"),
         ("manage_notifications", "notifications.admin"),
-        # 工作实绩: who did what, by person; the organization's readers only.
-        ("view_track_records", "organization.view"),
+        ("administer_security", "security.admin"),
+        ("read_audit_trail", "audit.trail"),
     ):
         register_rule(action, _capability(capability))
+    # 工作实绩: who did what, by person — business records, for the organization's readers.
+    register_rule("view_track_records", lambda actor, obj: sees_everything(actor))
+    register_rule("administer_accounts", lambda actor, obj: administers(actor))
     register_rule("review_office", _review_office)
     # Documents about the whole organization, and documents for any unit of it.
     register_rule("export_progress_report", lambda actor, obj: sees_everything(actor))
@@ -222,6 +255,29 @@ def register_organization_policy() -> None:
 
 
 # --- named questions: what services, views and templates call -------------------------------
+
+
+def may_administer_accounts(person: Any) -> bool:
+    """系统管理员: creates and deactivates accounts, edits the directory and the settings."""
+    return may(person, "administer_accounts")
+
+
+def may_administer_security(person: Any) -> bool:
+    """安全管理员: approves account changes, sets the security policy, unlocks accounts (the
+    system administrator too when the organization does not separate the three)."""
+    return may(person, "administer_security")
+
+
+def may_read_audit_trail(person: Any) -> bool:
+    """审计管理员: reads the whole audit trail, verifies and exports it."""
+    return may(person, "read_audit_trail")
+
+
+def changes_need_approval(person: Any) -> bool:
+    """The system administrator's account and role changes wait for the security
+    administrator while the three administrators are separated."""
+    actor = as_actor(person)
+    return actor.separated and administers(actor)
 
 
 def can_manage_people(user: Any) -> bool:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from django.db.models import Model, Q, QuerySet
 
 from core.scoping import register_directory_model
-from organization.choices import Role, UnitRole
+from organization.choices import ADMIN_ROLES, Role, UnitRole
 
 Action = Literal["view", "change"]
 
@@ -41,6 +41,8 @@ class Actor:
     task_force_ids: frozenset[int] = frozenset()
     liaison_group_ids: frozenset[int] = frozenset()
     name: str = ""
+    # The organization separates the three administrators (三员分立).
+    separated: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -48,12 +50,27 @@ class Actor:
         return self.person_id is not None
 
     @property
+    def business_roles(self) -> frozenset[str]:
+        """The roles that reach business records (findings, measures, reports, evidence,
+        notices). The security and audit administrators never do; with the separation on,
+        neither does the system administrator."""
+        if self.separated:
+            return self.roles - ADMIN_ROLES
+        return self.roles - {Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+
+    @property
     def sees_all(self) -> bool:
-        return bool(self.roles & SEE_ALL_ROLES)
+        return bool(self.business_roles & SEE_ALL_ROLES)
 
     @property
     def manages_all(self) -> bool:
-        return bool(self.roles & MANAGE_ALL_ROLES)
+        return bool(self.business_roles & MANAGE_ALL_ROLES)
+
+    @property
+    def manages_directory(self) -> bool:
+        """Changes units, groups, themes and people: the office, and the system administrator
+        whether or not the administrators are separated."""
+        return self.manages_all or Role.ADMIN in self.roles
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
@@ -80,7 +97,12 @@ def actor_for(user: Any) -> Actor:
         return cached  # type: ignore[no-any-return]
     from organization.models import Person, Unit
 
-    person = Person.objects.unscoped("resolving who is asking").filter(user_id=user.pk).first()
+    person = (
+        Person.objects.unscoped("resolving who is asking")
+        .select_related("organization")
+        .filter(user_id=user.pk)
+        .first()
+    )
     if person is None:
         # A user without a profile (e.g. a bare `createsuperuser`) belongs to no organization
         # and so sees no domain data; profiles come from load_demo or the people screens.
@@ -90,6 +112,10 @@ def actor_for(user: Any) -> Actor:
     roles: set[str] = set()
     if person.is_system_admin or user.is_superuser:
         roles.add(Role.ADMIN)
+    if person.is_security_admin:
+        roles.add(Role.SECURITY_ADMIN)
+    if person.is_audit_admin:
+        roles.add(Role.AUDIT_ADMIN)
     if person.is_leader:
         roles.add(Role.LEADER)
     if person.is_office:
@@ -139,6 +165,7 @@ def actor_for(user: Any) -> Actor:
         task_force_ids=task_force_ids,
         liaison_group_ids=liaison_ids,
         name=person.name,
+        separated=person.organization.separation_of_duties,
     )
     setattr(user, _CACHE_ATTR, actor)
     return actor
@@ -171,15 +198,46 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "dashboard.view": frozenset(Role.values),
     "documents.import": frozenset({Role.ADMIN, Role.OFFICE}),
     "documents.export": frozenset(Role.values),
+    # The delivery log holds the text of every message: a business record.
     "notifications.admin": frozenset({Role.ADMIN}),
+    # The security administrator's desk: approvals of account changes, unlocking accounts.
+    "security.admin": frozenset({Role.SECURITY_ADMIN, Role.ADMIN}),
+    # The audit administrator's desk: the whole audit trail, its verification and export.
+    "audit.trail": frozenset({Role.AUDIT_ADMIN, Role.ADMIN}),
 }
+
+# Capabilities of the accounts and the directory: the system administrator keeps them when the
+# administrators are separated. Every other capability reaches business records.
+ACCOUNT_CAPABILITIES = frozenset(
+    {"organization.view", "organization.manage", "people.reset_password"}
+)
+# The security and audit desks: with the separation off, the system administrator holds them.
+OVERSIGHT_CAPABILITIES = frozenset({"security.admin", "audit.trail"})
+
+
+# With the administrators separated, a capability the system administrator held over business
+# records passes to these roles instead.
+SEPARATED_CAPABILITIES: dict[str, frozenset[str]] = {
+    "notifications.admin": frozenset({Role.OFFICE}),
+}
+
+
+def _roles_for(actor: Actor, capability: str) -> frozenset[str]:
+    if capability in ACCOUNT_CAPABILITIES:
+        return actor.roles - {Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+    if capability in OVERSIGHT_CAPABILITIES:
+        return actor.roles - {Role.ADMIN} if actor.separated else actor.roles
+    return actor.business_roles
 
 
 def has_capability(user_or_actor: Any, capability: str) -> bool:
     actor = user_or_actor if isinstance(user_or_actor, Actor) else actor_for(user_or_actor)
     if not actor.roles:
         return False
-    return bool(actor.roles & CAPABILITIES[capability])
+    allowed = CAPABILITIES[capability]
+    if actor.separated:
+        allowed = SEPARATED_CAPABILITIES.get(capability, allowed)
+    return bool(_roles_for(actor, capability) & allowed)
 
 
 # --- object scope rules -----------------------------------------------------------------
@@ -211,13 +269,13 @@ NOTHING = Q(pk__in=[])
 def org_directory_rule(actor: Actor, action: Action) -> Q:
     """Units, groups, themes and people: everyone in the organization may read the directory
     (names appear on every measure); only the office and administrators change it."""
-    if action == "view" or actor.manages_all:
+    if action == "view" or actor.manages_directory:
         return Q(organization_id=actor.organization_id)
     return NOTHING
 
 
 def organization_rule(actor: Actor, action: Action) -> Q:
-    if action == "view" or actor.manages_all:
+    if action == "view" or actor.manages_directory:
         return Q(pk=actor.organization_id)
     return NOTHING
 
@@ -233,6 +291,8 @@ def audit_event_rule(actor: Actor, action: Action) -> Q:
 
     if action != "view":
         return NOTHING
+    if has_capability(actor, "audit.trail"):
+        return whole_trail_q(actor)
     people = Person.objects.visible_to(actor).values("user_id")
     q = Q(object_type="auth.user", object_id__in=people)
     for label in sorted(_RULES):
@@ -242,13 +302,60 @@ def audit_event_rule(actor: Actor, action: Action) -> Q:
     return q
 
 
+def whole_trail_q(actor: Actor) -> Q:
+    """The organization's whole audit trail, for the audit administrator: every event about an
+    object of the organization (as a reader of everything would find it) and every event its
+    people caused. The auditor reads these records as records; the objects stay out of reach."""
+    from django.apps import apps
+
+    from organization.models import Person
+
+    reader = Actor(
+        user_id=actor.user_id,
+        person_id=actor.person_id,
+        organization_id=actor.organization_id,
+        roles=frozenset({Role.LEADER}),
+    )
+    in_org = Person.objects.unscoped("the organization's people, for its whole trail").filter(
+        organization_id=actor.organization_id
+    )
+    q = Q(actor_id__in=in_org.values("user_id")) | Q(
+        object_type="auth.user", object_id__in=in_org.values("user_id")
+    )
+    for label in sorted(_RULES):
+        if label != "core.auditevent":
+            visible = apps.get_model(label)._default_manager.visible_to(reader).values("pk")
+            q |= Q(object_type=label, object_id__in=visible)
+    return q
+
+
+def pending_change_rule(actor: Actor, action: Action) -> Q:
+    """Account changes awaiting approval: the system administrator who asks and the security
+    administrator who decides read them; only the security administrator decides."""
+    in_org = Q(organization_id=actor.organization_id)
+    if has_capability(actor, "security.admin"):
+        return in_org
+    if action == "view" and Role.ADMIN in actor.roles:
+        return in_org
+    return NOTHING
+
+
 def register_organization_rules() -> None:
     from core.models import AuditEvent
     from core.scoping import install_scope_resolver
-    from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
+    from organization.models import (
+        LiaisonGroup,
+        Organization,
+        PendingChange,
+        Person,
+        TaskForce,
+        Theme,
+        Unit,
+    )
 
     install_scope_resolver(lambda qs, user, action: scope_filter(qs, user, action=action))
     register_scope(AuditEvent, audit_event_rule)
     register_scope(Organization, organization_rule)
     for model in (Unit, LiaisonGroup, TaskForce, Theme, Person):
         register_scope(model, org_directory_rule)
+    register_scope(PendingChange, pending_change_rule)

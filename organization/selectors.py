@@ -18,6 +18,8 @@ def responsible_candidates(organization: Organization) -> QuerySet[Person]:
             user__is_active=True,
             user__is_superuser=False,
             is_system_admin=False,
+            is_security_admin=False,
+            is_audit_admin=False,
             unit__organization=organization,
             unit__is_active=True,
         )

@@ -9,6 +9,20 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("settings/", views.organization_settings, name="settings"),
     path("people/<int:pk>/password/", views.person_password, name="people_password"),
+    path("people/<int:pk>/unlock/", views.person_unlock, name="people_unlock"),
+    path("approvals/", views.security_desk, name="security_desk"),
+    path(
+        "approvals/<int:pk>/approve/",
+        views.pending_change_decide,
+        {"decision": "approve"},
+        name="pending_approve",
+    ),
+    path(
+        "approvals/<int:pk>/reject/",
+        views.pending_change_decide,
+        {"decision": "reject"},
+        name="pending_reject",
+    ),
 ]
 
 for _slug in KINDS:

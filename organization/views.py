@@ -20,10 +20,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.text import search_term
 from organization import policy, services
+from organization.choices import PendingStatus
 from organization.forms import (
     LiaisonGroupForm,
     OrganizationForm,
@@ -33,8 +34,20 @@ from organization.forms import (
     ThemeForm,
     UnitForm,
 )
-from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
+from organization.models import (
+    LiaisonGroup,
+    Organization,
+    PendingChange,
+    Person,
+    TaskForce,
+    Theme,
+    Unit,
+)
 from organization.scope import has_capability
+
+_PENDING_MESSAGE = gettext_lazy(
+    "The change awaits the security administrator's approval; it takes effect once approved."
+)
 
 
 def require_capability(request: HttpRequest, capability: str) -> None:
@@ -287,7 +300,10 @@ class DirectoryEditView(View):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, _("Saved: %(name)s") % {"name": obj})
+                if isinstance(obj, PendingChange):
+                    messages.info(request, _PENDING_MESSAGE)
+                else:
+                    messages.success(request, _("Saved: %(name)s") % {"name": obj})
                 return HttpResponseRedirect(reverse(f"organization:{kind.url_name}_list"))
         return self._render(request, kind, form, instance, status=400)
 
@@ -333,12 +349,14 @@ def directory_set_active(request: HttpRequest, slug: str, pk: int) -> HttpRespon
         messages.error(request, _("You cannot deactivate your own account."))
         return HttpResponseRedirect(reverse(f"organization:{kind.url_name}_list"))
     try:
-        services.directory_set_active(actor=request.user, instance=obj, active=active)
+        result = services.directory_set_active(actor=request.user, instance=obj, active=active)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        if active:
+        if isinstance(result, PendingChange):
+            messages.info(request, _PENDING_MESSAGE)
+        elif active:
             messages.success(request, _("Reactivated: %(name)s") % {"name": obj})
         else:
             messages.success(request, _("Deactivated: %(name)s") % {"name": obj})
@@ -377,3 +395,109 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("organization:overview"))
         return render(request, "organization/settings.html", {"form": form, "org": org}, status=400)
     return render(request, "organization/settings.html", {"form": form, "org": org})
+
+
+# --- the security administrator's desk (三员分立) ----------------------------------------------
+
+
+@require_GET
+def security_desk(request: HttpRequest) -> HttpResponse:
+    """Account changes to approve or reject, and accounts locked after failed sign-ins. The
+    system administrator reads the list of their own requests here too."""
+    if not (
+        policy.may_administer_security(request.user) or policy.may_administer_accounts(request.user)
+    ):
+        raise PermissionDenied
+    changes = PendingChange.objects.visible_to(request.user).select_related(
+        "requested_by", "decided_by", "person"
+    )
+    pending = list(changes.filter(status=PendingStatus.PENDING).order_by("requested_at", "id"))
+    decided = list(changes.exclude(status=PendingStatus.PENDING)[:50])
+    for change in pending + decided:
+        change.rows = _change_rows(request, change)  # type: ignore[attr-defined]
+    can_decide = policy.may_administer_security(request.user)
+    return render(
+        request,
+        "organization/security_desk.html",
+        {
+            "pending": pending,
+            "decided": decided,
+            "can_decide": can_decide,
+            "locked": _locked_people(request) if can_decide else [],
+        },
+    )
+
+
+def _change_rows(request: HttpRequest, change: PendingChange) -> list[tuple[Any, Any, Any]]:
+    """(field label, before, after) of a change, in words: units by name, flags as yes/no."""
+    units = {
+        u.pk: u.name
+        for u in Unit.objects.visible_to(request.user).filter(
+            pk__in=[v for k, v in {**change.before, **change.payload}.items() if k == "unit_id"]
+        )
+    }
+    rows = []
+    for name, value in change.shown_payload().items():
+        field_name = name.removesuffix("_id")
+        if name in ("username", "email"):
+            label: Any = _("Username") if name == "username" else _("Email")
+        elif name == "is_active":
+            label = _("active")
+        else:
+            label = Person._meta.get_field(field_name).verbose_name
+
+        def shown(v: Any, name: str = name) -> Any:
+            if isinstance(v, bool):
+                return _("Yes") if v else _("No")
+            if name == "unit_id":
+                return units.get(v, "—")
+            return "—" if v in (None, "") else v
+
+        before = shown(change.before[name]) if name in change.before else ""
+        rows.append((label, before, shown(value)))
+    return rows
+
+
+def _locked_people(request: HttpRequest) -> list[Person]:
+    """People of the organization whose sign-in is locked by repeated failures (django-axes)."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    usernames = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).values("username")
+    return list(
+        Person.objects.visible_to(request.user)
+        .filter(user__username__in=usernames)
+        .select_related("user", "unit")
+    )
+
+
+@require_POST
+def pending_change_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    policy.require(request.user, "administer_security")
+    change = get_object_or_404(PendingChange.objects.editable_by(request.user), pk=pk)
+    try:
+        if decision == "approve":
+            services.pending_change_approve(actor=request.user, change=change)
+            messages.success(request, _("Approved: %(change)s") % {"change": change})
+        else:
+            services.pending_change_reject(
+                actor=request.user, change=change, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("Rejected: %(change)s") % {"change": change})
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return HttpResponseRedirect(reverse("organization:security_desk"))
+
+
+@require_POST
+def person_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    policy.require(request.user, "administer_security")
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user).select_related("user"), pk=pk
+    )
+    services.unlock_account(actor=request.user, person=person)
+    messages.success(request, _("Unlocked: %(name)s") % {"name": person})
+    return HttpResponseRedirect(reverse("organization:security_desk"))

@@ -57,6 +57,8 @@ def unit_report_rule(actor: Actor, action: Action) -> Q:
 
 def cycle_rule(actor: Actor, action: Action) -> Q:
     in_org = Q(inspection__organization_id=actor.organization_id)
+    if not actor.business_roles:
+        return NOTHING  # the administrators (三员) read no business record
     if action == "view" or in_office(actor):
         return in_org
     return NOTHING

@@ -14,10 +14,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 # Role -> demo username. "outsider" is the secretary of another branch, in another grid;
-# "stranger" is the director of the rectification office of a second organization.
+# "stranger" is the director of the rectification office of a second organization. The matrix
+# runs with the three administrators separated (三员分立): "admin" (系统管理员), "secadmin"
+# (安全管理员) and "auditor" (审计管理员) reach no business record.
 ROLES: dict[str, str | None] = {
     "anonymous": None,
     "admin": "admin",
+    "secadmin": "secadmin",
+    "auditor": "auditor",
     "leader": "leader",
     "office": "office",
     "taskforce": "taskforce1",
@@ -28,6 +32,7 @@ ROLES: dict[str, str | None] = {
     "stranger": "stranger_office",
 }
 SIGNED_IN = [r for r in ROLES if r != "anonymous"]
+ADMINS = ("admin", "secadmin", "auditor")
 # Whatever a person of another organization is answered, it is never what the office is.
 REFUSED = frozenset({403, 404})
 # A POST that cannot succeed may be answered by a form with errors, a refusal or a redirect with
@@ -76,6 +81,10 @@ class Case:
             if self.method == "post":
                 return ANY_REFUSAL
             return REFUSED if names_an_object else self.status_for("office")
+        if role in ADMINS and role not in self.expect:
+            # An administrator is refused every business URL, with 403 or 404 alike.
+            default = _set(self.default)
+            return default | REFUSED if default - {405} <= REFUSED else default
         return _set(self.expect.get(role, self.default))
 
     def changes_for(self, role: str) -> bool:
@@ -141,9 +150,12 @@ def urls_of(cases: Iterable[Case], method: str) -> set[str]:
     return {c.url_name for c in cases if c.method == method}
 
 
-EVERYONE = tuple(r for r in SIGNED_IN if r != "stranger")
-MANAGERS = ("admin", "office")
-READERS = ("admin", "office", "leader")
+# The business roles of the organization (the administrators are not among them).
+EVERYONE = tuple(r for r in SIGNED_IN if r != "stranger" and r not in ADMINS)
+# Everyone signed in to the organization, administrators included (their own account pages).
+ALL_OF_ORG = tuple(r for r in SIGNED_IN if r != "stranger")
+MANAGERS = ("office",)
+READERS = ("office", "leader")
 
 
 def once(w: Any, key: str, make: Callable[[], Any]) -> Any:

@@ -25,9 +25,9 @@ from tests.matrix import (
 )
 
 # Who reaches the scoped measure of branch 1 (task force 1's theme, grid 1), and who does not.
-SEES = ("admin", "leader", "office", "taskforce", "liaison", "branch", "staff")
-EDITS = ("admin", "office", "taskforce", "branch")
-THEME_EDITORS = ("admin", "office", "taskforce")
+SEES = ("leader", "office", "taskforce", "liaison", "branch", "staff")
+EDITS = ("office", "taskforce", "branch")
+THEME_EDITORS = ("office", "taskforce")
 
 
 def _m(w: Any) -> Any:
@@ -145,8 +145,7 @@ CASES = [
         Case(
             "ledger:measure_transition",
             lambda w: reverse("ledger:measure_transition", args=[_fresh(w).pk]),
-            roles("admin", "office", "taskforce", "branch", "staff", status=302)
-            | {"outsider": 404},
+            roles("office", "taskforce", "branch", "staff", status=302) | {"outsider": 404},
             method="post",
             data=lambda w: {"action": "start"},
             effect=_state,

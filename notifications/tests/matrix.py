@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from tests.matrix import (
+    ALL_OF_ORG,
     EVERYONE,
     MANAGERS,
     SIGNED_IN,
@@ -13,8 +14,8 @@ from tests.matrix import (
 )
 
 # Who reaches the scoped measure of branch 1 (task force 1's theme, grid 1), and who does not.
-SEES = ("admin", "leader", "office", "taskforce", "liaison", "branch", "staff")
-URGERS = ("admin", "office", "liaison")
+SEES = ("leader", "office", "taskforce", "liaison", "branch", "staff")
+URGERS = ("office", "liaison")
 UNIT = ("branch", "staff")
 
 
@@ -166,7 +167,7 @@ OWN = (*SIGNED_IN,)  # everyone acts on their own inbox, preferences and calenda
 
 CASES = [
     *read_only(
-        Case("notifications:inbox", lambda w: reverse("notifications:inbox"), roles(*EVERYONE)),
+        Case("notifications:inbox", lambda w: reverse("notifications:inbox"), roles(*ALL_OF_ORG)),
         Case(
             "notifications:open",
             lambda w: reverse("notifications:open", args=[_notification(w).pk]),
@@ -177,7 +178,7 @@ CASES = [
         Case(
             "notifications:calendar_feed",
             lambda w: reverse("notifications:calendar_feed", args=[_token(w)]),
-            roles(*EVERYONE),
+            roles(*ALL_OF_ORG),
             anonymous=200,
             public=True,
             stranger=200,
@@ -208,14 +209,14 @@ CASES = [
         Case(
             "notifications:deliveries",
             lambda w: reverse("notifications:deliveries"),
-            roles("admin"),
+            roles("office"),
         ),
     ),
     *post_only(
         Case(
             "notifications:mark_all_read",
             _unread_of_actor,
-            roles(*EVERYONE, status=302),
+            roles(*ALL_OF_ORG, status=302),
             method="post",
             stranger=302,
             effect=_actor_unread,
@@ -224,7 +225,7 @@ CASES = [
         Case(
             "notifications:calendar_regenerate",
             lambda w: reverse("notifications:calendar_regenerate"),
-            roles(*EVERYONE, status=302),
+            roles(*ALL_OF_ORG, status=302),
             method="post",
             stranger=302,
             effect=_actor_preference,
@@ -253,7 +254,7 @@ CASES = [
         Case(
             "notifications:delivery_retry",
             lambda w: reverse("notifications:delivery_retry"),
-            roles("admin", status=302),
+            roles("office", status=302),
             method="post",
             data=lambda w: {"ids": [once(w, "delivery", lambda: _failed_delivery(w).pk)]},
             effect=_delivery,
@@ -262,12 +263,12 @@ CASES = [
     Case(
         "notifications:preferences",
         lambda w: reverse("notifications:preferences"),
-        roles(*EVERYONE),
+        roles(*ALL_OF_ORG),
     ),
     Case(
         "notifications:preferences",
         lambda w: reverse("notifications:preferences"),
-        roles(*EVERYONE, status=302),
+        roles(*ALL_OF_ORG, status=302),
         method="post",
         form=lambda w: {"daily_digest": None if _actor_digest(w) else "on"},
         form_as="actor",

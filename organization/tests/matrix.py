@@ -8,9 +8,7 @@ from typing import Any
 from django.urls import reverse
 
 from tests.matrix import (
-    EVERYONE,
-    MANAGERS,
-    READERS,
+    ALL_OF_ORG,
     SIGNED_IN,
     Case,
     fields_of,
@@ -19,6 +17,12 @@ from tests.matrix import (
     read_only,
     roles,
 )
+
+# The directory and the settings: the system administrator keeps them when the three
+# administrators are separated, with the office.
+MANAGERS = ("admin", "office")
+READERS = ("admin", "office", "leader")
+EVERYONE = ALL_OF_ORG
 
 DEMO_PASSWORD = "Rectify-2021"
 
@@ -74,7 +78,69 @@ def _admin_fields(w: Any) -> Any:
     person = _admin_person(w)
     return fields_of(
         Person, person.pk, "name", "user__is_active", "is_system_admin", "user__username"
-    )
+    ), _pending(w)
+
+
+def _pending(w: Any) -> int:
+    """Account changes awaiting the security administrator: what the system administrator's
+    changes to people make while the three administrators are separated."""
+    from organization.models import PendingChange
+
+    return PendingChange.objects.filter(organization=w.org, status="pending").count()
+
+
+def _pending_change(w: Any) -> Any:
+    """A change the system administrator asked for: staff1's position."""
+    from organization import services
+    from organization.models import PendingChange, Person
+
+    def make() -> int:
+        w.separate_duties()
+        person = Person.objects.select_related("user").get(user__username="staff1")
+        person.position = "支部纪检委员（待批）"
+        change = services.person_save(
+            actor=w.user("admin"),
+            person=person,
+            username=person.user.username,
+            email=person.user.email,
+        )
+        assert isinstance(change, PendingChange)
+        return change.pk
+
+    return once(w, "pending", make)
+
+
+def _pending_status(w: Any) -> Any:
+    from organization.models import PendingChange
+
+    return fields_of(PendingChange, _pending_change(w), "status")
+
+
+def _locked_staff(w: Any) -> int:
+    """staff1, locked after repeated failed sign-ins."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    def make() -> int:
+        AccessAttempt.objects.create(
+            username="staff1",
+            ip_address="10.0.0.9",
+            user_agent="test",
+            failures_since_start=settings.AXES_FAILURE_LIMIT,
+            get_data="",
+            post_data="",
+            http_accept="",
+            path_info="/login/",
+        )
+        return w.user("staff1").person.pk
+
+    return once(w, "locked", make)
+
+
+def _attempts(w: Any) -> int:
+    from axes.models import AccessAttempt
+
+    return AccessAttempt.objects.filter(username="staff1").count()
 
 
 def _password(username: str | None = None):  # type: ignore[no-untyped-def]
@@ -243,6 +309,8 @@ CASES = [
         form_as="admin",
         effect=_admin_fields,
         note="the-administrator",
+        # Separated, the change waits for the security administrator: a pending change.
+        changes=("admin",),
     ),
     Case(
         "organization:people_active",
@@ -256,8 +324,56 @@ CASES = [
     ),
 ]
 
+
+def _with_pending(effect):  # type: ignore[no-untyped-def]
+    """A person's fields with the pending changes: the office changes the first, the system
+    administrator (separated) the second."""
+
+    def both(w):  # type: ignore[no-untyped-def]
+        return effect(w), _pending(w)
+
+    both.__name__ = f"{effect.__name__}_or_pending"
+    return both
+
+
+CASES += [
+    # The security administrator's desk: approvals and locked accounts.
+    *read_only(
+        Case(
+            "organization:security_desk",
+            lambda w: reverse("organization:security_desk"),
+            roles("admin", "secadmin"),
+        )
+    ),
+    *post_only(
+        Case(
+            "organization:pending_approve",
+            lambda w: reverse("organization:pending_approve", args=[_pending_change(w)]),
+            {"secadmin": 302, "admin": 403},
+            method="post",
+            effect=_pending_status,
+        ),
+        Case(
+            "organization:pending_reject",
+            lambda w: reverse("organization:pending_reject", args=[_pending_change(w)]),
+            {"secadmin": 302, "admin": 403},
+            method="post",
+            data=lambda w: {"reason": "岗位未变"},
+            effect=_pending_status,
+        ),
+        Case(
+            "organization:people_unlock",
+            lambda w: reverse("organization:people_unlock", args=[_locked_staff(w)]),
+            {"secadmin": 302},
+            method="post",
+            effect=_attempts,
+        ),
+    ),
+]
+
 for _kind in ("units", "liaison_groups", "task_forces", "themes", "people"):
     _field, _value = EDIT_FORMS[_kind]
+    _people = _kind == "people"
     CASES += [
         *read_only(
             Case(
@@ -277,7 +393,7 @@ for _kind in ("units", "liaison_groups", "task_forces", "themes", "people"):
             roles(*MANAGERS, status=302),
             method="post",
             form=CREATE_FORMS[_kind],
-            effect=_count(_kind),
+            effect=_with_pending(_count(_kind)) if _people else _count(_kind),
         ),
         Case(
             f"organization:{_kind}_edit",
@@ -290,7 +406,7 @@ for _kind in ("units", "liaison_groups", "task_forces", "themes", "people"):
             roles(*MANAGERS, status=302),
             method="post",
             form=lambda w, f=_field, v=_value: {f: v},
-            effect=_fields(_kind, _field),
+            effect=_with_pending(_fields(_kind, _field)) if _people else _fields(_kind, _field),
         ),
         *post_only(
             Case(
@@ -299,7 +415,11 @@ for _kind in ("units", "liaison_groups", "task_forces", "themes", "people"):
                 roles(*MANAGERS, status=302),
                 method="post",
                 data=lambda w: {"active": "0"},
-                effect=_fields(_kind, "user__is_active" if _kind == "people" else "is_active"),
+                effect=(
+                    _with_pending(_fields(_kind, "user__is_active"))
+                    if _people
+                    else _fields(_kind, "is_active")
+                ),
             )
         ),
     ]

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from tests.matrix import MANAGERS, Case, fields_of, once, post_only, read_only, roles
 
-SEES = ("admin", "leader", "office", "branch", "staff", "outsider")
-EDITS = ("admin", "office", "branch", "staff")
+SEES = ("leader", "office", "branch", "staff", "outsider")
+EDITS = ("office", "branch", "staff")
 HIDDEN = {"taskforce": 404, "liaison": 404}
 
 

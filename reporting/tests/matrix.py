@@ -24,8 +24,8 @@ from tests.matrix import (
     roles,
 )
 
-SEES = ("admin", "leader", "office", "taskforce", "liaison", "branch", "staff")
-UNIT_WRITERS = ("admin", "office", "branch", "staff")
+SEES = ("leader", "office", "taskforce", "liaison", "branch", "staff")
+UNIT_WRITERS = ("office", "branch", "staff")
 
 
 def _m(w: Any) -> Any:
@@ -270,8 +270,7 @@ CASES = [
         Case(
             "reporting:closeout_request",
             lambda w: reverse("reporting:closeout_request", args=[_in_progress(w).pk]),
-            roles("admin", "office", "branch", status=302)
-            | {"staff": ANY_REFUSAL, "outsider": 404},
+            roles("office", "branch", status=302) | {"staff": ANY_REFUSAL, "outsider": 404},
             method="post",
             data=lambda w: {"summary": "已完成整改，佐证材料齐全。"},
             effect=_state,
@@ -279,8 +278,7 @@ CASES = [
         Case(
             "reporting:closeout_withdraw",
             lambda w: reverse("reporting:closeout_withdraw", args=[_m(w).pk]),
-            roles("admin", "office", "branch", status=302)
-            | {"staff": ANY_REFUSAL, "outsider": 404},
+            roles("office", "branch", status=302) | {"staff": ANY_REFUSAL, "outsider": 404},
             method="post",
             data=lambda w: {"reason": "补充材料"},
             effect=_state,
@@ -384,7 +382,7 @@ CASES = [
     Case(
         "reporting:unit_report",
         _unit_report_path,
-        roles("admin", "office", "branch", "staff", status=302) | {"outsider": 404},
+        roles("office", "branch", "staff", status=302) | {"outsider": 404},
         method="post",
         form=lambda w: {"work_done": "本周期完成制度修订并组织学习。"},
         effect=_unit_reports,

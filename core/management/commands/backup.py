@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "path", type=Path, help="the archive to write, or a folder to write a dated one in"
+            "path",
+            type=Path,
+            help="the archive to write (*.zip), or a folder to write a dated one in",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
