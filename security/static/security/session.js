@@ -1,0 +1,41 @@
+// Idle session warning: counts down from the last page load (the server counts from the last
+// request), warns before the limit, and offers to stay signed in. No inline scripts (CSP).
+(function () {
+  "use strict";
+  var body = document.body;
+  var idle = parseInt(body.dataset.sessionIdle || "", 10);
+  var warn = parseInt(body.dataset.sessionWarn || "", 10);
+  var box = document.getElementById("session-warning");
+  if (!idle || !box) return;
+  var left = box.querySelector(".js-session-left");
+  var start = Date.now();
+  function csrf() {
+    try { return JSON.parse(body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+  function tick() {
+    var elapsed = (Date.now() - start) / 1000;
+    var remaining = Math.ceil(idle - elapsed);
+    if (remaining <= 0) {
+      // The server has ended the session by now; reloading shows the sign-in page and why.
+      window.location.reload();
+      return;
+    }
+    if (remaining <= warn) {
+      left.textContent = String(remaining);
+      box.classList.remove("d-none");
+    } else {
+      box.classList.add("d-none");
+    }
+    window.setTimeout(tick, 1000);
+  }
+  box.querySelector(".js-session-stay").addEventListener("click", function () {
+    fetch(body.dataset.sessionPing, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf(), "X-Requested-With": "fetch" }
+    }).then(function (r) {
+      if (r.ok) { start = Date.now(); box.classList.add("d-none"); } else { window.location.reload(); }
+    });
+  });
+  window.setTimeout(tick, 1000);
+})();
