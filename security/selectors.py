@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from django.conf import settings
@@ -104,13 +105,16 @@ def days_until_expiry(user: Any, policy: SecurityPolicy) -> int | None:
     left = expires - timezone.now()
     if left <= dt.timedelta(0) or left > dt.timedelta(days=policy.expiry_warning_days):
         return None
-    return max(left.days, 0)
+    # Counted up: 4 days and some hours left is "5 days".
+    return math.ceil(left / dt.timedelta(days=1))
 
 
 def must_change_password(user: Any, policy: SecurityPolicy) -> bool:
+    """Whether the person must choose a new password now: it was set by someone else (an
+    account with no record of a password change has never chosen its own), or it expired."""
     state = account_state_of(user)
-    forced = bool(policy.force_password_change and state and state.must_change_password)
-    return forced or password_expired(user, policy)
+    set_by_another = state is None or state.must_change_password
+    return bool(policy.force_password_change and set_by_another) or password_expired(user, policy)
 
 
 def idle_timeout_seconds(policy: SecurityPolicy) -> int:
@@ -221,9 +225,12 @@ def session_rules(user: Any) -> dict[str, Any]:
     """The rules one session keeps to, read once at sign-in so ordinary requests ask nothing
     of the database: the idle limit, whether the account has one session only, and what the
     person must do before anything else (change the password, enrol a second factor)."""
-    policy = policy_for_user(user)
+    person = person_of(user)
+    policy = policy_of(person.organization if person else None)
     gate = None
-    if must_change_password(user, policy):
+    if person is None:
+        pass  # an account of no organization reaches nothing that needs guarding
+    elif must_change_password(user, policy):
         gate = GATE_PASSWORD
     elif second_factor_required(user, policy) and confirmed_device(user) is None:
         gate = GATE_SECOND_FACTOR

@@ -40,7 +40,10 @@ def client_ip(request: Any) -> str | None:
 
 
 def _state_for_update(user: Any) -> AccountSecurity:
-    state, _created = AccountSecurity.objects.select_for_update().get_or_create(user_id=user.pk)
+    # An account first seen here has never chosen its own password.
+    state, _created = AccountSecurity.objects.select_for_update().get_or_create(
+        user_id=user.pk, defaults={"must_change_password": True}
+    )
     return state
 
 
