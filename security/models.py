@@ -3,6 +3,8 @@ each account's standing against them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -23,7 +25,7 @@ BOUNDS: dict[str, tuple[int, int]] = {
 }
 
 
-def _bounded(name: str) -> list[object]:
+def _bounded(name: str) -> list[Any]:
     low, high = BOUNDS[name]
     return [MinValueValidator(low), MaxValueValidator(high)]
 

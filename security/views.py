@@ -76,11 +76,9 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST":
         device = selectors.confirmed_device(user)
-        if (
-            form.is_valid()
-            and device is not None
-            and device.verify_token(form.cleaned_data["token"])
-        ):
+        # django-otp slows guessing down: after a wrong code the next waits a little.
+        allowed = device is not None and device.verify_is_allowed()[0]
+        if form.is_valid() and allowed and device.verify_token(form.cleaned_data["token"]):
             del request.session[PENDING]
             auth_login(request, user, backend=pending["backend"])
             target = pending.get("next") or ""
@@ -95,7 +93,12 @@ def verify(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("login"))
         request.session[PENDING] = pending
         if form.is_valid():
-            form.add_error("token", _("The code is not correct. Check the time on your phone."))
+            form.add_error(
+                "token",
+                _("The code is not correct. Check the time on your phone.")
+                if allowed
+                else _("Too many codes in a short time: wait a few seconds and try again."),
+            )
     return render(
         request,
         "security/verify.html",
