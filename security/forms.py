@@ -5,11 +5,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from organization.forms import BootstrapMixin
 from security.models import SecurityPolicy
 from security.services import POLICY_FIELDS
 
 
-class SecurityPolicyForm(forms.ModelForm):
+class SecurityPolicyForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = SecurityPolicy
         fields = list(POLICY_FIELDS)
@@ -23,7 +24,7 @@ class SecurityPolicyForm(forms.ModelForm):
                 )
 
 
-class TokenForm(forms.Form):
+class TokenForm(BootstrapMixin, forms.Form):
     token = forms.CharField(
         label=_("Code from your authenticator app"),
         min_length=6,

@@ -29,6 +29,10 @@ GATE_OPEN = {
 }
 
 
+def ended_elsewhere_message() -> str:
+    return _("You were signed out because your account signed in elsewhere.")
+
+
 def _url_name(request: HttpRequest) -> str | None:
     try:
         match = resolve(request.path_info)
@@ -44,6 +48,8 @@ class SessionSecurityMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
+            if hasattr(request, "session") and request.session.pop(services.ENDED_KEY, None):
+                messages.warning(request, ended_elsewhere_message(), fail_silently=True)
             return self.get_response(request)
         rules = request.session.get(selectors.SESSION_KEY)
         if rules is None:
@@ -52,12 +58,7 @@ class SessionSecurityMiddleware:
         if rules.get("single"):
             state = selectors.account_state_of(user)
             if state and state.session_key and state.session_key != request.session.session_key:
-                return self._end(
-                    request,
-                    user,
-                    "signed in elsewhere",
-                    _("You were signed out because your account signed in elsewhere."),
-                )
+                return self._end(request, user, "signed in elsewhere", ended_elsewhere_message())
         now = int(time.time())
         seen = request.session.get(SEEN_KEY)
         if seen is not None and now - int(seen) > int(rules["idle"]):

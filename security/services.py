@@ -18,6 +18,9 @@ from security.models import AccountSecurity, PasswordHistory, SecurityPolicy
 from security.policy import may_set_security_policy
 from security.selectors import policy_for_user, policy_of
 
+# Left in a session that a sign-in elsewhere ended, so its next page can say why.
+ENDED_KEY = "security_ended"
+
 POLICY_FIELDS = (
     "min_length",
     "min_classes",
@@ -124,7 +127,12 @@ def sign_in_recorded(*, request: Any, user: Any) -> tuple[Any, str | None]:
             from django.conf import settings
 
             store = import_module(settings.SESSION_ENGINE).SessionStore
-            store(session_key=old_key).delete()
+            earlier = store(session_key=old_key)
+            if earlier.exists(old_key):
+                # Signed out at once; its next page says why.
+                earlier.clear()
+                earlier[ENDED_KEY] = "elsewhere"
+                earlier.save()
             record_event(
                 actor=user,
                 obj=user,

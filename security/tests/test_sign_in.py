@@ -221,6 +221,10 @@ def test_a_second_sign_in_ends_the_first_when_the_policy_says_so(world: Any, lan
     assert second.get(reverse("home")).status_code == 200
     gone = first.get(reverse("home"))
     assert gone.status_code == 302 and not signed_in(first)
+    page = first.get(gone["Location"])
+    assert said(lang, "You were signed out because your account signed in elsewhere.") in _text(
+        page
+    )
     assert events("session_ended", world.user("branch1"))
 
 

@@ -15,13 +15,14 @@
   function tick() {
     var elapsed = (Date.now() - start) / 1000;
     var remaining = Math.ceil(idle - elapsed);
-    if (remaining <= 0) {
-      // The server has ended the session by now; reloading shows the sign-in page and why.
+    if (remaining <= -2) {
+      // The server has ended the session by now (it counts whole seconds from the last
+      // request, a moment earlier); reloading shows the sign-in page and why.
       window.location.reload();
       return;
     }
     if (remaining <= warn) {
-      left.textContent = String(remaining);
+      left.textContent = String(Math.max(remaining, 0));
       box.classList.remove("d-none");
     } else {
       box.classList.add("d-none");
