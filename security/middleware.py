@@ -69,7 +69,10 @@ class SessionSecurityMiddleware:
                 _("You were signed out after %(minutes)d minutes without activity.")
                 % {"minutes": max(int(rules["idle"]) // 60, 1)},
             )
-        request.session[SEEN_KEY] = now
+        # The session is written only when the mark moves by a tenth of the limit, so most
+        # requests save nothing; the page counts down from the mark, not from its own load.
+        if seen is None or now - int(seen) >= max(1, int(rules["idle"]) // 10):
+            request.session[SEEN_KEY] = now
         gate = rules.get("gate")
         if gate and _url_name(request) not in GATE_OPEN:
             target = "password_change" if gate == selectors.GATE_PASSWORD else "security:two_factor"
@@ -99,4 +102,6 @@ def session_security(request: HttpRequest) -> dict[str, Any]:
     rules = request.session.get(selectors.SESSION_KEY) or {}
     if not rules:
         return {}
-    return {"session_idle": rules.get("idle"), "session_warn": rules.get("warn")}
+    seen = int(request.session.get(SEEN_KEY) or time.time())
+    left = max(int(rules["idle"]) - (int(time.time()) - seen), 0)
+    return {"session_idle": left, "session_warn": rules.get("warn")}

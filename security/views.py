@@ -188,7 +188,8 @@ def two_factor_remove(request: HttpRequest) -> HttpResponse:
 def ping(request: HttpRequest) -> HttpResponse:
     """The page's "stay signed in": the request itself is the activity."""
     rules = request.session.get(selectors.SESSION_KEY) or {}
-    return JsonResponse({"idle": rules.get("idle"), "seen": request.session.get(SEEN_KEY)})
+    request.session[SEEN_KEY] = int(time.time())
+    return JsonResponse({"left": rules.get("idle")})
 
 
 def policy_edit(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,5 @@
-// Idle session warning: counts down from the last page load (the server counts from the last
-// request), warns before the limit, and offers to stay signed in. No inline scripts (CSP).
+// Idle session warning: counts down the seconds the server says are left (data-session-idle),
+// warns before the limit, and offers to stay signed in. No inline scripts (CSP).
 (function () {
   "use strict";
   var body = document.body;
@@ -35,7 +35,13 @@
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrf(), "X-Requested-With": "fetch" }
     }).then(function (r) {
-      if (r.ok) { start = Date.now(); box.classList.add("d-none"); } else { window.location.reload(); }
+      if (!r.ok || r.redirected) { window.location.reload(); return null; }
+      return r.json();
+    }).then(function (data) {
+      if (!data) return;
+      idle = parseInt(data.left, 10) || idle;
+      start = Date.now();
+      box.classList.add("d-none");
     });
   });
   window.setTimeout(tick, 1000);
