@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -8,7 +7,7 @@ from security import views as security_views
 
 urlpatterns = [
     path("login/", security_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", security_views.LogoutView.as_view(), name="logout"),
     path("password/", security_views.PasswordChangeView.as_view(), name="password_change"),
     path("security/", include("security.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -15,7 +15,6 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
 from security import selectors, services
-from security.signals import SKIP_SIGN_OUT_EVENT
 
 SEEN_KEY = "security_seen"
 # Pages a person may reach while a password change or an enrolment is still owed.
@@ -81,7 +80,6 @@ class SessionSecurityMiddleware:
 
     def _end(self, request: HttpRequest, user: Any, reason: str, text: str) -> HttpResponse:
         services.sign_out_recorded(user=user, reason=reason)
-        setattr(request, SKIP_SIGN_OUT_EVENT, True)
         logout(request)
         messages.warning(request, text, fail_silently=True)
         login = reverse("login")

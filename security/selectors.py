@@ -7,16 +7,13 @@ import math
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from organization import policy as org_policy
 from organization.models import Organization, Person
 from security.models import AccountSecurity, SecurityPolicy
-
-# Person flags of the administrators who must use a second factor, where the model has them.
-PRIVILEGED_FLAGS = ("is_system_admin", "is_security_admin", "is_audit_admin", "is_office")
 
 
 def policy_of(organization: Organization | None) -> SecurityPolicy:
@@ -53,18 +50,9 @@ def account_state_of(user: Any) -> AccountSecurity | None:
     return AccountSecurity.objects.filter(user_id=user.pk).first()
 
 
-def _privileged_q() -> Q:
-    fields = {f.name for f in Person._meta.get_fields()}
-    q = Q(user__is_superuser=True)
-    for flag in PRIVILEGED_FLAGS:
-        if flag in fields:
-            q |= Q(**{flag: True})
-    return q
-
-
 def is_privileged(person: Person) -> bool:
-    """An administrator (of any of the three kinds) or a member of the rectification office."""
-    return any(getattr(person, f, False) for f in PRIVILEGED_FLAGS) or person.user.is_superuser
+    """An administrator or a member of the rectification office."""
+    return org_policy.in_office(org_policy.as_actor(person.user))
 
 
 def second_factor_required(user: Any, policy: SecurityPolicy | None = None) -> bool:
@@ -189,7 +177,7 @@ def second_factor_coverage(organization: Organization) -> list[Item]:
     people = (
         Person.objects.unscoped("the self-check counts the organization's administrators")
         .filter(organization=organization, user__is_active=True)
-        .filter(_privileged_q())
+        .filter(org_policy.administrators_and_office_q())
         .select_related("user")
     )
     enrolled = set(

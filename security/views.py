@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -35,6 +36,26 @@ ENROL_KEY = "security_enrol_key"
 PENDING_SECONDS = 300
 
 
+def _signed_in(request: HttpRequest, user: Any) -> None:
+    """A person signed in through the pages: audited, and told when and where they last did."""
+    last_at, last_ip = services.sign_in_recorded(request=request, user=user)
+    if last_at is None:
+        messages.info(request, _("Welcome: this is your first sign-in."))
+    else:
+        when = formats.date_format(timezone.localtime(last_at), "DATETIME_FORMAT")
+        messages.info(
+            request,
+            _("Your last sign-in: %(when)s from %(ip)s.")
+            % {"when": when, "ip": last_ip or _("an unknown address")},
+        )
+    policy = selectors.policy_for_user(user)
+    days = selectors.days_until_expiry(user, policy)
+    if days is not None:
+        messages.warning(
+            request, _("Your password expires in %(days)d days; change it soon.") % {"days": days}
+        )
+
+
 class LoginView(core_views.LoginView):
     """Sign-in: the password first; an account with an authenticator app then gives its code
     on the next page before it is signed in."""
@@ -42,7 +63,9 @@ class LoginView(core_views.LoginView):
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()
         if selectors.confirmed_device(user) is None:
-            return super().form_valid(form)
+            response = super().form_valid(form)
+            _signed_in(self.request, user)
+            return response
         self.request.session[PENDING] = {
             "user": user.pk,
             "backend": user.backend,
@@ -81,6 +104,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and allowed and device.verify_token(form.cleaned_data["token"]):
             del request.session[PENDING]
             auth_login(request, user, backend=pending["backend"])
+            _signed_in(request, user)
             target = pending.get("next") or ""
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = reverse("home")
@@ -107,6 +131,13 @@ def verify(request: HttpRequest) -> HttpResponse:
     )
 
 
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            services.sign_out_recorded(user=request.user)
+        return super().post(request, *args, **kwargs)
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("home")
@@ -129,11 +160,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         services.password_changed_by_owner(user=user, session=self.request.session)
         self.request.session[selectors.SESSION_KEY] = selectors.session_rules(user)
         messages.success(self.request, _("Your password has been changed."))
-        return response
-
-    def form_invalid(self, form: Any) -> HttpResponse:
-        response = super().form_invalid(form)
-        response.status_code = 400
         return response
 
 

@@ -51,7 +51,7 @@ def test_a_recent_password_cannot_be_chosen_again(world: Any, lang: str) -> None
     assert sign_in(client, "branch1").status_code == 302
     assert _change(client, PASSWORD, NEW).status_code == 302
     refused = _change(client, NEW, PASSWORD)
-    assert refused.status_code == 400
+    assert refused.status_code == 200
     message = said(
         lang,
         "This password was used recently; choose one different from the last %(n)d.",
@@ -79,7 +79,7 @@ def test_a_password_of_too_few_character_classes_is_refused(world: Any, lang: st
     client = client_in(lang)
     sign_in(client, "branch1")
     refused = _change(client, PASSWORD, "qingshuihebian")
-    assert refused.status_code == 400
+    assert refused.status_code == 200
     body = _text(refused)
     assert (
         said(
@@ -170,7 +170,7 @@ def test_a_password_reset_by_an_administrator_is_changed_at_the_next_sign_in(
         lang, "An administrator set your password. Choose your own before you continue."
     ) in _text(page)
     # The administrator's password may not simply be kept.
-    assert _change(client, NEW, NEW).status_code == 400
+    assert _change(client, NEW, NEW).status_code == 200
     assert _change(client, NEW, NEWER).status_code == 302
     assert client.get(reverse("home")).status_code == 200
     user = person.user
