@@ -109,3 +109,28 @@ def test_the_office_signs_in_with_a_code_is_timed_out_and_ended_by_a_second_sign
     other.goto("/ledger/")
     assert "/ledger/" in other.url
     assert not s.foreign_requests() and not elsewhere.foreign_requests()
+
+
+def test_the_administrator_reads_and_saves_the_security_policy(session_factory: Any) -> None:
+    from demo.organization_demo import ORG_NAME
+    from organization.models import Organization
+    from security.models import SecurityPolicy
+
+    s = session_factory()
+    page = s.login("admin")
+    page.click("[data-testid=user-menu]")
+    page.click("a.dropdown-item[href='/security/policy/']")
+    page.wait_for_selector("[data-testid=policy-relaxed]")
+    assert "第二因子" in page.inner_text("[data-testid=policy-relaxed]")
+    s.screenshot("login-security-policy")
+    page.fill("#id_idle_timeout_minutes", "200")
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "120" in page.inner_text("main")  # the bound is named in the message
+    page.fill("#id_idle_timeout_minutes", "15")
+    page.click("main button[type=submit]")
+    page.wait_for_selector(".alert-success")
+    org = Organization.objects.get(name=ORG_NAME)
+    policy = SecurityPolicy.objects.unscoped("test assertion").get(organization=org)
+    assert policy.idle_timeout_minutes == 15
+    assert not policy.second_factor_required  # the rendered form kept what it showed
