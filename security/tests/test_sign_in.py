@@ -300,3 +300,14 @@ def test_an_account_without_a_person_reaches_no_guarded_page(world: Any) -> None
     client = client_in()
     client.force_login(bare)
     assert client.get(reverse("security:policy")).status_code == 403
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_audit_log_names_the_sign_in_events(world: Any, lang: str) -> None:
+    sign_in(client_in(), "branch1", "wrong-password")
+    sign_in(client_in(), "branch1")
+    reader = client_in(lang)
+    reader.force_login(world.user("admin"))
+    page = _text(reader.get(reverse("ledger:audit_log")))
+    assert said(lang, "Signed in") in page
+    assert said(lang, "Failed sign-in") in page
