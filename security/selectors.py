@@ -115,6 +115,12 @@ def idle_warning_seconds(policy: SecurityPolicy) -> int:
     return min(60, idle_timeout_seconds(policy) // 2)
 
 
+def people_with_second_factor(actor: Any) -> list[Person]:
+    """The people of the actor's organization with an authenticator app, for its policy page."""
+    users = TOTPDevice.objects.filter(confirmed=True).values("user_id")
+    return list(Person.objects.visible_to(actor).filter(user_id__in=users).select_related("unit"))
+
+
 # --- the self-check (等保 baseline) ------------------------------------------------------------
 
 Item = tuple[str, str, bool, str]

@@ -203,9 +203,14 @@ def second_factor_enrol(*, user: Any, key: str, token: str) -> TOTPDevice:
     return device
 
 
-def second_factor_remove(*, user: Any) -> int:
+def second_factor_remove(*, user: Any, actor: Any = None) -> int:
+    """Remove the account's authenticator app: by the person, or by the security administrator
+    for someone who lost their phone (who then enrols again at the next sign-in if required)."""
+    actor = actor or user
+    if actor.pk != user.pk and not may_set_security_policy(actor):
+        raise PermissionDenied(_("Only the security administrator sets the security policy."))
     with transaction.atomic():
         removed, _detail = TOTPDevice.objects.filter(user_id=user.pk).delete()
         if removed:
-            record_event(actor=user, obj=user, action="second_factor_remove")
+            record_event(actor=actor, obj=user, action="second_factor_remove")
     return removed

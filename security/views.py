@@ -25,6 +25,8 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import views as core_views
+from organization.managers import get_visible_or_404
+from organization.models import Person
 from organization.policy import as_actor
 from security import selectors, services
 from security.forms import SecurityPolicyForm, TokenForm
@@ -225,17 +227,34 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
     organization = actor_organization(actor)
     policy = selectors.policy_of(organization)
     form = SecurityPolicyForm(request.POST or None, instance=policy)
-    if request.method == "POST":
-        if form.is_valid():
-            services.security_policy_update(
-                actor=request.user,
-                organization=organization,
-                data={f: form.cleaned_data[f] for f in services.POLICY_FIELDS},
-            )
-            messages.success(request, _("Security policy saved."))
-            return HttpResponseRedirect(reverse("security:policy"))
-        return render(request, "security/policy.html", {"form": form, "policy": policy}, status=400)
-    return render(request, "security/policy.html", {"form": form, "policy": policy})
+    if request.method == "POST" and form.is_valid():
+        services.security_policy_update(
+            actor=request.user,
+            organization=organization,
+            data={f: form.cleaned_data[f] for f in services.POLICY_FIELDS},
+        )
+        messages.success(request, _("Security policy saved."))
+        return HttpResponseRedirect(reverse("security:policy"))
+    context = {
+        "form": form,
+        "policy": policy,
+        "enrolled": selectors.people_with_second_factor(request.user),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "security/policy.html", context, status=status)
+
+
+@require_POST
+def person_second_factor_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """The security administrator removes someone's authenticator app (a lost phone)."""
+    if not may_set_security_policy(request.user):
+        raise PermissionDenied(_("Only the security administrator sets the security policy."))
+    person = get_visible_or_404(Person, request.user, pk=pk)
+    if services.second_factor_remove(user=person.user, actor=request.user):
+        messages.success(
+            request, _("The authenticator app of %(name)s was removed.") % {"name": person}
+        )
+    return HttpResponseRedirect(reverse("security:policy"))
 
 
 def actor_organization(actor: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from tests.matrix import EVERYONE, Case, post_only, roles
+from tests.matrix import EVERYONE, Case, once, post_only, roles
 
 
 def _demo_idle_minutes(w: Any) -> int | None:
@@ -18,6 +18,25 @@ def _demo_idle_minutes(w: Any) -> int | None:
         .values_list("idle_timeout_minutes", flat=True)
         .first()
     )
+
+
+def _enrolled_person(w: Any) -> int:
+    """Branch 1's secretary, with an authenticator app (made once per test)."""
+
+    def make() -> int:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        user = w.user("branch1")
+        TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True)
+        return int(user.person.pk)
+
+    return int(once(w, "enrolled_person", make))
+
+
+def _devices_of_branch1(w: Any) -> int:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user__username="branch1").count()
 
 
 CASES = [
@@ -82,5 +101,15 @@ CASES = [
         form=lambda w: {"idle_timeout_minutes": "15"},
         form_as="admin",
         effect=_demo_idle_minutes,
+    ),
+    # A lost phone: the security administrator removes someone's app.
+    *post_only(
+        Case(
+            "security:person_second_factor_remove",
+            lambda w: reverse("security:person_second_factor_remove", args=[_enrolled_person(w)]),
+            roles("admin", status=302),
+            method="post",
+            effect=_devices_of_branch1,
+        )
     ),
 ]

@@ -311,3 +311,24 @@ def test_the_audit_log_names_the_sign_in_events(world: Any, lang: str) -> None:
     page = _text(reader.get(reverse("ledger:audit_log")))
     assert said(lang, "Signed in") in page
     assert said(lang, "Failed sign-in") in page
+
+
+def test_the_administrator_removes_the_app_of_someone_who_lost_their_phone(world: Any) -> None:
+    office = world.user("office")
+    client = client_in()
+    sign_in(client, "office")
+    _enrol(client)
+    person_pk = office.person.pk
+    url = reverse("security:person_second_factor_remove", args=[person_pk])
+    # The office may not remove another person's app, nor is it offered the page.
+    other = client_in()
+    other.force_login(world.user("branch1"))
+    assert other.post(url).status_code == 403
+    admin = client_in()
+    admin.force_login(world.user("admin"))
+    page = _text(admin.get(reverse("security:policy")))
+    assert office.person.name in page and url in page
+    assert admin.post(url).status_code == 302
+    assert not TOTPDevice.objects.filter(user=office).exists()
+    removal = events("second_factor_remove", office)[-1]
+    assert removal.actor_id == world.user("admin").pk
