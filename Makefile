@@ -65,7 +65,8 @@ lint: devenv
 		notifications/services.py notifications/selectors.py notifications/dispatch.py notifications/escalation.py \
 		reporting/services reporting/selectors.py documents/imports.py documents/exports.py \
 		documents/selectors.py dashboards/selectors.py recurring/services.py recurring/selectors.py \
-		regulations/services.py regulations/selectors.py regulations/workflow.py
+		regulations/services.py regulations/selectors.py regulations/workflow.py \
+		security/services.py security/selectors.py security/policy.py
 
 check: devenv
 	@# The compiled catalogues are committed (a fresh machine needs no gettext to run);

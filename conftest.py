@@ -263,6 +263,12 @@ def _build_second_organization() -> dict[str, Any]:
     secretary = person("stranger_branch", "外校支部书记", branch_unit, unit_role=UnitRole.HEAD)
     org.office_director = director
     org.save()
+    from security.models import SecurityPolicy
+
+    # Like the demo college: no second factor or forced change for its test accounts.
+    SecurityPolicy.objects.create(
+        organization=org, second_factor_required=False, force_password_change=False
+    )
     group = LiaisonGroup.objects.create(organization=org, name="另校第一联络组", leader=liaison)
     group.members.add(liaison)
     branch_unit.liaison_group = group

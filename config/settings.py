@@ -78,9 +78,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Domain apps, lowest layer first (see STYLE: each imports only from those above it here).
     "core",
     "organization",
+    "security",
     "ledger",
     "recurring",
     "reporting",
@@ -101,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout, one session per account, an owed password change or second factor.
+    "security.middleware.SessionSecurityMiddleware",
     # Reads POST bodies (a broken upload becomes a message) and runs one-time-token forms once.
     "core.submission.SubmissionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -130,6 +135,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dashboards.context_processors.shell",
+                "security.middleware.session_security",
             ],
         },
     },
@@ -166,6 +172,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # The organization's security policy: length, character classes, history.
+    {"NAME": "security.validators.PolicyPasswordValidator"},
 ]
 
 PASSWORD_HASHERS = [
@@ -180,14 +188,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: lock an account+address pair after repeated failures.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+# Login throttling: lock an account+address pair after repeated failures. The limit is the
+# account's organization's security policy; AXES_FAILURE_LIMIT is the one for unknown names.
+SECURITY_DEFAULT_LOCKOUT_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_FAILURE_LIMIT = "security.lockout.failure_limit"
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
+
+# The second factor: TOTP codes from any authenticator app, named after the product in it.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Rectify")
+# Overrides the policy's idle timeout (in seconds); only tests set it, to wait seconds.
+SECURITY_IDLE_TIMEOUT_SECONDS: int | None = None
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

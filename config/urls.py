@@ -1,14 +1,15 @@
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from core import views as core_views
+from security import views as security_views
 
 urlpatterns = [
-    path("login/", core_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", core_views.PasswordChangeView.as_view(), name="password_change"),
+    path("login/", security_views.LoginView.as_view(), name="login"),
+    path("logout/", security_views.LogoutView.as_view(), name="logout"),
+    path("password/", security_views.PasswordChangeView.as_view(), name="password_change"),
+    path("security/", include("security.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("health/", core_views.health, name="health"),
     path("", include("dashboards.home_urls")),

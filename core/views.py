@@ -4,39 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
-
-from core.audit import record_event
 
 
 @method_decorator(login_not_required, name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    template_name = "registration/password_change.html"
-    success_url = reverse_lazy("home")
-
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
-        with transaction.atomic():
-            response = super().form_valid(form)
-            # The fact of the change is audited, never the password.
-            record_event(actor=self.request.user, obj=self.request.user, action="password_change")
-        messages.success(self.request, _("Your password has been changed."))
-        return response
 
 
 @login_not_required

@@ -35,6 +35,9 @@ NAV = (
 USER_MENU = (
     ("notifications:preferences", _("Notification preferences"), None),
     ("notifications:deliveries", _("Delivery log"), "notifications.admin"),
+    ("security:two_factor", _("Second factor"), None),
+    # "may:<action>": a policy rule rather than a role capability.
+    ("security:policy", _("Security policy"), "may:set_security_policy"),
 )
 
 
@@ -83,7 +86,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user_menu = []
     for name, label, capability in USER_MENU:
         url = _reverse(name)
-        if url and (capability is None or has_capability(actor, capability)):
+        if capability and capability.startswith("may:"):
+            allowed = policy.may(actor, capability.removeprefix("may:"))
+        else:
+            allowed = capability is None or has_capability(actor, capability)
+        if url and allowed:
             user_menu.append({"url": url, "label": label})
     return {
         "shell": {

@@ -36,7 +36,7 @@ from core.models import AuditChainHead, AuditEvent
 from core.numbering import int_to_chinese, number_sort_key
 from core.scoping import unscoped_reads
 from demo.ledger_demo import FEEDBACK
-from demo.organization_demo import DEMO_PASSWORD
+from demo.organization_demo import DEMO_PASSWORD, demo_security_policy
 from ledger.choices import DeadlineKind, InspectionKind, InspectionStatus, MeasureState, UnitPart
 from ledger.models import Finding, Inspection, Measure, MeasureUnit, Tag
 from organization.choices import UnitKind, UnitRole
@@ -1358,6 +1358,8 @@ def generate(
         gen.w.restore()
         if gc_was_enabled:
             gc.enable()
+    # Generated people share the demo password, as the demo college's do: the same policy.
+    demo_security_policy(Organization.objects.unscoped("the generated organization").get(pk=1))
     # Planner statistics and (on PostgreSQL) the visibility map, as autovacuum would leave them
     # after such a load: without them counts cannot use index-only scans and plans are guesses.
     with connection.cursor() as cursor:

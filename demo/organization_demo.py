@@ -15,6 +15,7 @@ from core.numbering import int_to_chinese
 from core.scoping import unscoped_reads
 from organization.choices import UnitKind, UnitRole
 from organization.models import LiaisonGroup, Organization, Person, TaskForce, Theme, Unit
+from security.models import SecurityPolicy
 
 DEMO_PASSWORD = "Rectify-2021"
 ORG_NAME = "上海民航职业技术学院"
@@ -343,7 +344,17 @@ def load_organization() -> tuple[Organization, list[DemoAccount]]:
                     defaults={"task_force": tf, "sort_order": i * 10 + j},
                 )
         del admin
+        demo_security_policy(org)
     return org, accounts
+
+
+def demo_security_policy(org: Organization) -> None:
+    """The demo is for trying the product with the shared demo password: neither a second
+    factor nor a password change at first sign-in (the policy page says so)."""
+    SecurityPolicy.objects.get_or_create(
+        organization=org,
+        defaults={"second_factor_required": False, "force_password_change": False},
+    )
 
 
 DEMO_ORDER = (

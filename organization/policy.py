@@ -139,6 +139,12 @@ def office_people_q() -> Q:
     return Q(is_office=True)
 
 
+def administrators_and_office_q() -> Q:
+    """The administrators and the people of the rectification office (a filter on Person):
+    those whom login security asks for a second factor."""
+    return Q(is_office=True) | Q(is_system_admin=True) | Q(user__is_superuser=True)
+
+
 def role_labels(actor: Actor) -> list[str]:
     """The person's roles in the UI language, in a fixed order (for the page header)."""
     return [str(Role(r).label) for r in Role.values if r in actor.roles]

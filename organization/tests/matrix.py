@@ -143,6 +143,20 @@ def _attempts(w: Any) -> int:
     return AccessAttempt.objects.filter(username="staff1").count()
 
 
+def _events(action: str):  # type: ignore[no-untyped-def]
+    def events(w):  # type: ignore[no-untyped-def]
+        from core.models import AuditEvent
+
+        return (
+            AuditEvent.objects.unscoped("the matrix counts sign-in events")
+            .filter(action=action)
+            .count()
+        )
+
+    events.__name__ = f"{action}_events"
+    return events
+
+
 def _password(username: str | None = None):  # type: ignore[no-untyped-def]
     def password(w):  # type: ignore[no-untyped-def]
         user = w.user(username) if username else w.actor
@@ -191,7 +205,7 @@ EDIT_FORMS = {
 
 CASES = [
     Case("login", lambda w: reverse("login"), roles(*EVERYONE, status=302), anonymous=200),
-    # A wrong password: nobody is signed in, nothing changes.
+    # A wrong password: nobody is signed in; the failure is an event of the account.
     Case(
         "login",
         lambda w: reverse("login"),
@@ -201,7 +215,8 @@ CASES = [
         anonymous=200,
         public=True,
         stranger=302,
-        changes=(),
+        effect=_events("sign_in_failed"),
+        changes=("anonymous",),
     ),
     *post_only(
         Case(
@@ -210,7 +225,8 @@ CASES = [
             roles(*EVERYONE, status=302),
             method="post",
             stranger=302,
-            changes=(),
+            effect=_events("sign_out"),
+            changes=tuple(SIGNED_IN),
         )
     ),
     Case("password_change", lambda w: reverse("password_change"), roles(*EVERYONE)),
