@@ -140,9 +140,9 @@ def office_people_q() -> Q:
 
 
 def administrators_and_office_q() -> Q:
-    """The administrators and the people of the rectification office (a filter on Person):
-    those whom login security asks for a second factor."""
-    return Q(is_office=True) | Q(is_system_admin=True) | Q(user__is_superuser=True)
+    """The three administrators and the people of the rectification office (a filter on
+    Person): those whom login security asks for a second factor."""
+    return office_people_q() | administrators_q()
 
 
 def role_labels(actor: Actor) -> list[str]:

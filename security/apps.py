@@ -14,12 +14,8 @@ class SecurityConfig(AppConfig):
         register_security_rules()
         register_security_policy()
         signals.connect()
-        try:
-            from core.selfcheck import register  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            pass
-        else:
-            from security.selectors import password_policy_check, second_factor_coverage
+        from core.selfcheck import register
+        from security.selectors import password_policy_check, second_factor_coverage
 
-            register(password_policy_check)
-            register(second_factor_coverage)
+        register(password_policy_check)
+        register(second_factor_coverage)

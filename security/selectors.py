@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.selfcheck import CheckItem
 from organization import policy as org_policy
+from organization.choices import ADMIN_ROLES, Role
 from organization.models import Organization, Person
 from security.models import AccountSecurity, SecurityPolicy
 
@@ -51,8 +53,10 @@ def account_state_of(user: Any) -> AccountSecurity | None:
 
 
 def is_privileged(person: Person) -> bool:
-    """An administrator or a member of the rectification office."""
-    return org_policy.in_office(org_policy.as_actor(person.user))
+    """One of the three administrators (三员) or a member of the rectification office — by the
+    roles held, whether or not the separation keeps the administrators from business records."""
+    actor = org_policy.as_actor(person.user)
+    return bool(actor.roles & (ADMIN_ROLES | {Role.OFFICE}))
 
 
 def second_factor_required(user: Any, policy: SecurityPolicy | None = None) -> bool:
@@ -126,7 +130,7 @@ def people_with_second_factor(actor: Any) -> list[Person]:
 Item = tuple[str, str, bool, str]
 
 
-def password_policy_check(organization: Organization) -> list[Item]:
+def password_policy_check(organization: Organization) -> list[CheckItem]:
     """Whether the organization's password and session rules hold the 等保 baseline."""
     policy = policy_of(organization)
     base = SecurityPolicy()
@@ -174,10 +178,10 @@ def password_policy_check(organization: Organization) -> list[Item]:
             _("At first sign-in and after an administrator's reset."),
         ),
     ]
-    return items
+    return [CheckItem(*item) for item in items]
 
 
-def second_factor_coverage(organization: Organization) -> list[Item]:
+def second_factor_coverage(organization: Organization) -> list[CheckItem]:
     """Whether the administrators and the office must use, and do use, a second factor."""
     policy = policy_of(organization)
     people = (
@@ -192,7 +196,7 @@ def second_factor_coverage(organization: Organization) -> list[Item]:
         ).values_list("user_id", flat=True)
     )
     missing = [p.name for p in people if p.user_id not in enrolled]
-    return [
+    items: list[Item] = [
         (
             _("Second factor required for administrators and the office"),
             _("on") if policy.second_factor_required else _("off"),
@@ -206,6 +210,7 @@ def second_factor_coverage(organization: Organization) -> list[Item]:
             _("Not yet enrolled: %(names)s") % {"names": "、".join(missing)} if missing else "",
         ),
     ]
+    return [CheckItem(*item) for item in items]
 
 
 # --- what a signed-in session must keep to (computed at sign-in, kept in the session) ---------

@@ -286,13 +286,29 @@ def test_the_demo_policy_page_says_what_is_relaxed(world: Any) -> None:
 
 def test_the_self_check_reports_the_relaxed_demo_and_the_missing_enrolments(world: Any) -> None:
     items = selectors.password_policy_check(world.org)
-    assert all(len(i) == 4 for i in items)
-    assert [i[2] for i in items if i[0] == "Forced password change"] == [False]
+    assert [i.holds for i in items if i.requirement == "Forced password change"] == [False]
     coverage = selectors.second_factor_coverage(world.org)
-    assert coverage[0][2] is False  # not required in the demo
-    assert coverage[1][2] is False and "office" not in coverage[1][3]
+    assert coverage[0].holds is False  # not required in the demo
+    assert coverage[1].holds is False and "office" not in coverage[1].detail
+    # The three administrators are counted with the office.
+    assert coverage[1].setting.endswith(f"/{len(_privileged(world))}")
+    # Registered: the audit administrator's self-check lists them.
+    from core.selfcheck import run_checks
+
+    listed = {i.requirement for i in run_checks(world.org)}
+    assert {i.requirement for i in items + coverage} <= listed
     set_policy(world.org, second_factor_required=True, force_password_change=True)
-    assert all(i[2] for i in selectors.password_policy_check(world.org))
+    assert all(i.holds for i in selectors.password_policy_check(world.org))
+
+
+def _privileged(world: Any) -> list[Any]:
+    from organization.models import Person
+    from organization.policy import administrators_and_office_q
+
+    people = Person.objects.filter(organization=world.org, user__is_active=True)
+    found = list(people.filter(administrators_and_office_q()))
+    assert {"admin", "secadmin", "auditor", "office"} <= {p.user.username for p in found}
+    return found
 
 
 def test_an_account_without_a_person_reaches_no_guarded_page(world: Any) -> None:
