@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "reporting",
     "notifications",
     "documents",
+    "meetings",
     "dashboards",
     "demo",
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("notifications/", include("notifications.urls")),
     path("documents/", include("documents.urls")),
+    path("meetings/", include("meetings.urls")),
 ]
 
 handler400 = "core.views.bad_request"
