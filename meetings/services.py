@@ -516,6 +516,7 @@ class RequirementMeasuresData:
     deadline_kind: str = DeadlineKind.BY_DATE
     supervised: bool = False  # 挂牌督办: the office watches it as a supervised item
     number: str = ""
+    deadline_text: str = ""
 
 
 def requirement_make_measures(
@@ -534,6 +535,7 @@ def requirement_make_measures(
         lead_unit=data.units[0],
         number=data.number,
         deadline_kind=data.deadline_kind,
+        deadline_text=data.deadline_text,
         due_date=data.due_date,
         is_flagged=data.supervised,
     )

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from core.scoping import unscoped_reads
 from demo.ledger_demo import load_ledger
+from demo.meetings_demo import load_meetings
 from demo.organization_demo import DEMO_ORDER, DEMO_PASSWORD, load_organization
 
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
             with transitions_unannounced():
                 org, _accounts = load_organization()
                 load_ledger(org)
+                load_meetings(org)
             self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {org.name}"))
         if not options["quiet"]:
             self.print_logins()
