@@ -55,7 +55,7 @@ lint: venv
 	$(VENV)/bin/mypy core/audit.py organization/scope.py organization/policy.py organization/services.py ledger/services.py ledger/selectors.py ledger/workflow.py \
 		notifications/services.py notifications/selectors.py notifications/dispatch.py notifications/escalation.py \
 		reporting/services reporting/selectors.py documents/imports.py documents/exports.py \
-		documents/selectors.py dashboards/selectors.py
+		documents/selectors.py dashboards/selectors.py meetings/services.py meetings/selectors.py
 
 check: venv
 	@# The compiled catalogues are committed (a fresh machine needs no gettext to run);

@@ -153,7 +153,6 @@ def load_meetings(org: Organization) -> None:
                     units=[units["学生工作处(团委)"]],
                     due_date=due,
                     deadline_text=as_written,
-                    number="会1",
                 ),
             )
         # The second requirement becomes a supervised item (挂牌督办) of the party office.
@@ -170,7 +169,6 @@ def load_meetings(org: Organization) -> None:
                     due_date=due,
                     deadline_text=as_written,
                     supervised=True,
-                    number="会2",
                 ),
             )
         services.meeting_transition(by=office, meeting=meeting, name="issue_minutes")

@@ -241,7 +241,12 @@ class RequirementMeasuresForm(BootstrapMixin, forms.Form):
         initial=DeadlineKind.BY_DATE,
     )
     due_date = forms.DateField(label=_("Due date"), widget=DateInput())
-    number = forms.CharField(label=_("Number"), max_length=30, required=False)
+    number = forms.CharField(
+        label=_("Number"),
+        max_length=30,
+        required=False,
+        help_text=_("Empty: the number after the finding's last measure."),
+    )
     supervised = forms.BooleanField(
         label=_("Flag for supervision (挂牌督办)"),
         required=False,

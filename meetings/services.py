@@ -519,6 +519,16 @@ class RequirementMeasuresData:
     deadline_text: str = ""
 
 
+def next_measure_number(finding: Finding) -> str:
+    """The number after the finding's last numbered measure (measures are 1, 2, 3 under it)."""
+    numbers = (
+        Measure.objects.unscoped("numbers under a finding the caller adds measures to")
+        .filter(finding=finding)
+        .values_list("number", flat=True)
+    )
+    return str(max((int(n) for n in numbers if n.isdigit()), default=0) + 1)
+
+
 def requirement_make_measures(
     *, by: Any, requirement: Requirement, data: RequirementMeasuresData
 ) -> list[Measure]:
@@ -533,7 +543,7 @@ def requirement_make_measures(
     measure_data = MeasureData(
         content=data.content,
         lead_unit=data.units[0],
-        number=data.number,
+        number=data.number.strip() or next_measure_number(data.finding),
         deadline_kind=data.deadline_kind,
         deadline_text=data.deadline_text,
         due_date=data.due_date,

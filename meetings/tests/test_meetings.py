@@ -209,6 +209,10 @@ def test_a_requirement_becomes_grouped_measures_linked_both_ways(world: Any) -> 
     meeting = held_with_minutes(world, joint_meeting(world))
     requirement = meeting.requirements.get(number=1)
     units = [world.unit(world.BRANCH1), world.unit("航空乘务系党支部")]
+    taken = [
+        int(n) for n in world.finding().measures.values_list("number", flat=True) if n.isdigit()
+    ]
+    next_number = max(taken, default=0) + 1
     measures = services.requirement_make_measures(
         by=world.user("office"),
         requirement=requirement,
@@ -221,6 +225,7 @@ def test_a_requirement_becomes_grouped_measures_linked_both_ways(world: Any) -> 
     )
     assert len(measures) == 2 and measures[0].group_id == measures[1].group_id is not None
     assert {m.lead_unit for m in measures} == set(units)
+    assert sorted(m.number for m in measures) == [f"{next_number}.1", f"{next_number}.2"]
     assert RequirementMeasure.objects.filter(requirement=requirement).count() == 2
     # The measure page names the meeting; the meeting page shows the measures' states.
     page = world.client("branch1").get(reverse("ledger:measure_detail", args=[measures[0].pk]))
