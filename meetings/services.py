@@ -192,8 +192,9 @@ def meeting_create(*, by: Any, organization: Organization, data: MeetingData) ->
                 "by_office": data.by_office,
                 "by_leading_group": data.by_leading_group,
                 "parts_due_at": data.parts_due_at,
-                "agenda": data.agenda,
-                "attendees": sorted(people),
+                # Not the names of the meeting's relations: the audit log reads keys as fields.
+                "agenda_items": data.agenda,
+                "invited_people": sorted(people),
             },
         )
         return meeting
@@ -479,7 +480,7 @@ def minutes_save(
             )
         before = {
             "summary": minutes.summary if minutes else "",
-            "requirements": [existing[n].text for n in sorted(existing)],
+            "requirement_texts": [existing[n].text for n in sorted(existing)],
         }
         for number, item in enumerate(items, 1):
             old = existing.get(number)
@@ -498,7 +499,7 @@ def minutes_save(
             minutes.updated_by = by
             minutes.version += 1
             minutes.save()
-        b, a = diff_fields(before, {"summary": text, "requirements": items})
+        b, a = diff_fields(before, {"summary": text, "requirement_texts": items})
         if a or b:
             record_event(actor=by, obj=current, action="minutes", before=b, after=a)
         return minutes
