@@ -253,8 +253,9 @@ def meeting_set_reporting_units(*, by: Any, meeting: Meeting, units: Sequence[Un
         existing = {
             p.unit_id: p
             for p in MeetingPart.objects.unscoped("the meeting is locked and its runner checked")
-            .select_for_update()
+            .select_for_update(of=("self",))
             .filter(meeting=current)
+            .order_by("id")
         }
         wanted = {u.pk: u for u in units}
         removed = sorted(set(existing) - set(wanted))
@@ -399,8 +400,9 @@ def attendance_record(*, by: Any, meeting: Meeting, rows: Sequence[AttendanceRow
         attendees = {
             a.pk: a
             for a in Attendee.objects.unscoped("the meeting is locked and its runner checked")
-            .select_for_update()
+            .select_for_update(of=("self",))
             .filter(meeting=current)
+            .order_by("id")
         }
         changes: dict[str, Any] = {}
         for row in rows:

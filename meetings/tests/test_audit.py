@@ -20,3 +20,5 @@ def test_the_audit_log_shows_every_meeting_event(world: Any) -> None:
     page = client.get(reverse("ledger:audit_log"), {"q": meeting.title})
     assert page.status_code == 200
     assert meeting.title in page.content.decode()
+    # The demo's meeting, with requirements turned into measures, among the newest events.
+    assert client.get(reverse("ledger:audit_log")).status_code == 200
