@@ -179,8 +179,10 @@ class AttendanceForm(BootstrapMixin, forms.Form):
         for a in attendees:
             choice = f"attendance_{a.pk}"
             reason = f"reason_{a.pk}"
+            # Not required: a form shown before an attendee was added records the ones it shows.
             self.fields[choice] = forms.ChoiceField(
                 label=str(a.person or a.unit),
+                required=False,
                 choices=ATTENDANCE_CHOICES,
                 widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )

@@ -206,6 +206,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
             rows = [
                 services.AttendanceRow(a.pk, d[choice], d.get(reason) or "")
                 for a, choice, reason in form.rows
+                if d.get(choice)
             ]
             try:
                 services.attendance_record(by=request.user, meeting=meeting, rows=rows)
