@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "reporting",
     "notifications",
     "documents",
+    "meetings",
     "regulations",
     "dashboards",
     "compliance",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     path("compliance/", include("compliance.urls")),
     path("regulations/", include("regulations.urls")),
+    path("meetings/", include("meetings.urls")),
 ]
 
 handler400 = "core.views.bad_request"

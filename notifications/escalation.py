@@ -9,7 +9,7 @@ it produced. Running twice sends nothing twice; a crash halfway loses nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -438,9 +438,22 @@ def transitions_skip_to_latest() -> int:
 @dataclass
 class RunReport:
     transition_notifications: int = 0
+    # Notifications sent by the reminder jobs of other layers, by app.
+    jobs: dict[str, int] = field(default_factory=dict)
     ladder: LadderReport = field(default_factory=LadderReport)
     digests: int = 0
     sending: SendReport = field(default_factory=SendReport)
+
+
+# Reminders other layers need sent on the scheduler's run (a meeting part falling due), by
+# app: a callable (now) -> number of notifications, idempotent like the rest of the run. Filled
+# from those layers' AppConfig.ready(); notifications never imports them.
+ReminderJob = Callable[[dt.datetime], int]
+_reminder_jobs: dict[str, ReminderJob] = {}
+
+
+def register_reminder_job(app: str, job: ReminderJob) -> None:
+    _reminder_jobs[app] = job
 
 
 def reminders_run(*, now: dt.datetime | None = None, send: bool = True) -> RunReport:
@@ -450,6 +463,9 @@ def reminders_run(*, now: dt.datetime | None = None, send: bool = True) -> RunRe
     report = RunReport()
     report.transition_notifications = transitions_process(now=now)
     report.ladder = ladder_run(now=now)
+    with translation.override(settings.LANGUAGE_CODE):
+        for app in sorted(_reminder_jobs):
+            report.jobs[app] = _reminder_jobs[app](now)
     with translation.override(settings.LANGUAGE_CODE):
         report.digests = digests_bundle(now=now)
     if send:

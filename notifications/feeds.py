@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import TypeGuard
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeGuard
 from urllib.parse import urlparse
 
 import icalendar
@@ -18,6 +19,34 @@ from ledger.choices import DeadlineKind
 from ledger.models import Measure
 
 PRODID = "-//Rectify//Rectification deadlines//EN"
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """A timed event another layer puts on a person's feed (a meeting they attend, the day
+    their unit's part of it is due); `key` is unique within the product, e.g. "meeting-7"."""
+
+    key: str
+    start: dt.datetime
+    end: dt.datetime
+    summary: str
+    description: str
+    url: str
+    location: str = ""
+
+
+# Layers above notifications add entries for a user through one typed registry, filled from
+# their AppConfig.ready(); the feed never imports them.
+CalendarSource = Callable[[Any], Iterable[CalendarEntry]]
+_calendar_sources: dict[str, CalendarSource] = {}
+
+
+def register_calendar_source(app: str, source: CalendarSource) -> None:
+    _calendar_sources[app] = source
+
+
+def calendar_entries(user: Any) -> list[CalendarEntry]:
+    return [e for app in sorted(_calendar_sources) for e in _calendar_sources[app](user)]
 
 
 def _uid_host() -> str:
@@ -53,9 +82,14 @@ def _event(
 
 
 def build_calendar(
-    measures: Sequence[Measure], *, name: str, now: dt.datetime | None = None
+    measures: Sequence[Measure],
+    *,
+    name: str,
+    now: dt.datetime | None = None,
+    entries: Sequence[CalendarEntry] = (),
 ) -> bytes:
-    """An iCalendar document with one all-day event per due date and per review date."""
+    """An iCalendar document with one all-day event per due date and per review date, and
+    the timed entries other layers add (meetings)."""
     stamp = (now or timezone.now()).astimezone(dt.UTC)
     host = _uid_host()
     base = settings.SITE_URL.rstrip("/")
@@ -105,4 +139,18 @@ def build_calendar(
                     stamp=stamp,
                 )
             )
+    for entry in entries:
+        if not _plausible(entry.start.date()):
+            continue
+        event = icalendar.Event()
+        event.add("uid", f"{entry.key}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", entry.start.astimezone(dt.UTC))
+        event.add("dtend", entry.end.astimezone(dt.UTC))
+        event.add("summary", xml_safe(entry.summary))
+        event.add("description", xml_safe(entry.description + "\n" + base + entry.url))
+        event.add("url", base + entry.url)
+        if entry.location:
+            event.add("location", xml_safe(entry.location))
+        cal.add_component(event)
     return cal.to_ical()

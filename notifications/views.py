@@ -157,7 +157,9 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     user = pref.user
     actor = actor_for(user)
     name = _("Rectification deadlines · %(name)s") % {"name": actor.name or user.get_username()}
-    body = feeds.build_calendar(selectors.calendar_measures(user), name=name)
+    body = feeds.build_calendar(
+        selectors.calendar_measures(user), name=name, entries=feeds.calendar_entries(user)
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="rectify.ics"'
     response["Cache-Control"] = "private, max-age=900"

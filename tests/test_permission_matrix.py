@@ -175,6 +175,20 @@ def _unit_report(world: Any, planted: dict[str, Any], name: str) -> str:
     return reverse(name, args=[inspection.pk, world.unit(world.BRANCH1).pk])
 
 
+def _meeting(world: Any, name: str) -> str:
+    """A joint meeting hearing branch 1 and branch 7, whose parts are pre-filled from the
+    planted reports: each branch reads its own part, never the other's."""
+    from meetings.tests.helpers import joint_meeting
+    from tests.matrix import once
+
+    meeting = once(
+        world,
+        "gathering-meeting",
+        lambda: joint_meeting(world, units=(world.BRANCH1, world.BRANCH7)),
+    )
+    return reverse(name, args=[meeting.pk])
+
+
 # Pages, partials, exports, downloads and feeds that gather records of several units or measures.
 GATHERING: list[tuple[str, Any, bool]] = [
     ("home", lambda w, p: reverse("home"), False),
@@ -231,6 +245,8 @@ GATHERING: list[tuple[str, Any, bool]] = [
         False,
     ),
     ("unit report document", lambda w, p: _unit_report(w, p, "documents:unit_report"), False),
+    ("meeting", lambda w, p: _meeting(w, "meetings:detail"), False),
+    ("meeting pack", lambda w, p: _meeting(w, "meetings:pack_docx"), False),
 ]
 
 

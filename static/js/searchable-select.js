@@ -25,8 +25,8 @@
       new window.TomSelect(el, settings);
     });
   }
-  // 分派至多个单位: a shortcut ticks every unit of a kind or of a grid (keeping the others);
-  // "none" clears the list.
+  // 分派至多个单位: a shortcut ticks every unit of a kind, of a grid or of a list of units
+  // (keeping the others); "none" clears the list.
   function pick(button) {
     var picker = button.closest("[data-unit-picker]");
     if (!picker) return;
@@ -40,7 +40,7 @@
     var key = how.slice(0, sep);
     var values = how.slice(sep + 1).split(",");
     boxes.forEach(function (box) {
-      var own = key === "kind" ? box.dataset.kind : box.dataset.grid;
+      var own = key === "kind" ? box.dataset.kind : key === "unit" ? box.value : box.dataset.grid;
       if (values.indexOf(own) !== -1) box.checked = true;
     });
   }

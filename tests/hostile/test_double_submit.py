@@ -66,6 +66,12 @@ def once_forms(world: Any) -> list[tuple[str, PageForm]]:
     return [(role, form) for role, form in post_forms(world) if FIELD in form.fields]
 
 
+def _as_list(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+
+
 def _renamed(world: Any, form: PageForm, data: dict[str, Any]) -> dict[str, Any]:
     """An edit form stores something only when something changes: the name does."""
     return {"name": f"{data.get('name', '')}（修订）"}
@@ -115,6 +121,16 @@ FILLERS: dict[str, Callable[[Any, PageForm, dict[str, Any]], dict[str, Any]]] = 
     "/org/task-forces/N/edit/": _renamed,
     "/org/themes/N/edit/": _renamed,
     "/org/people/N/edit/": _renamed,
+    # A meeting needs its organizer; the office organizes this one.
+    "/meetings/new/": lambda w, f, d: {"by_office": "on"},
+    # The reporting units as ticked, and one more unit: its part is the row created.
+    "/meetings/N/prepare/": lambda w, f, d: {
+        "units": [*_as_list(d.get("units")), str(w.unit("航空维修系党支部").pk)]
+    },
+    # The minutes as they stand, and one more requirement.
+    "/meetings/N/minutes/": lambda w, f, d: {
+        "requirements": f"{d.get('requirements', '')}\n三要落实责任，统筹推进。"
+    },
 }
 PREPARE: dict[str, Callable[[Any, PageForm], None]] = {
     "/reporting/measures/N/extension/": _open_extension_slot,

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from core.scoping import unscoped_reads
 from demo.ledger_demo import load_ledger
+from demo.meetings_demo import load_meetings
 from demo.organization_demo import (
     DEMO_ORDER,
     DEMO_PASSWORD,
@@ -56,6 +57,7 @@ class Command(BaseCommand):
                 load_ledger(org)
                 load_recurring(org, office=get_user_model().objects.get(username="office"))
                 load_regulations(org)
+                load_meetings(org)
             self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {org.name}"))
         if not options["quiet"]:
             self.print_logins()

@@ -91,6 +91,7 @@ class Command(BaseCommand):
             f"ladder steps: {report.ladder.steps} "
             f"({report.ladder.notifications} notifications, {report.ladder.flagged} flagged); "
             f"digests: {report.digests}; "
-            f"sent: {report.sending.sent}, retrying: {report.sending.retrying}, "
+            + "".join(f"{app}: {count}; " for app, count in sorted(report.jobs.items()))
+            + f"sent: {report.sending.sent}, retrying: {report.sending.retrying}, "
             f"failed: {report.sending.failed}"
         )
