@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from core import files
 from core.http import safe_next
 from core.text import parse_id
 from ledger.choices import DONE_STATES, MeasureState
@@ -310,6 +311,13 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
         # Only a file whose bytes are really a PDF or an image is shown in the page; whatever
         # its stored type says, anything else is downloaded.
         inline = False
+    if not inline and files.presigned_downloads():
+        handle.close()
+        return files.download_response(
+            storage.name_for(evidence.sha256),
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
     response = FileResponse(
         handle,
         as_attachment=not inline,
