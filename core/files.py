@@ -19,7 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.utils.encoding import iri_to_uri
 from django.utils.http import content_disposition_header
 
@@ -36,7 +37,7 @@ class PrivateFileSystemStorage(FileSystemStorage):
 
     @property  # type: ignore[override]
     def base_location(self) -> str:
-        return str(self._location or settings.PRIVATE_STORAGE_ROOT)
+        return str(getattr(self, "_location", None) or settings.PRIVATE_STORAGE_ROOT)
 
     @property  # type: ignore[override]
     def location(self) -> str:
@@ -135,7 +136,7 @@ def download_response(
     content_type: str,
     as_attachment: bool = True,
     allow_redirect: bool = True,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The file `name` for a person the calling view has already checked may read it.
 
     Streams through the app, or redirects to a short-lived presigned URL when the setting asks
@@ -153,7 +154,7 @@ def download_response(
             },
             expire=settings.PRIVATE_STORAGE_PRESIGNED_SECONDS,
         )
-        response: HttpResponse = HttpResponseRedirect(iri_to_uri(url))
+        response: HttpResponseBase = HttpResponseRedirect(iri_to_uri(url))
         response["Cache-Control"] = "private, no-store"
         return response
     handle = storage.open(name, "rb")
