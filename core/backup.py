@@ -115,7 +115,9 @@ def _chain_head() -> dict[str, Any]:
 
 def _snapshot() -> None:
     """Make the open transaction read one moment of the database."""
-    if connection.vendor == "postgresql":
+    # Only the outermost block opens the transaction; inside a caller's own transaction (a
+    # test's, say) the level is already set and PostgreSQL refuses to change it.
+    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
