@@ -280,3 +280,59 @@ def test_a_backup_of_an_object_storage_installation_restores_onto_local_disk(
         assert (tmp_path / "b-files" / key.removeprefix("site-a/")).read_bytes() == body
     out = _manage(on_disk, "verify_evidence")
     assert "stored files verified" in out
+
+
+def _old_job_with_files(world: Any) -> Job:
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from documents.jobs import job_create
+
+    job = job_create(
+        kind="import_preview",
+        owner=world.user("office"),
+        params={},
+        upload=b"a,b\n",
+        upload_name="x.csv",
+    )
+    files.save(f"jobs/{job.pk}/ledger.xlsx", ContentFile(b"PK"))
+    Job.objects.unscoped("test").filter(pk=job.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=8)
+    )
+    return job
+
+
+def test_expired_jobs_leave_no_object_behind(world: Any, s3: dict[str, str]) -> None:
+    from documents.jobs import purge_old_jobs
+
+    job = _old_job_with_files(world)
+    assert _keys(s3["endpoint"], s3["bucket"]) == [
+        f"rectify/jobs/{job.pk}/ledger.xlsx",
+        f"rectify/jobs/{job.pk}/upload.csv",
+    ]
+    assert purge_old_jobs() == 1
+    assert _keys(s3["endpoint"], s3["bucket"]) == []
+
+
+def test_on_local_disk_files_have_no_url_and_half_written_ones_are_not_stored_files(
+    world: Any, settings: Any, tmp_path: Path
+) -> None:
+    from documents.jobs import purge_old_jobs
+
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    assert files.is_local()
+    job = _old_job_with_files(world)
+    (tmp_path / "private" / "tmp" / "upload-half").write_bytes(b"half")
+    assert list(files.walk()) == [f"jobs/{job.pk}/ledger.xlsx", f"jobs/{job.pk}/upload.csv"]
+    with pytest.raises(ValueError):
+        files.private_storage().url(f"jobs/{job.pk}/ledger.xlsx")
+    # Saving an existing name leaves the stored file as it was.
+    from django.core.files.base import ContentFile
+
+    files.save(f"jobs/{job.pk}/ledger.xlsx", ContentFile(b"other"))
+    assert (tmp_path / "private" / "jobs" / str(job.pk) / "ledger.xlsx").read_bytes() == b"PK"
+    assert purge_old_jobs() == 1
+    assert not (tmp_path / "private" / "jobs" / str(job.pk)).exists()
+    assert list(files.walk()) == []
