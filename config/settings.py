@@ -229,6 +229,9 @@ if PRIVATE_STORAGE_S3_BUCKET:
             "querystring_expire": PRIVATE_STORAGE_PRESIGNED_SECONDS,
             # Names are chosen by the app (a content hash, a job's folder), never by uploaders.
             "file_overwrite": True,
+            # An object read by the app (a download, an import) is buffered in a temporary
+            # file past 2 MB rather than held in memory whole.
+            "max_memory_size": 2 * 1024 * 1024,
         },
     }
 else:
