@@ -14,7 +14,7 @@ import posixpath
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import File
@@ -125,6 +125,48 @@ def delete_tree(prefix: str) -> None:
             path.rmdir()
 
 
+class ObjectStream:
+    """An object of the object store, read once from the start as it arrives from the store.
+
+    Deliberately without tell/seek, so FileResponse streams it chunk by chunk instead of
+    measuring it (django-storages' own file object would first copy the whole object).
+    """
+
+    def __init__(self, body: Any, size: int) -> None:
+        self._body = body
+        self.size = size
+
+    def read(self, size: int | None = -1) -> bytes:
+        return bytes(self._body.read(None if size is None or size < 0 else size))
+
+    def close(self) -> None:
+        self._body.close()
+
+    def __enter__(self) -> ObjectStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_stream(name: str) -> IO[bytes] | ObjectStream:
+    """The stored file `name` for one read from the start; FileNotFoundError when missing."""
+    storage = private_storage()
+    if is_local(storage):
+        return storage.open(name, "rb")  # type: ignore[no-any-return]
+    from botocore.exceptions import ClientError
+    from storages.utils import clean_name
+
+    key = storage._normalize_name(clean_name(name))  # type: ignore[attr-defined]
+    try:
+        got = storage.bucket.Object(key).get()  # type: ignore[attr-defined]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            raise FileNotFoundError(name) from exc
+        raise
+    return ObjectStream(got["Body"], int(got["ContentLength"]))
+
+
 def presigned_downloads(storage: Storage | None = None) -> bool:
     return bool(settings.PRIVATE_STORAGE_PRESIGNED_DOWNLOADS) and not is_local(storage)
 
@@ -157,7 +199,10 @@ def download_response(
         response: HttpResponseBase = HttpResponseRedirect(iri_to_uri(url))
         response["Cache-Control"] = "private, no-store"
         return response
-    handle = storage.open(name, "rb")
-    return FileResponse(
+    handle = open_stream(name)
+    response = FileResponse(
         handle, as_attachment=as_attachment, filename=filename, content_type=content_type
     )
+    if isinstance(handle, ObjectStream):
+        response["Content-Length"] = str(handle.size)
+    return response

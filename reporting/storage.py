@@ -53,8 +53,11 @@ def exists(sha256: str) -> bool:
     return files.private_storage().exists(name_for(sha256))
 
 
-def open_blob(sha256: str) -> BinaryIO:
+def open_blob(sha256: str, *, stream: bool = False) -> BinaryIO:
+    """The stored bytes; `stream` for one pass from the start (no seeking), read as it arrives."""
     name = name_for(sha256)
+    if stream:
+        return files.open_stream(name)  # type: ignore[return-value]
     storage = files.private_storage()
     if not files.is_local(storage) and not storage.exists(name):
         # Object storages open lazily; a missing object is reported like a missing file.

@@ -351,4 +351,7 @@ def test_a_large_file_goes_up_in_parts_and_comes_back_whole(s3: dict[str, str]) 
     response = files.download_response(
         storage.name_for(sha), filename="大文件.txt", content_type="text/plain"
     )
+    # Read from the store as it is sent, not copied whole first.
+    assert isinstance(response.file_to_stream, files.ObjectStream)
+    assert response["Content-Length"] == str(len(body))
     assert b"".join(response.streaming_content) == body
