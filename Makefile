@@ -61,9 +61,9 @@ endif
 lint: devenv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy core/audit.py core/backup.py core/serializers_exact.py organization/scope.py organization/policy.py organization/services.py ledger/services.py ledger/selectors.py ledger/workflow.py \
+	$(VENV)/bin/mypy core/audit.py core/backup.py core/files.py core/serializers_exact.py organization/scope.py organization/policy.py organization/services.py ledger/services.py ledger/selectors.py ledger/workflow.py \
 		notifications/services.py notifications/selectors.py notifications/dispatch.py notifications/escalation.py \
-		reporting/services reporting/selectors.py documents/imports.py documents/exports.py \
+		reporting/services reporting/selectors.py reporting/storage.py documents/imports.py documents/exports.py \
 		documents/selectors.py dashboards/selectors.py recurring/services.py recurring/selectors.py \
 		regulations/services.py regulations/selectors.py regulations/workflow.py \
 		security/services.py security/selectors.py security/policy.py \

@@ -218,6 +218,44 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles"))
 # `manage.py backup` writes rows with every microsecond (the audit chain hashes them).
 SERIALIZATION_MODULES = {"exactjsonl": "core.serializers_exact"}
 
+# Uploaded evidence, job uploads and results live outside every URL space and are served only
+# through scoped views. They are kept on local disk under PRIVATE_STORAGE_ROOT unless
+# PRIVATE_STORAGE_S3_BUCKET names a bucket of S3-compatible object storage, which every app
+# server and the worker then share.
+PRIVATE_STORAGE_ROOT = Path(env_str("PRIVATE_STORAGE_ROOT", str(BASE_DIR / "var" / "private")))
+MEDIA_ROOT = PRIVATE_STORAGE_ROOT
+PRIVATE_STORAGE_S3_BUCKET = env_str("PRIVATE_STORAGE_S3_BUCKET", "")
+# Downloads normally stream through the app after the scope check. With this on (object storage
+# only), a download answers with a redirect to a presigned URL valid for the given seconds,
+# issued after the same check; the object store must then be reachable from the browsers.
+PRIVATE_STORAGE_PRESIGNED_DOWNLOADS = env_bool("PRIVATE_STORAGE_PRESIGNED_DOWNLOADS", False)
+PRIVATE_STORAGE_PRESIGNED_SECONDS = env_int("PRIVATE_STORAGE_PRESIGNED_SECONDS", 60)
+if PRIVATE_STORAGE_S3_BUCKET:
+    _private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PRIVATE_STORAGE_S3_BUCKET,
+            "endpoint_url": env_str("PRIVATE_STORAGE_S3_ENDPOINT_URL", "") or None,
+            "access_key": env_str("PRIVATE_STORAGE_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("PRIVATE_STORAGE_S3_SECRET_ACCESS_KEY", "") or None,
+            "region_name": env_str("PRIVATE_STORAGE_S3_REGION", "") or None,
+            "location": env_str("PRIVATE_STORAGE_S3_PREFIX", "").strip("/"),
+            "addressing_style": env_str("PRIVATE_STORAGE_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            # Objects are private; the only URLs ever made are presigned ones, short-lived.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": PRIVATE_STORAGE_PRESIGNED_SECONDS,
+            # Names are chosen by the app (a content hash, a job's folder), never by uploaders.
+            "file_overwrite": True,
+            # An object read by the app (a download, an import) is buffered in a temporary
+            # file past 2 MB rather than held in memory whole.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
+else:
+    _private_storage = {"BACKEND": "core.files.PrivateFileSystemStorage"}
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -227,10 +265,26 @@ STORAGES = {
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
+    "private": _private_storage,
 }
-# Uploaded evidence lives outside every URL space and is served only through scoped views.
-PRIVATE_STORAGE_ROOT = Path(env_str("PRIVATE_STORAGE_ROOT", str(BASE_DIR / "var" / "private")))
-MEDIA_ROOT = PRIVATE_STORAGE_ROOT
+
+# Sessions are rows in the database (Django's default engine, named here so it stays so): any
+# app server reads the sign-in another one made. The cache is per process unless CACHE_URL
+# names a Redis server, which all app servers then share.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "rectify"),
+        }
+    }
+elif CACHE_URL:
+    raise ValueError("CACHE_URL must be a redis://, rediss:// or unix:// address, or empty")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Where the audit chain head is copied, outside the database (see `manage.py audit_checkpoint`).
 # Retention. The audit trail is never deleted by the product; AUDIT_RETENTION_MONTHS states how
 # long it is kept at least (empty: for ever) and may not be below 6 (a system check refuses it).

@@ -5,7 +5,9 @@ The archive is a zip file (it opens anywhere, also on the office's Windows machi
 - `data.jsonl`: every row of every table, through Django's serializers — portable between
   SQLite and PostgreSQL, unlike an engine's own dump — taken in one read transaction, so it is
   a consistent picture of one moment even while people keep working;
-- `files/…`: every file under PRIVATE_STORAGE_ROOT (evidence, job uploads and results);
+- `files/…`: every file of the private file store (evidence, job uploads and results), read
+  through the storage API, so a backup of an installation on object storage holds every object
+  and restores into one on local disk, or the other way round;
 - `audit-checkpoint.jsonl`: the copies of the audit chain head kept outside the database;
 - `manifest.json`: what the archive must hold: the SHA-256 and size of every member, the rows
   per model, the applied migrations and the audit chain head at the moment of the dump.
@@ -19,21 +21,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.apps import apps
-from django.conf import settings
+from django.core.files.base import File
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from core import files as private_files
 from core.audit import checkpoint_path, verify_chain
 from core.scoping import unscoped_reads
 
@@ -70,22 +74,19 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _storage_root() -> Path:
-    return Path(settings.PRIVATE_STORAGE_ROOT)
+def _stored_files() -> Iterator[str]:
+    # Half-written local uploads (tmp/) are not records yet; core.files.walk leaves them out.
+    yield from private_files.walk()
 
 
-def _stored_files() -> Iterator[tuple[Path, str]]:
-    root = _storage_root()
-    if not root.exists():
-        return
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        # Half-written uploads live in tmp/ until renamed into place: not records yet.
-        if Path(dirpath) == root and "tmp" in dirnames:
-            dirnames.remove("tmp")
-        for name in sorted(filenames):
-            full = Path(dirpath) / name
-            yield full, full.relative_to(root).as_posix()
+def _copy_hashed(source: IO[bytes], target: IO[bytes]) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    while block := source.read(CHUNK):
+        digest.update(block)
+        size += len(block)
+        target.write(block)
+    return digest.hexdigest(), size
 
 
 def _applied_migrations() -> list[list[str]]:
@@ -114,7 +115,9 @@ def _chain_head() -> dict[str, Any]:
 
 def _snapshot() -> None:
     """Make the open transaction read one moment of the database."""
-    if connection.vendor == "postgresql":
+    # Only the outermost block opens the transaction; inside a caller's own transaction (a
+    # test's, say) the level is already set and PostgreSQL refuses to change it.
+    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
@@ -161,10 +164,15 @@ def create_backup(target: Path) -> Summary:
                         "size": checkpoints.stat().st_size,
                     }
                 file_count = 0
-                for full, relative in _stored_files():
+                storage = private_files.private_storage()
+                for relative in _stored_files():
                     name = FILES + relative
-                    archive.write(full, name)
-                    members[name] = {"sha256": _sha256_file(full), "size": full.stat().st_size}
+                    with (
+                        storage.open(relative, "rb") as source,
+                        archive.open(name, "w", force_zip64=True) as member,
+                    ):
+                        sha, size = _copy_hashed(source, member)
+                    members[name] = {"sha256": sha, "size": size}
                     file_count += 1
                 manifest = {
                     "format": FORMAT,
@@ -259,8 +267,8 @@ def restore_backup(source: Path) -> Summary:
             )
         if not _installation_is_empty():
             raise BackupError("restore needs an empty installation: this one holds records")
-        root = _storage_root()
-        written: list[Path] = []
+        storage = private_files.private_storage()
+        written: list[str] = []
         with tempfile.TemporaryDirectory(prefix="rectify-restore-") as tmp:
             # loaddata reads the format from the file's extension.
             dump = Path(tmp) / "data.exactjsonl"
@@ -281,16 +289,17 @@ def restore_backup(source: Path) -> Summary:
                     for name in manifest["members"]:
                         if not name.startswith(FILES):
                             continue
-                        target = root / name[len(FILES) :]
-                        if target.exists():
+                        target = name[len(FILES) :]
+                        if storage.exists(target):
                             continue
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        with archive.open(name) as member, target.open("wb") as out:
-                            shutil.copyfileobj(member, out, CHUNK)
+                        with archive.open(name) as member, tempfile.TemporaryFile() as spool:
+                            shutil.copyfileobj(member, spool, CHUNK)
+                            spool.seek(0)
+                            private_files.save(target, File(spool, name=posixpath.basename(target)))
                         written.append(target)
             except Exception:
-                for path in written:
-                    path.unlink(missing_ok=True)
+                for target in written:
+                    storage.delete(target)
                 raise
         if CHECKPOINT in manifest["members"]:
             checkpoints = checkpoint_path()

@@ -1,8 +1,9 @@
 """Background jobs for imports and exports that take longer than a request should.
 
-A job is a row in ``documents.Job`` plus a folder PRIVATE_STORAGE_ROOT/jobs/<id>/ holding the
-uploaded file and the result. The view that starts a job runs it in a ``threading.Thread`` of
-the web process, and the page polls the row every second (htmx) for its progress bar.
+A job is a row in ``documents.Job`` plus a folder jobs/<id>/ of the private file store
+(core.files: local disk or object storage) holding the uploaded file and the result. The view
+that starts a job runs it in a ``threading.Thread`` of the web process, and the page polls the
+row every second (htmx) for its progress bar.
 
 Why a thread and not a task queue: the product must run on an intranet from SQLite alone,
 with no broker or worker process to install, and these jobs are rare (an office imports a
@@ -19,19 +20,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import shutil
+import posixpath
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
 from django.db import close_old_connections, connections, transaction
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import files
 from documents.exports import export_ledger_xlsx
 from documents.imports import ImportChoices, apply_import, preview_import
 from documents.ledger_reader import LedgerReadError
@@ -55,27 +59,26 @@ class JobFailed(Exception):
     """A job stops with a message for the person who started it."""
 
 
-def jobs_root() -> Path:
-    return Path(settings.PRIVATE_STORAGE_ROOT) / "jobs"
+JOBS = "jobs"
 
 
-def job_dir(job: Job) -> Path:
-    return jobs_root() / str(job.pk)
+def job_dir(job: Job) -> str:
+    """The job's folder in the private file store."""
+    return f"{JOBS}/{job.pk}"
 
 
-def job_file(job: Job, relative: str) -> Path | None:
-    """The absolute path of a job's file, refusing anything outside the job's folder."""
+def job_file(job: Job, relative: str) -> str | None:
+    """The stored name of a job's file, refusing anything outside the job's folder."""
     if not relative:
         return None
-    root = job_dir(job).resolve()
-    path = (jobs_root() / relative).resolve()
-    if root not in path.parents:
+    name = posixpath.normpath(f"{JOBS}/{relative}")
+    if not name.startswith(job_dir(job) + "/"):
         return None
-    return path
+    return name
 
 
-def _relative(path: Path) -> str:
-    return str(path.relative_to(jobs_root()))
+def _relative(name: str) -> str:
+    return name[len(JOBS) + 1 :]
 
 
 def job_create(
@@ -90,12 +93,9 @@ def job_create(
     purge_old_jobs()
     job = Job.objects.create(kind=kind, owner=owner, params=params)
     if upload is not None:
-        folder = job_dir(job)
-        folder.mkdir(parents=True, exist_ok=True)
         suffix = Path(upload_name).suffix.lower()[:8] if Path(upload_name).suffix else ""
-        path = folder / f"upload{suffix}"
-        path.write_bytes(upload)
-        job.upload_path = _relative(path)
+        name = files.save(f"{job_dir(job)}/upload{suffix}", ContentFile(upload))
+        job.upload_path = _relative(name)
         job.save(update_fields=["upload_path"])
     return job
 
@@ -201,7 +201,7 @@ def purge_old_jobs() -> int:
         .values_list("pk", flat=True)
     )
     for pk in old:
-        shutil.rmtree(jobs_root() / str(pk), ignore_errors=True)
+        files.delete_tree(f"{JOBS}/{pk}")
     Job.objects.unscoped("clean-up of expired jobs").filter(pk__in=old).delete()
     return len(old)
 
@@ -209,11 +209,12 @@ def purge_old_jobs() -> int:
 # --- handlers ---------------------------------------------------------------------------------
 
 
-def _upload(job: Job) -> Path:
-    path = job_file(job, job.upload_path)
-    if path is None or not path.is_file():
+def _upload(job: Job) -> IO[bytes]:
+    name = job_file(job, job.upload_path)
+    storage = files.private_storage()
+    if name is None or not storage.exists(name):
         raise JobFailed(_("The uploaded file is no longer available; upload it again."))
-    return path
+    return storage.open(name, "rb")  # type: ignore[return-value]
 
 
 def _inspection(job: Job, inspection_id: Any) -> Inspection:
@@ -248,14 +249,13 @@ def handle_export(job: Job, progress: Callable[[int, str], None]) -> None:
         raise JobFailed(_("The ledger filters are invalid."))
     measures = filterset.qs
     total = measures.count()
-    folder = job_dir(job)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "ledger.xlsx"
-    with path.open("wb") as out:
+    with tempfile.TemporaryFile(prefix="rectify-export-") as out:
         rows = export_ledger_xlsx(
             measures, out, title=params.get("title", ""), progress=progress, total=total
         )
-    job.result_path = _relative(path)
+        out.seek(0)
+        name = files.save(f"{job_dir(job)}/ledger.xlsx", File(out, name="ledger.xlsx"))
+    job.result_path = _relative(name)
     job.result_name = params.get("filename") or "ledger.xlsx"
     job.data = {"rows": rows}
     job.message = _("%(n)d measures exported.") % {"n": rows}
@@ -264,7 +264,7 @@ def handle_export(job: Job, progress: Callable[[int, str], None]) -> None:
 def handle_import_preview(job: Job, progress: Callable[[int, str], None]) -> None:
     params = job.params
     inspection = _inspection(job, params.get("inspection_id"))
-    with _upload(job).open("rb") as data:
+    with _upload(job) as data:
         preview = preview_import(
             data,
             filename=params.get("filename", ""),
@@ -298,7 +298,7 @@ def handle_import_apply(job: Job, progress: Callable[[int, str], None]) -> None:
         raise JobFailed(_("The preview of this import is no longer available; upload again."))
     pparams = preview_job.params
     inspection = _inspection(job, pparams.get("inspection_id"))
-    with _upload(preview_job).open("rb") as data:
+    with _upload(preview_job) as data:
         result = apply_import(
             data,
             filename=pparams.get("filename", ""),

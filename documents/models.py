@@ -29,7 +29,8 @@ class Job(models.Model):
     """后台任务 (background job): an import or export too long for one request.
 
     Owned by the person who started it, who alone sees it and downloads its file. The file lives
-    under PRIVATE_STORAGE_ROOT/jobs/<id>/ and is served only through the scoped download view.
+    in the private file store (core.files) under jobs/<id>/ and is served only through the
+    scoped download view.
     """
 
     kind = models.CharField(_("kind"), max_length=32, choices=JobKind.choices)

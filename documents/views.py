@@ -5,6 +5,7 @@ document modules do the work, and every object comes through the scoped queryset
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import tempfile
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import files
 from core.forms import check_date_range
 from core.text import parse_id
 from documents import selectors, word, wording
@@ -316,14 +318,11 @@ def job_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 def job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     job = _job(request, pk)
-    path = job_file(job, job.result_path) if job.status == JobStatus.DONE else None
-    if path is None or not path.is_file():
+    name = job_file(job, job.result_path) if job.status == JobStatus.DONE else None
+    if name is None or not files.private_storage().exists(name):
         raise Http404
-    return FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=job.result_name or path.name,
-        content_type=XLSX,
+    return files.download_response(
+        name, filename=job.result_name or posixpath.basename(name), content_type=XLSX
     )
 
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from core import files
 from core.http import safe_next
 from core.text import parse_id
 from ledger.choices import DONE_STATES, MeasureState
@@ -298,12 +300,22 @@ def _shows_inline(handle: Any) -> bool:
 # The measure page previews PDFs in an <iframe>; only this view may be framed, by the site itself.
 @xframe_options_sameorigin
 @csp_replace({"frame-ancestors": ["'self'"]})
-def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Serve an evidence file to those who see its measure, and nobody else (404 otherwise)."""
     evidence = get_visible_or_404(Evidence, request.user, pk=pk)
     inline = request.GET.get("inline") == "1" and bool(evidence.previewable)
     try:
-        handle = storage.open_blob(evidence.sha256)
+        if not inline and files.presigned_downloads():
+            if not storage.exists(evidence.sha256):
+                raise FileNotFoundError(evidence.sha256)
+            return files.download_response(
+                storage.name_for(evidence.sha256),
+                filename=evidence.original_name,
+                content_type=evidence.content_type,
+            )
+        # A download streams as it is read; a preview is read once more from the start after
+        # its first bytes were checked.
+        handle = storage.open_blob(evidence.sha256, stream=not inline)
     except (FileNotFoundError, ValueError) as exc:
         raise Http404(_("The stored file is missing; tell the administrator.")) from exc
     if inline and not _shows_inline(handle):

@@ -37,9 +37,11 @@ def _job(w: Any, *, kind: str = "import_preview", with_file: bool = False) -> An
         data={"counts": {}, "rows": [], "problems": [], "findings": [], "can_apply": False},
     )
     if with_file:
-        folder = job_dir(job)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "ledger.xlsx").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+        from django.core.files.base import ContentFile
+
+        from core import files
+
+        files.save(f"{job_dir(job)}/ledger.xlsx", ContentFile(b"PK\x05\x06" + b"\x00" * 18))
         job.result_path = f"{job.pk}/ledger.xlsx"
         job.result_name = "ledger.xlsx"
         job.save()

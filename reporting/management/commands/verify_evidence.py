@@ -25,14 +25,15 @@ class Command(BaseCommand):
             if sha in checked:
                 continue
             checked.add(sha)
-            path = storage.path_for(sha)
-            if not path.is_file():
+            try:
+                handle = storage.open_blob(sha)
+            except FileNotFoundError:
                 problems += 1
                 self.stderr.write(f"missing: evidence #{pk} {name} ({sha})")
                 continue
             digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
+            with handle:
+                while chunk := handle.read(1 << 20):
                     digest.update(chunk)
             if digest.hexdigest() != sha:
                 problems += 1
