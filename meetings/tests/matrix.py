@@ -12,7 +12,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from tests.matrix import MANAGERS, Case, fields_of, once, post_only, read_only, roles
+from tests.matrix import EVERYONE, MANAGERS, Case, fields_of, once, post_only, read_only, roles
 
 RUNNERS = (*MANAGERS, "taskforce")
 READERS = (*RUNNERS, "leader", "branch", "staff")
@@ -103,7 +103,14 @@ def _units(w: Any) -> list[int]:
 
 CASES = [
     *read_only(
-        Case("meetings:list", lambda w: reverse("meetings:list"), {}, default=200),
+        # Every person of the organization's business roles; the separated administrators reach
+        # no business record.
+        Case(
+            "meetings:list",
+            lambda w: reverse("meetings:list"),
+            roles(*EVERYONE),
+            default=403,
+        ),
         Case(
             "meetings:detail",
             _p("detail", _meeting),
