@@ -22,6 +22,7 @@ from notifications.choices import Kind
 from notifications.dispatch import Message, notify
 from notifications.feeds import CalendarEntry
 from organization.models import Person
+from organization.policy import in_office
 from organization.scope import actor_for
 
 REMIND_BEFORE = dt.timedelta(days=1)
@@ -41,7 +42,7 @@ def calendar_entries(user: Any) -> list[CalendarEntry]:
         attends |= Q(attendees__unit_id__in=units) | Q(parts__unit_id__in=units)
     if actor.task_force_ids:
         attends |= Q(task_forces__in=sorted(actor.task_force_ids))
-    if actor.manages_all:
+    if in_office(actor):
         attends = Q(pk__isnull=False)
     meetings = (
         Meeting.objects.visible_to(user)

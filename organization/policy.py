@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from organization.choices import Role
+from organization.choices import ADMIN_ROLES, Role
 from organization.scope import CAPABILITIES, Actor, actor_for, has_capability
 
 Rule = Callable[[Actor, Any], Any]
@@ -137,6 +137,13 @@ def administrators_of(organization_id: int) -> dict[str, list[Any]]:
 def office_people_q() -> Q:
     """The people of the rectification office (a filter on Person), e.g. to notify them."""
     return Q(is_office=True)
+
+
+def is_administrator_or_office(actor: Actor) -> bool:
+    """One of the three administrators (三员) or a member of the rectification office, by the
+    roles held — whether or not the separation keeps the administrators from business records
+    (login security asks these people for a second factor)."""
+    return bool(actor.roles & (ADMIN_ROLES | {Role.OFFICE}))
 
 
 def administrators_and_office_q() -> Q:

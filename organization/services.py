@@ -363,6 +363,8 @@ def _request_change(
 ) -> PendingChange:
     """Record the system administrator's change as pending; nothing else changes."""
     actor_obj = policy.as_actor(actor)
+    # Only a signed-in person of an organization gets here (the policy asked who they are).
+    assert actor_obj.organization_id is not None and actor_obj.user_id is not None
     change = PendingChange.objects.create(
         organization_id=actor_obj.organization_id,
         kind=kind,

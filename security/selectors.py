@@ -13,7 +13,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.selfcheck import CheckItem
 from organization import policy as org_policy
-from organization.choices import ADMIN_ROLES, Role
 from organization.models import Organization, Person
 from security.models import AccountSecurity, SecurityPolicy
 
@@ -55,8 +54,7 @@ def account_state_of(user: Any) -> AccountSecurity | None:
 def is_privileged(person: Person) -> bool:
     """One of the three administrators (三员) or a member of the rectification office — by the
     roles held, whether or not the separation keeps the administrators from business records."""
-    actor = org_policy.as_actor(person.user)
-    return bool(actor.roles & (ADMIN_ROLES | {Role.OFFICE}))
+    return org_policy.is_administrator_or_office(org_policy.as_actor(person.user))
 
 
 def second_factor_required(user: Any, policy: SecurityPolicy | None = None) -> bool:
