@@ -15,12 +15,15 @@ from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 
+from core.models import AuditEvent
 from notifications.choices import Channel, DeliveryStatus, Kind
 from notifications.dispatch import Message, deliveries_send, notify, retry_delay
 from notifications.models import Delivery, Preference
 from notifications.services import delivery_retry
 from notifications.tests.conftest import at
 from organization.models import Person
+from organization.tests.test_views import as_rendered
+from tests.rendered_forms import form_values, rendered_form
 
 pytestmark = pytest.mark.usefixtures("quiet_history", "english")
 
@@ -351,3 +354,59 @@ class TestWeComAppMessage:
         send_to(world, ["branch1"], "w6")
         assert deliveries_send().sent == 3
         assert len(wecom.sends()) == len(dingtalk.sends()) == 1
+
+
+class TestScreens:
+    def test_a_person_keeps_their_ids_and_channels_on_the_preferences_page(
+        self, world: Any, dingtalk: FakeAPI, wecom: FakeAPI
+    ) -> None:
+        client = world.client("branch1")
+        url = reverse("notifications:preferences")
+        page = client.get(url).content.decode()
+        assert "My DingTalk user ID" in page and "My WeCom user ID" in page
+        values = dict(form_values(rendered_form(page, "preferences-form")))
+        # Both work-notice channels are on until the person turns them off.
+        assert values["dingtalk_enabled"] == "on" and values["wecom_enabled"] == "on"
+        values |= {"dingtalk_userid": " manager4220 ", "wecom_userid": "ZhangSan"}
+        del values["wecom_enabled"]
+        assert client.post(url, values).status_code == 302
+
+        person = Person.objects.get(user__username="branch1")
+        assert (person.dingtalk_userid, person.wecom_userid) == ("manager4220", "ZhangSan")
+        pref = Preference.objects.get(user=world.user("branch1"))
+        assert (pref.dingtalk_enabled, pref.wecom_enabled) == (True, False)
+        changed = AuditEvent.objects.filter(action="update", object_id=str(person.pk)).last()
+        assert changed is not None and changed.after["dingtalk_userid"] == "manager4220"
+
+        send_to(world, ["branch1"], "s1")
+        assert set(Delivery.objects.values_list("channel", flat=True)) == {
+            Channel.EMAIL,
+            Channel.DINGTALK,
+        }
+
+    def test_a_user_id_too_long_is_refused_with_a_message(
+        self, world: Any, dingtalk: FakeAPI
+    ) -> None:
+        client = world.client("branch1")
+        url = reverse("notifications:preferences")
+        values = dict(form_values(rendered_form(client.get(url).content, "preferences-form")))
+        values["dingtalk_userid"] = "x" * 65
+        response = client.post(url, values)
+        assert response.status_code == 400
+        assert "at most 64 characters" in response.content.decode()
+        assert Person.objects.get(user__username="branch1").dingtalk_userid == ""
+
+    def test_without_an_app_the_page_offers_no_work_notices(self, world: Any) -> None:
+        page = world.client("branch1").get(reverse("notifications:preferences")).content.decode()
+        assert "dingtalk_userid" not in page and "wecom_enabled" not in page
+
+    def test_the_office_sets_a_persons_ids_on_the_person_form(self, world: Any) -> None:
+        person = Person.objects.get(user__username="staff1")
+        client = world.client("office")
+        url = reverse("organization:people_edit", args=[person.pk])
+        values = as_rendered(client.get(url))
+        values["dingtalk_userid"] = ["ding-staff1"]
+        values["wecom_userid"] = ["WeStaff1"]
+        assert client.post(url, values).status_code == 302
+        person.refresh_from_db()
+        assert (person.dingtalk_userid, person.wecom_userid) == ("ding-staff1", "WeStaff1")
