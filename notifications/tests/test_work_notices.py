@@ -47,6 +47,7 @@ class FakeAPI:
         self.refuse: tuple[int, str] | None = None
         self.token_refuse: tuple[int, str] | None = None
         self.invaliduser = ""
+        self.expired_code = 40014 if channel == Channel.DINGTALK else 42001
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -93,7 +94,7 @@ class FakeAPI:
                     self.send_response(404)
                     self.end_headers()
                     return
-                expired = 40014 if api.channel == Channel.DINGTALK else 42001
+                expired = api.expired_code
                 if query.get("access_token") != [f"tok{api.tokens_issued}"]:
                     self._answer({"errcode": 40014, "errmsg": "invalid access_token"})
                 elif api.expire:
@@ -220,13 +221,14 @@ class TestDingTalkWorkNotice:
         assert len(dingtalk.token_fetches()) == 1
         assert sorted(r["body"]["userid_list"] for r in dingtalk.sends()) == ["u1", "u1", "u2"]
 
+    @pytest.mark.parametrize("code", [40014, 88])
     def test_an_expired_token_is_fetched_again_and_the_notice_sent(
-        self, world: Any, dingtalk: FakeAPI
+        self, world: Any, dingtalk: FakeAPI, code: int
     ) -> None:
         give_ids("branch1", dingtalk="u1")
         send_to(world, ["branch1"], "k4")
         deliveries_send()
-        dingtalk.expire = 1
+        dingtalk.expire, dingtalk.expired_code = 1, code
         send_to(world, ["branch1"], "k5")
         deliveries_send()
         assert len(dingtalk.token_fetches()) == 2
@@ -235,6 +237,19 @@ class TestDingTalkWorkNotice:
         assert set(
             Delivery.objects.filter(channel=Channel.DINGTALK).values_list("status", flat=True)
         ) == {DeliveryStatus.SENT}
+
+    def test_a_token_refused_even_after_refreshing_is_a_failed_attempt(
+        self, world: Any, dingtalk: FakeAPI
+    ) -> None:
+        give_ids("branch1", dingtalk="u1")
+        send_to(world, ["branch1"], "k10")
+        dingtalk.expire = 5
+        assert deliveries_send().retrying == 1
+        # One fresh token per attempt, not a loop.
+        assert len(dingtalk.token_fetches()) == 2
+        assert len(dingtalk.sends()) == 2
+        delivery = Delivery.objects.get(channel=Channel.DINGTALK)
+        assert delivery.last_error == "work notice refused: errcode 40014 access_token expired"
 
     def test_a_refusal_is_retried_then_given_up_and_shown_to_the_administrator(
         self, world: Any, dingtalk: FakeAPI, settings: Any
@@ -316,11 +331,12 @@ class TestWeComAppMessage:
         assert body["textcard"]["url"] == "https://rectify.example.org/ledger/measures/w1/"
         assert Delivery.objects.get(channel=Channel.WECOM).status == DeliveryStatus.SENT
 
-    def test_an_expired_token_is_fetched_again(self, world: Any, wecom: FakeAPI) -> None:
+    @pytest.mark.parametrize("code", [40014, 42001])
+    def test_an_expired_token_is_fetched_again(self, world: Any, wecom: FakeAPI, code: int) -> None:
         give_ids("branch1", wecom="ZhangSan")
         send_to(world, ["branch1"], "w2")
         deliveries_send()
-        wecom.expire = 1
+        wecom.expire, wecom.expired_code = 1, code
         send_to(world, ["branch1"], "w3")
         deliveries_send()
         assert [r["query"]["access_token"][0] for r in wecom.sends()] == ["tok1", "tok1", "tok2"]
