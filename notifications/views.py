@@ -28,7 +28,7 @@ from ledger.choices import OPEN_STATES
 from ledger.models import Measure
 from ledger.selectors import measure_light, policy_for
 from notifications import dispatch, feeds, selectors, services, worknotice
-from notifications.choices import DeliveryStatus
+from notifications.choices import Channel, DeliveryStatus
 from notifications.forms import (
     AUDIENCE_LABELS,
     AnswerForm,
@@ -419,6 +419,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "has_secret": bool(stored.webhook_secret),
             "audience_labels": [(a.value, AUDIENCE_LABELS[a]) for a in Audience],
             "server_webhook": bool(selectors.webhook_target(org)) and not stored.webhook_url,
+            "work_channels": [Channel(c).label for c in worknotice.configured_channels()],
         },
         status=status,
     )

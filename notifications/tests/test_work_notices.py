@@ -426,3 +426,7 @@ class TestScreens:
         assert client.post(url, values).status_code == 302
         person.refresh_from_db()
         assert (person.dingtalk_userid, person.wecom_userid) == ("ding-staff1", "WeStaff1")
+
+    def test_the_office_sees_which_apps_send_work_notices(self, world: Any, wecom: FakeAPI) -> None:
+        page = world.client("office").get(reverse("notifications:settings")).content.decode()
+        assert "Work notices to a person are sent through: WeCom app message" in page
