@@ -324,6 +324,17 @@ NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
 # retries whatever fails); off means deliveries wait for the next scheduler run.
 NOTIFICATION_SEND_ON_COMMIT = env_bool("NOTIFICATION_SEND_ON_COMMIT", True)
 NOTIFICATION_WEBHOOK_TIMEOUT = env_int("NOTIFICATION_WEBHOOK_TIMEOUT", 10)
+# Work notices to a person (DingTalk 工作通知, WeCom 应用消息) through the organization's own app.
+# A channel is offered to people only when all three of its credentials are set. The base
+# addresses can point at an intranet proxy.
+DINGTALK_APP_KEY = env_str("DINGTALK_APP_KEY", "")
+DINGTALK_APP_SECRET = env_str("DINGTALK_APP_SECRET", "")
+DINGTALK_AGENT_ID = env_str("DINGTALK_AGENT_ID", "")
+DINGTALK_API_BASE = env_str("DINGTALK_API_BASE", "https://oapi.dingtalk.com")
+WECOM_CORP_ID = env_str("WECOM_CORP_ID", "")
+WECOM_SECRET = env_str("WECOM_SECRET", "")
+WECOM_AGENT_ID = env_str("WECOM_AGENT_ID", "")
+WECOM_API_BASE = env_str("WECOM_API_BASE", "https://qyapi.weixin.qq.com/cgi-bin")
 
 # Security headers. The strict ones switch on whenever the site is served over HTTPS.
 SESSION_COOKIE_HTTPONLY = True

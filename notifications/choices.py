@@ -17,6 +17,8 @@ class Kind(models.TextChoices):
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     WEBHOOK = "webhook", _("Group robot (WeCom / DingTalk)")
+    DINGTALK = "dingtalk", _("DingTalk work notice (钉钉工作通知)")
+    WECOM = "wecom", _("WeCom app message (企业微信应用消息)")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -1,4 +1,5 @@
-"""Notifying people: the inbox, and the emails and group-robot messages that follow it.
+"""Notifying people: the inbox, and the emails, work notices and group-robot messages that
+follow it.
 
 `notify` writes notifications and their deliveries in the transaction of the event they announce;
 `deliveries_send` sends after it commits (or from the scheduler), so a failing channel never
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ledger.models import Measure
-from notifications import selectors
+from notifications import selectors, worknotice
 from notifications.channels import DeliveryError, send_email, send_webhook, webhook_payload
 from notifications.choices import Channel, DeliveryStatus
 from notifications.models import Delivery, Notification, Preference
@@ -158,6 +159,9 @@ def notify(
                     next_attempt_at=now,
                 )
             )
+    deliveries += _work_notices(
+        organization=organization, notes=notes, users=users, prefs=prefs, message=message, now=now
+    )
     target = selectors.webhook_target(organization)
     mentioned = [u for u in users if prefs[u.pk].webhook_enabled]
     if target is not None and mentioned:
@@ -200,6 +204,61 @@ def notify(
         if send_after:
             send_after_commit([d.pk for d in deliveries if d.status == DeliveryStatus.PENDING])
     return notes
+
+
+def _work_notices(
+    *,
+    organization: Organization,
+    notes: Sequence[Notification],
+    users: Sequence[Any],
+    prefs: dict[int, Preference],
+    message: Message,
+    now: dt.datetime,
+) -> list[Delivery]:
+    """One DingTalk / WeCom work notice per person who has a user id there and keeps the
+    channel on, for each channel the server's app is configured for."""
+    channels = worknotice.configured_channels()
+    if not channels:
+        return []
+    ids = {
+        row[0]: row[1:]
+        for row in Person.objects.unscoped("scheduler works for every organization")
+        .filter(user__in=[u.pk for u in users])
+        .values_list("user_id", "dingtalk_userid", "wecom_userid")
+    }
+    wanted = {
+        Channel.DINGTALK: (0, "dingtalk_enabled"),
+        Channel.WECOM: (1, "wecom_enabled"),
+    }
+    text = message.body or ""
+    payloads = {
+        channel: worknotice.message_payload(
+            channel=channel, title=message.title, text=text, url=absolute_url(message.url)
+        )
+        for channel in channels
+    }
+    out: list[Delivery] = []
+    for note, user in zip(notes, users, strict=True):
+        for channel in channels:
+            index, flag = wanted[Channel(channel)]
+            userid = (ids.get(user.pk) or ("", ""))[index].strip()
+            if not userid or not getattr(prefs[user.pk], flag):
+                continue
+            out.append(
+                Delivery(
+                    organization=organization,
+                    channel=channel,
+                    notification=note,
+                    recipient=user,
+                    to=userid,
+                    subject=message.title[:300],
+                    body=text,
+                    payload=payloads[channel],
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
+    return out
 
 
 def send_after_commit(ids: Sequence[int]) -> None:
@@ -247,6 +306,11 @@ def _sendable_q(now: dt.datetime) -> Q:
 def _send_one(delivery: Delivery) -> None:
     if delivery.channel == Channel.EMAIL:
         send_email(to=delivery.to, subject=delivery.subject, body=delivery.body)
+        return
+    if delivery.channel in (Channel.DINGTALK, Channel.WECOM):
+        worknotice.send_work_notice(
+            channel=delivery.channel, userid=delivery.to, payload=delivery.payload or {}
+        )
         return
     target = selectors.webhook_target(delivery.organization)
     same = target is not None and target.url == delivery.to

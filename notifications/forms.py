@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from notifications.choices import WebhookKind
+from notifications.choices import Channel, WebhookKind
 from notifications.ladder import CODE_MAX_LENGTH, Audience
 from notifications.services import MAX_TEXT
 from organization.forms import BootstrapMixin
@@ -45,6 +46,43 @@ class PreferenceForm(BootstrapMixin, forms.Form):
     webhook_enabled = forms.BooleanField(
         label=_("Mention me in the group robot's messages (WeCom / DingTalk)"), required=False
     )
+    dingtalk_enabled = forms.BooleanField(
+        label=_("DingTalk work notices (钉钉工作通知)"), required=False
+    )
+    dingtalk_userid = forms.CharField(
+        label=_("My DingTalk user ID"),
+        required=False,
+        max_length=64,
+        help_text=_("Your userid in the organization's DingTalk; the administrator can tell you."),
+    )
+    wecom_enabled = forms.BooleanField(
+        label=_("WeCom app messages (企业微信应用消息)"), required=False
+    )
+    wecom_userid = forms.CharField(
+        label=_("My WeCom user ID"),
+        required=False,
+        max_length=64,
+        help_text=_("Your account (UserID) in the organization's WeCom."),
+    )
+
+    def __init__(
+        self, *args: Any, channels: Sequence[str] = (), has_profile: bool = True, **kwargs: Any
+    ) -> None:
+        """Work-notice fields only for the channels the server's app is configured for; the
+        user ids only for someone with a personal profile to keep them in."""
+        super().__init__(*args, **kwargs)
+        for channel in (Channel.DINGTALK, Channel.WECOM):
+            if channel not in channels:
+                del self.fields[f"{channel}_enabled"]
+                del self.fields[f"{channel}_userid"]
+            elif not has_profile:
+                del self.fields[f"{channel}_userid"]
+
+    def preference_values(self) -> dict[str, Any]:
+        """The cleaned data as `preference_update` takes it."""
+        data = dict(self.cleaned_data)
+        ids = {name: data.pop(name) for name in ("dingtalk_userid", "wecom_userid") if name in data}
+        return data | {"work_notice_ids": ids or None}
 
 
 class UrgeForm(BootstrapMixin, forms.Form):

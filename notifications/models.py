@@ -97,6 +97,8 @@ class Preference(models.Model):
     webhook_enabled = models.BooleanField(
         _("mention me in the group robot's messages"), default=True
     )
+    dingtalk_enabled = models.BooleanField(_("DingTalk work notices"), default=True)
+    wecom_enabled = models.BooleanField(_("WeCom app messages"), default=True)
     daily_digest = models.BooleanField(
         _("one daily digest email instead of single emails"), default=False
     )
@@ -170,7 +172,8 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """投递 (delivery): one email or group-robot message waiting to go out, sent or given up.
+    """投递 (delivery): one email, group-robot message or work notice (工作通知) waiting to go
+    out, sent or given up.
 
     Rows are written in the transaction of the event they announce and sent after it commits,
     so a failing mail server never undoes or blocks the action that caused the message.

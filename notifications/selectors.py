@@ -229,6 +229,15 @@ def preference_for(user: Any) -> Preference:
     return found or Preference(user=user)
 
 
+def own_person(user: Any) -> Person | None:
+    """The user's own profile (none for an account without one), for the ids kept on it."""
+    return (
+        Person.objects.unscoped("the user's own profile").filter(user_id=user.pk).first()
+        if user.is_authenticated
+        else None
+    )
+
+
 def preferences_for(users: Sequence[Any]) -> dict[int, Preference]:
     found = {
         p.user_id: p

@@ -56,7 +56,7 @@ from notifications.models import (
 )
 from organization.models import Organization
 from organization.scope import has_capability
-from organization.services import snapshot
+from organization.services import person_set_work_notice_ids, snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -327,7 +327,14 @@ def notice_reply(
 # --- preferences and settings --------------------------------------------------------------
 
 
-PREFERENCE_FIELDS = ["email_enabled", "webhook_enabled", "daily_digest", "digest_hour"]
+PREFERENCE_FIELDS = [
+    "email_enabled",
+    "webhook_enabled",
+    "dingtalk_enabled",
+    "wecom_enabled",
+    "daily_digest",
+    "digest_hour",
+]
 
 
 def preference_update(
@@ -337,8 +344,13 @@ def preference_update(
     webhook_enabled: bool,
     daily_digest: bool,
     digest_hour: int,
+    dingtalk_enabled: bool | None = None,
+    wecom_enabled: bool | None = None,
+    work_notice_ids: dict[str, str] | None = None,
     now: dt.datetime | None = None,
 ) -> Preference:
+    """Save the user's choices; a work-notice switch left None stays as it was, and the user
+    ids, when given, are kept on the user's own person (organization's service)."""
     if not 0 <= digest_hour <= 23:
         raise ValidationError(_("The digest hour is a whole hour from 0 to 23."))
     now = now or timezone.now()
@@ -353,7 +365,13 @@ def preference_update(
         pref.webhook_enabled = webhook_enabled
         pref.daily_digest = daily_digest
         pref.digest_hour = digest_hour
+        if dingtalk_enabled is not None:
+            pref.dingtalk_enabled = dingtalk_enabled
+        if wecom_enabled is not None:
+            pref.wecom_enabled = wecom_enabled
         pref.save()
+        if work_notice_ids:
+            person_set_work_notice_ids(actor=user, ids=work_notice_ids)
         if not daily_digest:
             # Emails held for a digest the person no longer wants go out singly.
             Delivery.objects.unscoped("the user's own deliveries").filter(

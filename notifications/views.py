@@ -27,8 +27,8 @@ from core.text import parse_id
 from ledger.choices import OPEN_STATES
 from ledger.models import Measure
 from ledger.selectors import measure_light, policy_for
-from notifications import dispatch, feeds, selectors, services
-from notifications.choices import DeliveryStatus
+from notifications import dispatch, feeds, selectors, services, worknotice
+from notifications.choices import Channel, DeliveryStatus
 from notifications.forms import (
     AUDIENCE_LABELS,
     AnswerForm,
@@ -99,18 +99,28 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 def preferences(request: HttpRequest) -> HttpResponse:
     pref = selectors.preference_for(request.user)
+    person = selectors.own_person(request.user)
     initial = {
         "email_enabled": pref.email_enabled,
         "webhook_enabled": pref.webhook_enabled,
+        "dingtalk_enabled": pref.dingtalk_enabled,
+        "wecom_enabled": pref.wecom_enabled,
+        "dingtalk_userid": person.dingtalk_userid if person else "",
+        "wecom_userid": person.wecom_userid if person else "",
         "daily_digest": pref.daily_digest,
         "digest_hour": pref.digest_hour,
     }
-    form = PreferenceForm(request.POST or None, initial=initial)
+    form = PreferenceForm(
+        request.POST or None,
+        initial=initial,
+        channels=worknotice.configured_channels(),
+        has_profile=person is not None,
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.preference_update(user=request.user, **form.cleaned_data)
+                services.preference_update(user=request.user, **form.preference_values())
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -129,6 +139,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
             "email": getattr(request.user, "email", ""),
             "has_webhook": selectors.webhook_target(org) is not None,
+            "has_work_notices": bool(worknotice.configured_channels()),
         },
         status=status,
     )
@@ -408,6 +419,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "has_secret": bool(stored.webhook_secret),
             "audience_labels": [(a.value, AUDIENCE_LABELS[a]) for a in Audience],
             "server_webhook": bool(selectors.webhook_target(org)) and not stored.webhook_url,
+            "work_channels": [Channel(c).label for c in worknotice.configured_channels()],
         },
         status=status,
     )

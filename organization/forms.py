@@ -279,6 +279,8 @@ class PersonForm(OrgScopedModelForm):
             "phone",
             "birth_year",
             "is_young_cadre",
+            "dingtalk_userid",
+            "wecom_userid",
             "is_leader",
             "is_office",
             *ADMIN_FLAGS,

@@ -257,6 +257,19 @@ class Person(models.Model):
         validators=[MinValueValidator(1930), MaxValueValidator(2015)],
     )
     is_young_cadre = models.BooleanField(_("young cadre"), default=False)
+    # The person's account in the organization's DingTalk / WeCom, for work notices to them.
+    dingtalk_userid = models.CharField(
+        _("DingTalk user ID"),
+        max_length=64,
+        blank=True,
+        help_text=_("The person's userid in the organization's DingTalk, for work notices."),
+    )
+    wecom_userid = models.CharField(
+        _("WeCom user ID"),
+        max_length=64,
+        blank=True,
+        help_text=_("The person's account (UserID) in the organization's WeCom, for app messages."),
+    )
     is_system_admin = models.BooleanField(_("system administrator"), default=False)
     is_security_admin = models.BooleanField(_("security administrator"), default=False)
     is_audit_admin = models.BooleanField(_("audit administrator"), default=False)

@@ -174,6 +174,8 @@ PERSON_FIELDS = (
     "phone",
     "birth_year",
     "is_young_cadre",
+    "dingtalk_userid",
+    "wecom_userid",
     "is_leader",
     "is_office",
     *ADMIN_FLAGS,
@@ -510,6 +512,35 @@ def unlock_account(*, actor: Any, person: Person) -> int:
         cleared = int(reset(username=person.user.get_username()) or 0)
         record_event(actor=actor, obj=person, action="unlock", after={"attempts_cleared": cleared})
         return cleared
+
+
+WORK_NOTICE_ID_FIELDS = ("dingtalk_userid", "wecom_userid")
+
+
+def person_set_work_notice_ids(*, actor: Any, ids: dict[str, str]) -> Person:
+    """A person keeps their own DingTalk / WeCom user ids (for work notices to them) on their
+    notification preferences; only the fields given change. Audited like any person change."""
+    actor_person_id = policy.as_actor(actor).person_id
+    if actor_person_id is None:
+        raise PermissionDenied(_("Your account has no personal profile to keep these ids in."))
+    unknown = set(ids) - set(WORK_NOTICE_ID_FIELDS)
+    if unknown:
+        raise ValueError(f"not a work-notice id field: {sorted(unknown)}")
+    with transaction.atomic():
+        person = (
+            Person.objects.unscoped("the actor's own profile")
+            .select_for_update()
+            .get(pk=actor_person_id)
+        )
+        before = {name: getattr(person, name) for name in ids}
+        for name, value in ids.items():
+            setattr(person, name, value.strip())
+        person.full_clean(exclude=[f.name for f in Person._meta.fields if f.name not in ids])
+        b, a = diff_fields(before, {name: getattr(person, name) for name in ids})
+        if a or b:
+            person.save(update_fields=list(ids))
+            record_event(actor=actor, obj=person, action="update", before=b, after=a)
+        return person
 
 
 def person_set_password(*, actor: Any, person: Person, password: str) -> None:
