@@ -58,6 +58,39 @@ def _signed_in(request: HttpRequest, user: Any) -> None:
         )
 
 
+def ask_for_code(request: HttpRequest, user: Any, target: str) -> HttpResponse:
+    """The first step passed: the account's authenticator-app code is asked on the next page."""
+    request.session[PENDING] = {
+        "user": user.pk,
+        "backend": user.backend,
+        "next": target,
+        "at": int(time.time()),
+        "tries": 0,
+    }
+    return HttpResponseRedirect(reverse("security:verify"))
+
+
+def sign_in_by_identity(
+    request: HttpRequest, user: Any, target: str, *, ask_code: bool
+) -> HttpResponse:
+    """A sign-in through the college's identity service (CAS, OIDC): the same session rules,
+    audit event and last-sign-in notice as a password, and the code when `ask_code` and the
+    person has an authenticator app."""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("home")
+    if ask_code and selectors.confirmed_device(user) is not None:
+        return ask_for_code(request, user, target)
+    auth_login(request, user, backend=user.backend)
+    _signed_in(request, user)
+    return HttpResponseRedirect(target)
+
+
+def identity_refused(request: HttpRequest, *, inactive: bool) -> HttpResponse:
+    """The identity service knows the person but this platform does not (or no longer): a page
+    that says whom to ask, never an account made up on the spot."""
+    return render(request, "security/identity_refused.html", {"inactive": inactive}, status=403)
+
+
 class LoginView(core_views.LoginView):
     """Sign-in: the password first; an account with an authenticator app then gives its code
     on the next page before it is signed in."""
@@ -68,14 +101,14 @@ class LoginView(core_views.LoginView):
             response = super().form_valid(form)
             _signed_in(self.request, user)
             return response
-        self.request.session[PENDING] = {
-            "user": user.pk,
-            "backend": user.backend,
-            "next": self.get_success_url(),
-            "at": int(time.time()),
-            "tries": 0,
-        }
-        return HttpResponseRedirect(reverse("security:verify"))
+        return ask_for_code(self.request, user, self.get_success_url())
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        # The directory (LDAP) accepted the password but names nobody of this platform.
+        refused = getattr(self.request, "identity_refused", None)
+        if refused is not None:
+            return identity_refused(self.request, inactive=refused == "inactive")
+        return super().form_invalid(form)
 
 
 def _pending_user(request: HttpRequest) -> tuple[Any, dict[str, Any]] | None:
