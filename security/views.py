@@ -38,8 +38,9 @@ ENROL_KEY = "security_enrol_key"
 PENDING_SECONDS = 300
 
 
-def _signed_in(request: HttpRequest, user: Any) -> None:
-    """A person signed in through the pages: audited, and told when and where they last did."""
+def _signed_in(request: HttpRequest, user: Any, *, by_identity_service: bool = False) -> None:
+    """A person signed in through the pages: audited, and told when and where they last did
+    (and, after a password, when it expires)."""
     last_at, last_ip = services.sign_in_recorded(request=request, user=user)
     if last_at is None:
         messages.info(request, _("Welcome: this is your first sign-in."))
@@ -50,6 +51,8 @@ def _signed_in(request: HttpRequest, user: Any) -> None:
             _("Your last sign-in: %(when)s from %(ip)s.")
             % {"when": when, "ip": last_ip or _("an unknown address")},
         )
+    if by_identity_service:
+        return
     policy = selectors.policy_for_user(user)
     days = selectors.days_until_expiry(user, policy)
     if days is not None:
@@ -58,7 +61,9 @@ def _signed_in(request: HttpRequest, user: Any) -> None:
         )
 
 
-def ask_for_code(request: HttpRequest, user: Any, target: str) -> HttpResponse:
+def ask_for_code(
+    request: HttpRequest, user: Any, target: str, *, by_identity_service: bool = False
+) -> HttpResponse:
     """The first step passed: the account's authenticator-app code is asked on the next page."""
     request.session[PENDING] = {
         "user": user.pk,
@@ -66,6 +71,7 @@ def ask_for_code(request: HttpRequest, user: Any, target: str) -> HttpResponse:
         "next": target,
         "at": int(time.time()),
         "tries": 0,
+        "by_identity_service": by_identity_service,
     }
     return HttpResponseRedirect(reverse("security:verify"))
 
@@ -79,9 +85,10 @@ def sign_in_by_identity(
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("home")
     if ask_code and selectors.confirmed_device(user) is not None:
-        return ask_for_code(request, user, target)
+        return ask_for_code(request, user, target, by_identity_service=True)
     auth_login(request, user, backend=user.backend)
-    _signed_in(request, user)
+    request.session[selectors.SESSION_KEY] = selectors.session_rules(user, by_identity_service=True)
+    _signed_in(request, user, by_identity_service=True)
     return HttpResponseRedirect(target)
 
 
@@ -139,7 +146,11 @@ def verify(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and allowed and device.verify_token(form.cleaned_data["token"]):
             del request.session[PENDING]
             auth_login(request, user, backend=pending["backend"])
-            _signed_in(request, user)
+            if pending.get("by_identity_service"):
+                request.session[selectors.SESSION_KEY] = selectors.session_rules(
+                    user, by_identity_service=True
+                )
+            _signed_in(request, user, by_identity_service=bool(pending.get("by_identity_service")))
             target = pending.get("next") or ""
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = reverse("home")

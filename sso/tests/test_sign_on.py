@@ -20,7 +20,15 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from organization.models import Person
-from security.tests.helpers import client_in, events, said, set_policy, sign_in, signed_in
+from security.tests.helpers import (
+    client_in,
+    code_for,
+    events,
+    said,
+    set_policy,
+    sign_in,
+    signed_in,
+)
 from sso.tests import servers
 
 LANGS = ["en", "zh-hans"]
@@ -170,7 +178,7 @@ def test_a_ticket_the_cas_server_does_not_vouch_for_signs_nobody_in(world: Any, 
 def test_an_administrator_whose_policy_asks_a_code_gives_it_after_cas(world: Any, cas: Any) -> None:
     person = _person(world, "office", employee_number="T2002")
     set_policy(person.organization, second_factor_required=True)
-    TOTPDevice.objects.create(user=person.user, name="TOTP", confirmed=True)
+    device = TOTPDevice.objects.create(user=person.user, name="TOTP", confirmed=True)
     cas.user, cas.attributes = "office", {"employeeNumber": "T2002"}
     client = client_in()
     response = client.get(reverse("sso:cas_login"))
@@ -178,6 +186,35 @@ def test_an_administrator_whose_policy_asks_a_code_gives_it_after_cas(world: Any
     response = client.get(answer.headers["Location"])
     assert response.status_code == 302 and response["Location"] == reverse("security:verify")
     assert not signed_in(client)
+    page = client.post(reverse("security:verify"), {"token": code_for(device.key)}, follow=True)
+    assert _landed_home(page) and signed_in(client)
+    assert len(events("sign_in", person.user)) == 1
+
+
+def test_without_the_policy_asking_no_code_is_asked_after_cas(world: Any, cas: Any) -> None:
+    person = _person(world, "branch1", employee_number="T1001")
+    set_policy(person.organization, second_factor_required=False)
+    TOTPDevice.objects.create(user=person.user, name="TOTP", confirmed=True)
+    cas.user, cas.attributes = "zhangsan", {"employeeNumber": "T1001"}
+    client = client_in()
+    assert _landed_home(walk(client, client.get(reverse("sso:cas_login"))))
+    with override_settings(SSO_SECOND_FACTOR=True):
+        again = client_in()
+        response = walk(again, again.get(reverse("sso:cas_login")))
+        assert response.request["PATH_INFO"] == reverse("security:verify")
+
+
+def test_a_cas_sign_in_owes_no_change_of_a_local_password_it_did_not_use(
+    world: Any, cas: Any
+) -> None:
+    person = _person(world, "branch1", employee_number="T1001")
+    set_policy(person.organization, force_password_change=True)
+    by_password = client_in()
+    sign_in(by_password, "branch1")
+    assert by_password.get(reverse("home"))["Location"] == reverse("password_change")
+    cas.user, cas.attributes = "zhangsan", {"employeeNumber": "T1001"}
+    client = client_in()
+    assert _landed_home(walk(client, client.get(reverse("sso:cas_login"))))
 
 
 def test_one_session_per_account_holds_for_cas_sign_ins(world: Any, cas: Any) -> None:
