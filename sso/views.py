@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -89,7 +90,9 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
             raise Http404
         try:
             return super().get(request)  # type: ignore[no-any-return]
-        except requests.RequestException:
+        except (requests.RequestException, SuspiciousOperation):
+            # The provider unreachable, a state of no sign-in begun here, a token that does
+            # not verify: no sign-in, and the sign-in page says so.
             return _failed(request)
 
     def login_success(self) -> HttpResponse:

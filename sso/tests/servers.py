@@ -120,10 +120,15 @@ def cas_server() -> Iterator[CasServer]:
 class OidcProvider:
     """An OpenID Connect provider of the authorization-code flow: /authorize signs in `claims`
     and sends a code back; /token exchanges it once for an ID token (HS256, signed with the
-    client secret) and an access token; /userinfo answers the access token's claims."""
+    client secret, or RS256 with the key published at /jwks) and an access token; /userinfo
+    answers the access token's claims."""
 
     client_id: str = "rectify"
     client_secret: str = "oidc-test-secret-0123456789abcdef"
+    algorithm: str = "HS256"
+    # RS256: the provider's key, published at /jwks; `signing_key` signs (another key forges).
+    rsa_key: Any = None
+    signing_key: Any = None
     url: str = ""
     claims: dict[str, Any] = field(default_factory=dict)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -133,12 +138,29 @@ class OidcProvider:
         return {
             "OIDC_RP_CLIENT_ID": self.client_id,
             "OIDC_RP_CLIENT_SECRET": self.client_secret,
-            "OIDC_RP_SIGN_ALGO": "HS256",
+            "OIDC_RP_SIGN_ALGO": self.algorithm,
             "OIDC_OP_AUTHORIZATION_ENDPOINT": self.url + "/authorize",
             "OIDC_OP_TOKEN_ENDPOINT": self.url + "/token",
             "OIDC_OP_USER_ENDPOINT": self.url + "/userinfo",
-            "OIDC_OP_JWKS_ENDPOINT": None,
+            "OIDC_OP_JWKS_ENDPOINT": self.url + "/jwks" if self.algorithm == "RS256" else None,
         }
+
+    def use_rs256(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self.algorithm = "RS256"
+        self.rsa_key = self.signing_key = rsa.generate_private_key(
+            public_exponent=65537, key_size=2048
+        )
+
+    def jwks(self) -> dict[str, Any]:
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.rsa_key.public_key()))
+        return {"keys": [jwk | {"kid": "k1", "alg": "RS256", "use": "sig"}]}
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        if self.algorithm == "RS256":
+            return jwt.encode(claims, self.signing_key, algorithm="RS256", headers={"kid": "k1"})
+        return jwt.encode(claims, self.client_secret, algorithm="HS256")
 
 
 def _oidc_handler(op: OidcProvider) -> type[BaseHTTPRequestHandler]:
@@ -160,6 +182,8 @@ def _oidc_handler(op: OidcProvider) -> type[BaseHTTPRequestHandler]:
                     query["redirect_uri"] + "?" + urlencode({"code": code, "state": query["state"]})
                 )
                 self._send(302, Location=target)
+            elif path == "/jwks" and op.rsa_key is not None:
+                self._send(200, json.dumps(op.jwks()), "application/json")
             elif path == "/userinfo":
                 token = self.headers.get("Authorization", "").removeprefix("Bearer ")
                 if token not in op.tokens:
@@ -184,7 +208,7 @@ def _oidc_handler(op: OidcProvider) -> type[BaseHTTPRequestHandler]:
                 return
             now = int(time.time())
             claims = grant["claims"]
-            id_token = jwt.encode(
+            id_token = op.sign(
                 {
                     "iss": op.url,
                     "aud": op.client_id,
@@ -192,9 +216,7 @@ def _oidc_handler(op: OidcProvider) -> type[BaseHTTPRequestHandler]:
                     "iat": now,
                     "exp": now + 300,
                     "nonce": grant["nonce"],
-                },
-                op.client_secret,
-                algorithm="HS256",
+                }
             )
             access = secrets.token_hex(16)
             op.tokens[access] = claims

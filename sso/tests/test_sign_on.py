@@ -270,6 +270,33 @@ def test_oidc_refuses_an_identity_of_nobody_here(world: Any, oidc: Any, lang: st
     assert get_user_model().objects.count() == accounts
 
 
+def test_oidc_with_rs256_id_tokens_checks_them_against_the_providers_published_key(
+    world: Any,
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    user = world.user("liaison1")
+    with servers.oidc_provider() as provider:
+        provider.use_rs256()
+        with override_settings(
+            **provider.settings(),
+            SSO_OIDC_CLAIM="preferred_username",
+            SSO_MATCH_ATTRIBUTE="username",
+            AUTHENTICATION_BACKENDS=_backends("sso.backends.OIDCBackend"),
+        ):
+            provider.claims = {"sub": "u-3", "preferred_username": "liaison1"}
+            client = client_in()
+            assert _landed_home(walk(client, client.get(reverse("sso:oidc_login"))))
+            assert client.session["_auth_user_id"] == str(user.pk)
+            # An ID token signed with any other key is not the provider's.
+            provider.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            forged = client_in()
+            page = walk(forged, forged.get(reverse("sso:oidc_login")))
+            assert page.request["PATH_INFO"] == reverse("login")
+            assert not signed_in(forged)
+    assert len(events("sign_in", user)) == 1
+
+
 def test_an_oidc_callback_without_a_login_started_here_signs_nobody_in(
     world: Any, oidc: Any
 ) -> None:
