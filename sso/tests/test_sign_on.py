@@ -395,3 +395,53 @@ def test_the_administrators_local_password_still_signs_in_beside_the_directory(
     client = client_in()
     assert sign_in(client, "admin").status_code == 302
     assert signed_in(client)
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def test_each_method_is_turned_on_by_its_environment_variables_and_off_without_them() -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps({'backends': s.AUTHENTICATION_BACKENDS, "
+        "'search': str(getattr(s, 'AUTH_LDAP_USER_SEARCH', '')), "
+        "'match': s.SSO_MATCH_ATTRIBUTE}))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("CAS_", "LDAP_", "OIDC_"))}
+    base |= {"DJANGO_SETTINGS_MODULE": "config.settings"}
+
+    def configured(**env: str) -> dict[str, Any]:
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=root,
+            env=base | env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+    off = configured()
+    assert not [b for b in off["backends"] if b.startswith("sso.")]
+    on = configured(
+        CAS_SERVER_URL="https://cas.example.edu.cn/cas/",
+        LDAP_SERVER_URI="ldap://ldap.example.edu.cn",
+        LDAP_USER_BASE="ou=people,dc=example",
+        OIDC_CLIENT_ID="rectify",
+        SSO_MATCH_ATTRIBUTE="employee_number",
+    )
+    assert on["backends"] == [
+        "axes.backends.AxesStandaloneBackend",
+        "sso.backends.LDAPBackend",
+        "django.contrib.auth.backends.ModelBackend",
+        "sso.backends.CASBackend",
+        "sso.backends.OIDCBackend",
+    ]
+    assert "ou=people,dc=example" in on["search"]
+    assert on["match"] == "employee_number"
