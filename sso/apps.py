@@ -10,3 +10,5 @@ class SsoConfig(AppConfig):
         # django-cas-ng writes its setting defaults onto the settings when first imported; done
         # here, at start-up, they land on the project's settings and not on a temporary override.
         import django_cas_ng  # noqa: F401
+
+        from sso import checks  # noqa: F401  (registers the settings checks)

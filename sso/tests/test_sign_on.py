@@ -445,3 +445,16 @@ def test_each_method_is_turned_on_by_its_environment_variables_and_off_without_t
     ]
     assert "ou=people,dc=example" in on["search"]
     assert on["match"] == "employee_number"
+
+
+def test_a_mistake_in_the_settings_is_reported_by_the_checks() -> None:
+    from sso.checks import sso_settings_check
+
+    assert sso_settings_check() == []
+    with override_settings(SSO_MATCH_ATTRIBUTE="phone"):
+        assert [e.id for e in sso_settings_check()] == ["sso.E001"]
+    with override_settings(OIDC_RP_CLIENT_ID="rectify", OIDC_RP_SIGN_ALGO="RS256"):
+        (error,) = sso_settings_check()
+        assert error.id == "sso.E002" and "OIDC_OP_JWKS_ENDPOINT" in error.msg
+    with override_settings(AUTH_LDAP_SERVER_URI="ldap://ldap.example.edu.cn"):
+        assert [e.id for e in sso_settings_check()] == ["sso.E003"]
