@@ -104,11 +104,19 @@ class LoginView(core_views.LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()
+        # A directory password (LDAP) is the identity service's, not the local one.
+        by_identity = bool(getattr(user, "by_identity_service", False))
         if selectors.confirmed_device(user) is None:
             response = super().form_valid(form)
-            _signed_in(self.request, user)
+            if by_identity:
+                self.request.session[selectors.SESSION_KEY] = selectors.session_rules(
+                    user, by_identity_service=True
+                )
+            _signed_in(self.request, user, by_identity_service=by_identity)
             return response
-        return ask_for_code(self.request, user, self.get_success_url())
+        return ask_for_code(
+            self.request, user, self.get_success_url(), by_identity_service=by_identity
+        )
 
     def form_invalid(self, form: Any) -> HttpResponse:
         # The directory (LDAP) accepted the password but names nobody of this platform.

@@ -59,6 +59,9 @@ class LDAPBackend(BaseLDAPBackend):
         user = matched(getattr(ldap_user, "_request", None), identity)
         if user is None:
             raise ldap_user.AuthenticationFailed("no person of the platform has this identity")
+        # The sign-in form then treats it as the identity service's sign-in: no local
+        # password change is owed for it.
+        user.by_identity_service = True
         return user, False
 
 

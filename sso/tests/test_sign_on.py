@@ -369,6 +369,19 @@ def test_the_directory_password_signs_in_the_person_and_lands_home(world: Any, l
     assert len(events("sign_in", person.user)) == 1
 
 
+def test_a_directory_sign_in_owes_no_change_of_the_local_password(world: Any, ldap: str) -> None:
+    person = _person(world, "branch1", employee_number="T1001")
+    set_policy(person.organization, force_password_change=True)
+    client = client_in()
+    page = client.post(
+        reverse("login"), {"username": "branch1", "password": LDAP_PASSWORD}, follow=True
+    )
+    assert _landed_home(page)
+    local = client_in()
+    sign_in(local, "branch1")
+    assert local.get(reverse("home"))["Location"] == reverse("password_change")
+
+
 def test_a_wrong_directory_password_is_a_wrong_password(world: Any, ldap: str) -> None:
     _person(world, "branch1", employee_number="T1001")
     client = client_in()
