@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("organization", "0004_separation_of_duties"),
+        ("organization", "0005_person_work_notice_userids"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
