@@ -66,7 +66,7 @@ lint: devenv
 		reporting/services reporting/selectors.py reporting/storage.py documents/imports.py documents/exports.py \
 		documents/selectors.py dashboards/selectors.py recurring/services.py recurring/selectors.py \
 		regulations/services.py regulations/selectors.py regulations/workflow.py \
-		security/services.py security/selectors.py security/policy.py \
+		security/services.py security/selectors.py security/policy.py sso/selectors.py sso/backends.py sso/views.py sso/checks.py \
 		meetings/services.py meetings/selectors.py
 
 check: devenv

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "core",
     "organization",
     "security",
+    "sso",
     "ledger",
     "recurring",
     "reporting",
@@ -202,6 +203,59 @@ AXES_VERBOSE = False
 
 # The second factor: TOTP codes from any authenticator app, named after the product in it.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Rectify")
+
+# Single sign-on (统一身份认证), each method off unless configured; see docs/sso.md. An identity
+# is matched to an existing person by SSO_MATCH_ATTRIBUTE: "employee_number" (工号), "username"
+# or "email". Nobody is ever created by a sign-in; local passwords keep working beside it.
+SSO_MATCH_ATTRIBUTE = env_str("SSO_MATCH_ATTRIBUTE", "username")
+# CAS (django-cas-ng): the server's address turns it on.
+CAS_SERVER_URL = env_str("CAS_SERVER_URL", "")
+CAS_VERSION = env_str("CAS_VERSION", "3")
+CAS_CREATE_USER = False
+# The attribute of the CAS answer that carries the identity; empty: the CAS user name itself.
+SSO_CAS_ATTRIBUTE = env_str("SSO_CAS_ATTRIBUTE", "")
+# LDAP (django-auth-ldap): the server's address turns it on; the sign-in form checks the
+# password against the directory, then against the local account.
+AUTH_LDAP_SERVER_URI = env_str("LDAP_SERVER_URI", "")
+AUTH_LDAP_BIND_DN = env_str("LDAP_BIND_DN", "")
+AUTH_LDAP_BIND_PASSWORD = env_str("LDAP_BIND_PASSWORD", "")
+AUTH_LDAP_START_TLS = env_bool("LDAP_START_TLS", False)
+SSO_LDAP_USER_BASE = env_str("LDAP_USER_BASE", "")
+SSO_LDAP_USER_FILTER = env_str("LDAP_USER_FILTER", "(uid=%(user)s)")
+AUTH_LDAP_NO_NEW_USERS = True
+# The directory checks the password; it writes nothing into the account.
+AUTH_LDAP_ALWAYS_UPDATE_USER = False
+# The directory attribute that carries the identity; empty: the name typed in the form.
+SSO_LDAP_ATTRIBUTE = env_str("SSO_LDAP_ATTRIBUTE", "")
+if AUTH_LDAP_SERVER_URI and SSO_LDAP_USER_BASE:
+    from django_auth_ldap.config import LDAPSearch
+    from ldap import SCOPE_SUBTREE
+
+    AUTH_LDAP_USER_SEARCH = LDAPSearch(SSO_LDAP_USER_BASE, SCOPE_SUBTREE, SSO_LDAP_USER_FILTER)
+# OpenID Connect (mozilla-django-oidc): the client id turns it on.
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid profile email")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_JWKS_ENDPOINT", "") or None
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:oidc_callback"
+# The claim (ID token or userinfo) that carries the identity.
+SSO_OIDC_CLAIM = env_str("SSO_OIDC_CLAIM", "preferred_username")
+# The college's identity service authenticates: after a CAS or OIDC sign-in the authenticator-app
+# code is asked only of those the security policy requires it of (the administrators, the office,
+# or everyone), or of everyone with an app when this is on. An LDAP password goes through the
+# sign-in form and its second step like a local one.
+SSO_SECOND_FACTOR = env_bool("SSO_SECOND_FACTOR", False)
+if AUTH_LDAP_SERVER_URI:
+    AUTHENTICATION_BACKENDS.insert(1, "sso.backends.LDAPBackend")
+if CAS_SERVER_URL:
+    AUTHENTICATION_BACKENDS.append("sso.backends.CASBackend")
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("sso.backends.OIDCBackend")
 # Overrides the policy's idle timeout (in seconds); only tests set it, to wait seconds.
 SECURITY_IDLE_TIMEOUT_SECONDS: int | None = None
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", security_views.LogoutView.as_view(), name="logout"),
     path("password/", security_views.PasswordChangeView.as_view(), name="password_change"),
     path("security/", include("security.urls")),
+    path("sso/", include("sso.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("health/", core_views.health, name="health"),
     path("", include("dashboards.home_urls")),

@@ -276,6 +276,7 @@ class PersonForm(OrgScopedModelForm):
             "unit",
             "unit_role",
             "position",
+            "employee_number",
             "phone",
             "birth_year",
             "is_young_cadre",

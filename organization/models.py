@@ -249,6 +249,8 @@ class Person(models.Model):
         _("role in unit"), max_length=16, choices=UnitRole.choices, default=UnitRole.STAFF
     )
     position = models.CharField(_("position"), max_length=100, blank=True)
+    # 工号: how the college's identity service names a person; single sign-on may match on it.
+    employee_number = models.CharField(_("employee number"), max_length=32, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     birth_year = models.PositiveSmallIntegerField(
         _("birth year"),
@@ -283,6 +285,13 @@ class Person(models.Model):
         verbose_name_plural = _("people")
         ordering = ["id"]
         constraints = [
+            # One person per employee number, so a sign-in by it finds at most one account.
+            models.UniqueConstraint(
+                fields=["employee_number"],
+                condition=~Q(employee_number=""),
+                name="person_unique_employee_number",
+                violation_error_message=_("Another person already has this employee number."),
+            ),
             # 三员: nobody holds two of the three administrator roles.
             models.CheckConstraint(
                 condition=(
@@ -295,7 +304,7 @@ class Person(models.Model):
                     "A person holds at most one of the system, security and audit "
                     "administrator roles."
                 ),
-            )
+            ),
         ]
 
     def __str__(self) -> str:

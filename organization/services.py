@@ -171,6 +171,7 @@ PERSON_FIELDS = (
     "unit_id",
     "unit_role",
     "position",
+    "employee_number",
     "phone",
     "birth_year",
     "is_young_cadre",

@@ -218,16 +218,19 @@ GATE_PASSWORD = "password"
 GATE_SECOND_FACTOR = "second_factor"
 
 
-def session_rules(user: Any) -> dict[str, Any]:
+def session_rules(user: Any, *, by_identity_service: bool = False) -> dict[str, Any]:
     """The rules one session keeps to, read once at sign-in so ordinary requests ask nothing
     of the database: the idle limit, whether the account has one session only, and what the
-    person must do before anything else (change the password, enrol a second factor)."""
+    person must do before anything else (change the password, enrol a second factor).
+
+    A session signed in through the identity service (`by_identity_service`) used no local
+    password, so it owes no change of one."""
     person = person_of(user)
     policy = policy_of(person.organization if person else None)
     gate = None
     if person is None:
         pass  # an account of no organization reaches nothing that needs guarding
-    elif must_change_password(user, policy):
+    elif not by_identity_service and must_change_password(user, policy):
         gate = GATE_PASSWORD
     elif second_factor_required(user, policy) and confirmed_device(user) is None:
         gate = GATE_SECOND_FACTOR
@@ -236,5 +239,5 @@ def session_rules(user: Any) -> dict[str, Any]:
         "warn": idle_warning_seconds(policy),
         "single": policy.single_session,
         "gate": gate,
-        "expired": password_expired(user, policy),
+        "expired": not by_identity_service and password_expired(user, policy),
     }

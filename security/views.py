@@ -38,8 +38,9 @@ ENROL_KEY = "security_enrol_key"
 PENDING_SECONDS = 300
 
 
-def _signed_in(request: HttpRequest, user: Any) -> None:
-    """A person signed in through the pages: audited, and told when and where they last did."""
+def _signed_in(request: HttpRequest, user: Any, *, by_identity_service: bool = False) -> None:
+    """A person signed in through the pages: audited, and told when and where they last did
+    (and, after a password, when it expires)."""
     last_at, last_ip = services.sign_in_recorded(request=request, user=user)
     if last_at is None:
         messages.info(request, _("Welcome: this is your first sign-in."))
@@ -50,6 +51,8 @@ def _signed_in(request: HttpRequest, user: Any) -> None:
             _("Your last sign-in: %(when)s from %(ip)s.")
             % {"when": when, "ip": last_ip or _("an unknown address")},
         )
+    if by_identity_service:
+        return
     policy = selectors.policy_for_user(user)
     days = selectors.days_until_expiry(user, policy)
     if days is not None:
@@ -58,24 +61,69 @@ def _signed_in(request: HttpRequest, user: Any) -> None:
         )
 
 
+def ask_for_code(
+    request: HttpRequest, user: Any, target: str, *, by_identity_service: bool = False
+) -> HttpResponse:
+    """The first step passed: the account's authenticator-app code is asked on the next page."""
+    request.session[PENDING] = {
+        "user": user.pk,
+        "backend": user.backend,
+        "next": target,
+        "at": int(time.time()),
+        "tries": 0,
+        "by_identity_service": by_identity_service,
+    }
+    return HttpResponseRedirect(reverse("security:verify"))
+
+
+def sign_in_by_identity(
+    request: HttpRequest, user: Any, target: str, *, ask_code: bool
+) -> HttpResponse:
+    """A sign-in through the college's identity service (CAS, OIDC): the same session rules,
+    audit event and last-sign-in notice as a password, and the code when `ask_code` and the
+    person has an authenticator app."""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("home")
+    if ask_code and selectors.confirmed_device(user) is not None:
+        return ask_for_code(request, user, target, by_identity_service=True)
+    auth_login(request, user, backend=user.backend)
+    request.session[selectors.SESSION_KEY] = selectors.session_rules(user, by_identity_service=True)
+    _signed_in(request, user, by_identity_service=True)
+    return HttpResponseRedirect(target)
+
+
+def identity_refused(request: HttpRequest, *, inactive: bool) -> HttpResponse:
+    """The identity service knows the person but this platform does not (or no longer): a page
+    that says whom to ask, never an account made up on the spot."""
+    return render(request, "security/identity_refused.html", {"inactive": inactive}, status=403)
+
+
 class LoginView(core_views.LoginView):
     """Sign-in: the password first; an account with an authenticator app then gives its code
     on the next page before it is signed in."""
 
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()
+        # A directory password (LDAP) is the identity service's, not the local one.
+        by_identity = bool(getattr(user, "by_identity_service", False))
         if selectors.confirmed_device(user) is None:
             response = super().form_valid(form)
-            _signed_in(self.request, user)
+            if by_identity:
+                self.request.session[selectors.SESSION_KEY] = selectors.session_rules(
+                    user, by_identity_service=True
+                )
+            _signed_in(self.request, user, by_identity_service=by_identity)
             return response
-        self.request.session[PENDING] = {
-            "user": user.pk,
-            "backend": user.backend,
-            "next": self.get_success_url(),
-            "at": int(time.time()),
-            "tries": 0,
-        }
-        return HttpResponseRedirect(reverse("security:verify"))
+        return ask_for_code(
+            self.request, user, self.get_success_url(), by_identity_service=by_identity
+        )
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        # The directory (LDAP) accepted the password but names nobody of this platform.
+        refused = getattr(self.request, "identity_refused", None)
+        if refused is not None:
+            return identity_refused(self.request, inactive=refused == "inactive")
+        return super().form_invalid(form)
 
 
 def _pending_user(request: HttpRequest) -> tuple[Any, dict[str, Any]] | None:
@@ -106,7 +154,11 @@ def verify(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and allowed and device.verify_token(form.cleaned_data["token"]):
             del request.session[PENDING]
             auth_login(request, user, backend=pending["backend"])
-            _signed_in(request, user)
+            if pending.get("by_identity_service"):
+                request.session[selectors.SESSION_KEY] = selectors.session_rules(
+                    user, by_identity_service=True
+                )
+            _signed_in(request, user, by_identity_service=bool(pending.get("by_identity_service")))
             target = pending.get("next") or ""
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = reverse("home")

@@ -315,6 +315,14 @@ class Bad:
     why: str
 
 
+def _employee_number_of(username: str, number: str) -> dict[str, Any]:
+    """Give an existing person the employee number, and post it for another."""
+    Person.objects.unscoped("test set-up").filter(user__username=username).update(
+        employee_number=number
+    )
+    return {"employee_number": number}
+
+
 def posting(**values: Any) -> Callable[[Any], dict[str, Any]]:
     return lambda world: values
 
@@ -412,6 +420,12 @@ BAD_CREATES = [
     ),
     Bad("people", posting(username="u" * 151), saying(too_long(150, 151)), "151-char-username"),
     Bad("people", posting(email="not-an-address"), saying(EMAIL), "bad-email"),
+    Bad(
+        "people",
+        lambda w: _employee_number_of("branch1", "T1001"),
+        saying(Msg("Another person already has this employee number.")),
+        "taken-employee-number",
+    ),
     Bad(
         "people",
         posting(password=""),
