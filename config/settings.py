@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     # Domain apps, lowest layer first (see STYLE: each imports only from those above it here).
     "core",
     "organization",
@@ -238,6 +240,21 @@ NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
 # retries whatever fails); off means deliveries wait for the next scheduler run.
 NOTIFICATION_SEND_ON_COMMIT = env_bool("NOTIFICATION_SEND_ON_COMMIT", True)
 NOTIFICATION_WEBHOOK_TIMEOUT = env_int("NOTIFICATION_WEBHOOK_TIMEOUT", 10)
+
+# Background tasks (imports, exports, reminders, deliveries): the django-tasks framework with its
+# database backend, so no broker is needed on SQLite or PostgreSQL; `manage.py run_worker` runs
+# them and the periodic schedule. The test suite runs tasks inline (the immediate backend).
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# The worker enqueues the reminder run (run_reminders) this often, in seconds.
+REMINDERS_EVERY = env_int("REMINDERS_EVERY", 300)
+# A running job whose worker is gone, or whose progress has not moved for this many seconds,
+# is retried once and then marked failed.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 600)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2)
+# What the worker queues periodically (task path: every so many seconds); this replaces cron.
+WORKER_SCHEDULE = {"notifications.tasks.reminders_task": REMINDERS_EVERY}
+# Called by the worker between tasks, every few seconds.
+WORKER_HOUSEKEEPING: list[str] = []
 
 # Security headers. The strict ones switch on whenever the site is served over HTTPS.
 SESSION_COOKIE_HTTPONLY = True
