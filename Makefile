@@ -47,14 +47,20 @@ else
 RUN_ENV := DEBUG=false HTTPS=false
 endif
 
+# The background worker (imports, exports, reminders, deliveries) runs beside the web server;
+# Ctrl-C stops both (the worker finishes the task it is running first).
 run: demo
 	@$(PY) manage.py load_demo --logins
 	@echo ""
-	@echo "Rectify is serving on $(SITE_URL)/ (Ctrl-C stops it)"
+	@echo "Rectify is serving on $(SITE_URL)/ (Ctrl-C stops it and its background worker)"
 ifeq ($(DEV),1)
+	$(RUN_ENV) $(PY) manage.py run_worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 else
 	$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v 0
+	$(RUN_ENV) $(PY) manage.py run_worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(RUN_ENV) $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 endif
 
