@@ -10,7 +10,7 @@ HOSTILE_SEED ?= 2026
 export HOSTILE_SEED
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test venv devenv lint check unit units unit-sqlite unit-postgres browser migrate demo serve bench loadtest messages clean fuzz
+.PHONY: run test reliability venv devenv lint check unit units unit-sqlite unit-postgres browser migrate demo serve bench loadtest messages clean fuzz
 
 # `make run` installs what running needs; the tools of the suite (pytest, Playwright, ruff, mypy,
 # …) come with the targets that use them.
@@ -89,12 +89,12 @@ units: devenv
 
 unit-sqlite: devenv
 	PRIVATE_STORAGE_ROOT=$(CURDIR)/var/test-sqlite/private AUDIT_CHECKPOINT_PATH=$(CURDIR)/var/test-sqlite/audit-checkpoint.jsonl \
-		TEST_DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser"
+		TEST_DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser and not reliability"
 
 unit-postgres: devenv
 	@if $(PY) tests/pg_available.py "$(TEST_DATABASE_URL)"; then \
 		PRIVATE_STORAGE_ROOT=$(CURDIR)/var/test-postgres/private AUDIT_CHECKPOINT_PATH=$(CURDIR)/var/test-postgres/audit-checkpoint.jsonl \
-		DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser"; \
+		DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser and not reliability"; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "ERROR: PostgreSQL is not reachable at $(TEST_DATABASE_URL) (required under CI)"; exit 1; \
 	else \
@@ -104,7 +104,15 @@ unit-postgres: devenv
 browser: devenv
 	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m browser tests/browser
 
-test: lint check units browser
+# Faults: real worker and web-server processes killed with SIGKILL mid-way (tests/reliability),
+# on SQLite, then on PostgreSQL when it is reachable.
+reliability: devenv
+	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m reliability tests/reliability
+	@if $(PY) tests/pg_available.py "$(TEST_DATABASE_URL)"; then \
+		DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m reliability tests/reliability; \
+	fi
+
+test: lint check units browser reliability
 
 # The whole hostile-input corpus: every payload class in every field of every form and every
 # list parameter, as every role (`make test` runs a seeded sample; HOSTILE_SEED=n repeats one).

@@ -167,13 +167,15 @@ class _Progress:
         # Inline runs (a request's or a test's transaction) share the caller's connection.
         self.inline = connection.in_atomic_block
         self.last = timezone.now()
+        self.shown = 0
         self.own: Any = None
 
     def __call__(self, percent: int, message: str) -> None:
         now = timezone.now()
-        if now - self.last < _PROGRESS_EVERY:
+        # At most twice a second, but a jump (a phase ending) is always shown.
+        if now - self.last < _PROGRESS_EVERY and percent < self.shown + 5:
             return
-        self.last = now
+        self.last, self.shown = now, percent
         values = {
             "progress": max(1, min(99, percent)),
             "message": message[:500],
