@@ -108,7 +108,12 @@ class Site:
     def start(self, *args: str, log: str) -> subprocess.Popen[bytes]:
         out = (self.tmp / log).open("ab")
         proc = subprocess.Popen(
-            list(args), cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            list(args),
+            cwd=ROOT,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.procs.append(proc)
         return proc
@@ -133,7 +138,8 @@ class Site:
 
     @staticmethod
     def kill(proc: subprocess.Popen[bytes]) -> None:
-        proc.send_signal(signal.SIGKILL)
+        """SIGKILL the process and its children (a web server's workers) at once."""
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
 
     def log(self, name: str) -> str:

@@ -174,6 +174,65 @@ def write_burst(count: int) -> dict[str, Any]:
     return {"errors": errors}
 
 
+class _Rollback(Exception):
+    pass
+
+
+def reporting_target() -> dict[str, Any]:
+    """A measure of branch 1 on which its secretary may add evidence and ask for close-out."""
+    from ledger.models import Measure
+    from reporting import services
+
+    branch = User.objects.get(username="branch1")
+    for measure in Measure.objects.visible_to(branch).order_by("pk")[:50]:
+        try:
+            with transaction.atomic():
+                services.evidence_add_text(by=branch, measure=measure, name="probe", content="x")
+                services.closeout_request(by=branch, measure=measure, summary="probe")
+                raise _Rollback
+        except _Rollback:
+            return {"measure": measure.pk}
+        except Exception:
+            continue
+    return {"measure": None}
+
+
+def evidence_consistency() -> dict[str, Any]:
+    """Evidence rows whose file is missing, and stored files no row refers to."""
+    from pathlib import Path
+
+    from reporting import storage
+    from reporting.models import Evidence
+
+    shas = set(Evidence.objects.unscoped("test").values_list("sha256", flat=True))
+    missing = sorted(sha for sha in shas if not storage.exists(sha))
+    folder = Path(storage.root()) / storage.SUBDIR
+    files = {p.name for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
+    return {"rows": len(shas), "missing": missing, "unreferenced": sorted(files - shas)}
+
+
+def closeout_consistency(measure_id: int) -> dict[str, Any]:
+    """The open close-out requests of the measure, each checked against the measure's state."""
+    from ledger.models import Measure
+    from reporting.choices import OPEN_REQUEST_STATUSES
+    from reporting.models import CloseRequest
+    from reporting.services.closeout import request_check
+
+    measure = Measure.objects.unscoped("test").get(pk=measure_id)
+    open_requests = list(
+        CloseRequest.objects.unscoped("test").filter(
+            measure=measure, status__in=OPEN_REQUEST_STATUSES
+        )
+    )
+    problems = []
+    for request in open_requests:
+        try:
+            request_check(request.status, measure)
+        except Exception as exc:
+            problems.append(str(exc))
+    return {"open": len(open_requests), "state": measure.state, "problems": problems}
+
+
 def main() -> None:
     action, *args = sys.argv[1:]
     functions = {
@@ -184,6 +243,9 @@ def main() -> None:
         "setup-deliveries": lambda: setup_deliveries(int(args[0])),
         "deliveries": deliveries,
         "write-burst": lambda: write_burst(int(args[0])),
+        "reporting-target": reporting_target,
+        "evidence-consistency": evidence_consistency,
+        "closeout-consistency": lambda: closeout_consistency(int(args[0])),
     }
     with unscoped_reads("reliability test driver"):
         print(json.dumps(functions[action](), ensure_ascii=False))
