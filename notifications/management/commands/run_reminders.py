@@ -19,8 +19,8 @@ class _DryRun(Exception):
 class Command(BaseCommand):
     help = (
         "Announce close-out progress, fire the due rungs of the escalation ladder, bundle daily "
-        "digests and send queued emails and group-robot messages. Idempotent: run it every few "
-        "minutes from cron or a systemd timer."
+        "digests and send queued emails and group-robot messages. Idempotent; the background "
+        "worker (run_worker) runs it every REMINDERS_EVERY seconds."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
