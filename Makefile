@@ -10,7 +10,7 @@ HOSTILE_SEED ?= 2026
 export HOSTILE_SEED
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test reliability venv devenv lint check unit units unit-sqlite unit-postgres browser migrate demo serve bench loadtest messages clean fuzz
+.PHONY: run test reliability reliability-sqlite reliability-postgres venv devenv lint check unit units unit-sqlite unit-postgres browser migrate demo serve bench loadtest messages clean fuzz
 
 # `make run` installs what running needs; the tools of the suite (pytest, Playwright, ruff, mypy,
 # …) come with the targets that use them.
@@ -105,11 +105,18 @@ browser: devenv
 	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m browser tests/browser
 
 # Faults: real worker and web-server processes killed with SIGKILL mid-way (tests/reliability),
-# on SQLite, then on PostgreSQL when it is reachable.
+# on SQLite and, when it is reachable, on PostgreSQL, side by side like the unit runs.
 reliability: devenv
+	@$(MAKE) --no-print-directory -j2 --output-sync=target reliability-sqlite reliability-postgres
+
+reliability-sqlite: devenv
 	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m reliability tests/reliability
+
+reliability-postgres: devenv
 	@if $(PY) tests/pg_available.py "$(TEST_DATABASE_URL)"; then \
 		DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m reliability tests/reliability; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "ERROR: PostgreSQL is not reachable at $(TEST_DATABASE_URL) (required under CI)"; exit 1; \
 	fi
 
 test: lint check units browser reliability
