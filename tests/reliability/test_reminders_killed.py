@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.reliability.conftest import PY, Site, wait_for
 
-COUNT = 60
+COUNT = 30
 
 
 def _sent(site: Site) -> Counter[str]:

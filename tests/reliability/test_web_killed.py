@@ -43,7 +43,7 @@ def _multipart(name: str, content: bytes) -> tuple[bytes, str]:
 
 
 # (share of the body sent, seconds between the last byte and the kill)
-MOMENTS = [(0.5, 0.0), (1.0, 0.05), (1.0, 0.4)]
+MOMENTS = [(0.5, 0.0), (1.0, 0.2)]
 
 
 def test_killing_the_web_server_mid_upload_and_mid_close_out_leaves_consistent_data(site: Site):
@@ -70,7 +70,7 @@ def test_killing_the_web_server_mid_upload_and_mid_close_out_leaves_consistent_d
         assert set(state["unreferenced"]) <= uploaded, state
 
     body = f"csrfmiddlewaretoken={CSRF}&summary=%E5%B7%B2%E5%AE%8C%E6%88%90".encode()
-    for delay in (0.0, 0.1, 0.4):
+    for delay in (0.0, 0.3):
         web = site.web(port)
         sock = _post(
             port,

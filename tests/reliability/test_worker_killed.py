@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.reliability.conftest import Site, wait_for
 
-ROWS = 1000
+ROWS = 400
 
 
 def test_a_worker_killed_mid_import_leaves_no_half_ledger_and_the_job_is_retried(site: Site):
