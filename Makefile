@@ -10,7 +10,7 @@ HOSTILE_SEED ?= 2026
 export HOSTILE_SEED
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test venv devenv lint check unit units unit-sqlite unit-postgres browser migrate demo serve bench loadtest messages clean fuzz
+.PHONY: run test reliability reliability-sqlite reliability-postgres venv devenv lint check unit units unit-sqlite unit-postgres browser migrate demo serve bench loadtest messages clean fuzz
 
 # `make run` installs what running needs; the tools of the suite (pytest, Playwright, ruff, mypy,
 # …) come with the targets that use them.
@@ -47,14 +47,20 @@ else
 RUN_ENV := DEBUG=false HTTPS=false
 endif
 
+# The background worker (imports, exports, reminders, deliveries) runs beside the web server;
+# Ctrl-C stops both (the worker finishes the task it is running first).
 run: demo
 	@$(PY) manage.py load_demo --logins
 	@echo ""
-	@echo "Rectify is serving on $(SITE_URL)/ (Ctrl-C stops it)"
+	@echo "Rectify is serving on $(SITE_URL)/ (Ctrl-C stops it and its background worker)"
 ifeq ($(DEV),1)
+	$(RUN_ENV) $(PY) manage.py run_worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 else
 	$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v 0
+	$(RUN_ENV) $(PY) manage.py run_worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(RUN_ENV) $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 endif
 
@@ -86,12 +92,12 @@ units: devenv
 
 unit-sqlite: devenv
 	PRIVATE_STORAGE_ROOT=$(CURDIR)/var/test-sqlite/private AUDIT_CHECKPOINT_PATH=$(CURDIR)/var/test-sqlite/audit-checkpoint.jsonl \
-		TEST_DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser"
+		TEST_DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser and not reliability"
 
 unit-postgres: devenv
 	@if $(PY) tests/pg_available.py "$(TEST_DATABASE_URL)"; then \
 		PRIVATE_STORAGE_ROOT=$(CURDIR)/var/test-postgres/private AUDIT_CHECKPOINT_PATH=$(CURDIR)/var/test-postgres/audit-checkpoint.jsonl \
-		DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser"; \
+		DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m "not browser and not reliability"; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "ERROR: PostgreSQL is not reachable at $(TEST_DATABASE_URL) (required under CI)"; exit 1; \
 	else \
@@ -101,7 +107,22 @@ unit-postgres: devenv
 browser: devenv
 	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m browser tests/browser
 
-test: lint check units browser
+# Faults: real worker and web-server processes killed with SIGKILL mid-way (tests/reliability),
+# on SQLite and, when it is reachable, on PostgreSQL, side by side like the unit runs.
+reliability: devenv
+	@$(MAKE) --no-print-directory -j2 --output-sync=target reliability-sqlite reliability-postgres
+
+reliability-sqlite: devenv
+	FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m reliability tests/reliability
+
+reliability-postgres: devenv
+	@if $(PY) tests/pg_available.py "$(TEST_DATABASE_URL)"; then \
+		DATABASE_URL="$(TEST_DATABASE_URL)" FAST_PASSWORD_HASHER=1 $(PY) -m pytest -q -m reliability tests/reliability; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "ERROR: PostgreSQL is not reachable at $(TEST_DATABASE_URL) (required under CI)"; exit 1; \
+	fi
+
+test: lint check units browser reliability
 
 # The whole hostile-input corpus: every payload class in every field of every form and every
 # list parameter, as every role (`make test` runs a seeded sample; HOSTILE_SEED=n repeats one).

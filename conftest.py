@@ -33,6 +33,13 @@ def _is_test_file(filename: str) -> bool:
 trust_callers(_is_test_code)
 
 
+@pytest.fixture(autouse=True)
+def tasks_run_inline(settings: Any) -> None:
+    """Background tasks run inside the call that queues them, in the test's transaction; the
+    reliability tests (tests/reliability) run real workers in their own processes."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock():

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     # Domain apps, lowest layer first (see STYLE: each imports only from those above it here).
     "core",
     "organization",
@@ -389,6 +391,21 @@ WECOM_CORP_ID = env_str("WECOM_CORP_ID", "")
 WECOM_SECRET = env_str("WECOM_SECRET", "")
 WECOM_AGENT_ID = env_str("WECOM_AGENT_ID", "")
 WECOM_API_BASE = env_str("WECOM_API_BASE", "https://qyapi.weixin.qq.com/cgi-bin")
+
+# Background tasks (imports, exports, reminders, deliveries): the django-tasks framework with its
+# database backend, so no broker is needed on SQLite or PostgreSQL; `manage.py run_worker` runs
+# them and the periodic schedule. The test suite runs tasks inline (the immediate backend).
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# The worker enqueues the reminder run (run_reminders) this often, in seconds.
+REMINDERS_EVERY = env_int("REMINDERS_EVERY", 300)
+# A running job whose worker is gone, or whose progress has not moved for this many seconds,
+# is retried once and then marked failed.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 600)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2)
+# What the worker queues periodically (task path: every so many seconds); this replaces cron.
+WORKER_SCHEDULE = {"notifications.tasks.reminders_task": REMINDERS_EVERY}
+# Called by the worker between tasks, every few seconds.
+WORKER_HOUSEKEEPING: list[str] = []
 
 # Security headers. The strict ones switch on whenever the site is served over HTTPS.
 SESSION_COOKIE_HTTPONLY = True

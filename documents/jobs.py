@@ -2,18 +2,24 @@
 
 A job is a row in ``documents.Job`` plus a folder jobs/<id>/ of the private file store
 (core.files: local disk or object storage) holding the uploaded file and the result. The view
-that starts a job runs it in a ``threading.Thread`` of the web process, and the page polls the
-row every second (htmx) for its progress bar.
+that starts a job enqueues a task (documents.tasks, run by ``manage.py run_worker``) in the
+same transaction as the job's row, and the page polls the row every second (htmx) for its
+progress bar. A restart of the web server does not touch a queued or running job.
 
-Why a thread and not a task queue: the product must run on an intranet from SQLite alone,
-with no broker or worker process to install, and these jobs are rare (an office imports a
-ledger a few times per inspection round) and bounded (a capped file, a streamed export).
-The costs are accepted knowingly: a job dies with its process, so a running job whose row has
-not moved for STALE_AFTER is shown as interrupted and can simply be started again (a job's
-writes are one transaction, so an interrupted import has written nothing); and each thread
-opens its own database connection, closed when it ends. :func:`run_job` is an ordinary
-function: tests and management commands call it directly, synchronously. Setting
-DOCUMENTS_JOBS_INLINE = True runs every job inside the request that starts it.
+A job's data writes are one transaction, so a worker killed halfway has written nothing; the
+worker that finds the task left running by a dead process (core.worker) queues it again, and
+:func:`run_job` retries the job up to JOB_MAX_ATTEMPTS times before marking it failed with a
+message. A job whose row has not moved for JOB_LEASE_SECONDS is shown as failed, so nothing
+stays "running" forever, even with no worker at all.
+
+Progress is written outside the job's data transaction: in the worker the data transaction is
+the job's own, and progress goes by a second database connection in autocommit, so the page
+sees it while the import writes. On SQLite the data transaction holds the database's only write
+lock (IMMEDIATE), which a second connection would wait for: there the write phase, which is the
+short part of an import (reading and matching come first, outside any transaction), reports no
+progress until it commits. Run inline (in a request or a test's transaction), progress shares
+the caller's connection. :func:`run_job` is an ordinary function: tests and management commands
+call it directly, synchronously.
 """
 
 from __future__ import annotations
@@ -22,7 +28,6 @@ import datetime as dt
 import logging
 import posixpath
 import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -30,12 +35,14 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
-from django.db import close_old_connections, connections, transaction
+from django.db import connection, connections
+from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import files
+from core.worker import lease, worker_alive, worker_name
 from documents.exports import export_ledger_xlsx
 from documents.imports import ImportChoices, apply_import, preview_import
 from documents.ledger_reader import LedgerReadError
@@ -47,7 +54,6 @@ from organization.models import Theme
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = dt.timedelta(minutes=10)
 KEEP_FOR = dt.timedelta(days=7)
 _PROGRESS_EVERY = dt.timedelta(milliseconds=500)
 
@@ -101,44 +107,108 @@ def job_create(
 
 
 def start_job(job: Job) -> None:
-    """Run the job in a background thread (or inline, with DOCUMENTS_JOBS_INLINE)."""
-    if getattr(settings, "DOCUMENTS_JOBS_INLINE", False):
-        run_job(job.pk)
-        return
-    thread = threading.Thread(
-        target=_thread_main, args=(job.pk,), name=f"documents-job-{job.pk}", daemon=True
+    """Queue the job for the worker, in the caller's transaction (the task row and the job's
+    row commit together, or neither does)."""
+    from documents.tasks import run_document_job
+
+    result = run_document_job.enqueue(job.pk)
+    Job.objects.unscoped("background job of its owner").filter(pk=job.pk).update(
+        task_id=str(result.id)[:64]
     )
-    # A request sent with a one-time key runs in a transaction: the thread must find the job.
-    transaction.on_commit(thread.start)
 
 
-def _thread_main(job_id: int) -> None:
-    close_old_connections()
-    try:
-        run_job(job_id)
-    finally:
-        connections.close_all()
+def max_attempts() -> int:
+    return max(1, int(getattr(settings, "JOB_MAX_ATTEMPTS", 2)))
+
+
+def _claim(job: Job) -> bool:
+    """Take the job for this process: a waiting job, or a running one whose worker is gone."""
+    if job.status == JobStatus.RUNNING:
+        alive = worker_alive(job.worker)
+        stale = timezone.now() - job.updated_at > lease()
+        if alive is True or (alive is None and not stale):
+            return False
+    if job.attempts >= max_attempts():
+        Job.objects.unscoped("background job of its owner").filter(
+            pk=job.pk, status=job.status, attempts=job.attempts
+        ).update(
+            status=JobStatus.FAILED,
+            message=_(
+                "The job was interrupted %(n)d times (its worker stopped); nothing was changed. "
+                "Start it again."
+            )
+            % {"n": job.attempts},
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        return False
+    retry = job.attempts > 0
+    return bool(
+        Job.objects.unscoped("background job of its owner")
+        .filter(pk=job.pk, status=job.status, worker=job.worker, attempts=job.attempts)
+        .update(
+            status=JobStatus.RUNNING,
+            progress=1,
+            worker=worker_name(),
+            attempts=job.attempts + 1,
+            message=_("Interrupted; started again.") if retry else "",
+            updated_at=timezone.now(),
+        )
+    )
+
+
+class _Progress:
+    """Writes a job's progress where other connections see it while the job's data
+    transaction is still open (see the module's docstring)."""
+
+    def __init__(self, job: Job) -> None:
+        self.job_id = job.pk
+        # Inline runs (a request's or a test's transaction) share the caller's connection.
+        self.inline = connection.in_atomic_block
+        self.last = timezone.now()
+        self.shown = 0
+        self.own: Any = None
+
+    def __call__(self, percent: int, message: str) -> None:
+        now = timezone.now()
+        # At most twice a second, but a jump (a phase ending) is always shown.
+        if now - self.last < _PROGRESS_EVERY and percent < self.shown + 5:
+            return
+        self.last, self.shown = now, percent
+        values = {
+            "progress": max(1, min(99, percent)),
+            "message": message[:500],
+            "updated_at": now,
+        }
+        if self.inline or not connection.in_atomic_block:
+            Job.objects.unscoped("background job of its owner").filter(pk=self.job_id).update(
+                **values
+            )
+            return
+        if connection.vendor == "sqlite":
+            return  # the data transaction holds the write lock; see the module's docstring
+        if self.own is None:
+            self.own = connections.create_connection("default")
+        sets = ", ".join(f"{name} = %s" for name in values)
+        with self.own.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Job._meta.db_table} SET {sets} WHERE id = %s",
+                [*values.values(), self.job_id],
+            )
+
+    def close(self) -> None:
+        if self.own is not None:
+            self.own.close()
 
 
 def run_job(job_id: int) -> Job:
     """Run a job to its end, synchronously; whatever happens, it ends done or failed."""
     job = Job.objects.unscoped("background job of its owner").select_related("owner").get(pk=job_id)
-    if job.status in FINISHED_STATUSES:
+    if job.status in FINISHED_STATUSES or not _claim(job):
+        job.refresh_from_db()
         return job
-    Job.objects.unscoped("background job of its owner").filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, progress=1, updated_at=timezone.now()
-    )
-    last = [timezone.now()]
-
-    def progress(percent: int, message: str) -> None:
-        now = timezone.now()
-        if now - last[0] < _PROGRESS_EVERY:
-            return
-        last[0] = now
-        Job.objects.unscoped("background job of its owner").filter(pk=job.pk).update(
-            progress=max(1, min(99, percent)), message=message[:500], updated_at=now
-        )
-
+    job.refresh_from_db()
+    progress = _Progress(job)
     handler = HANDLERS.get(job.kind)
     try:
         if handler is None:
@@ -155,6 +225,8 @@ def run_job(job_id: int) -> Job:
         _finish(job, JobStatus.FAILED, _("The job failed unexpectedly; nothing was changed."))
     else:
         _finish(job, JobStatus.DONE, job.message)
+    finally:
+        progress.close()
     job.refresh_from_db()
     return job
 
@@ -179,11 +251,17 @@ def _finish(job: Job, status: str, message: str) -> None:
 
 
 def job_refresh(job: Job) -> Job:
-    """Mark a job whose thread died with its process as interrupted."""
-    stale = timezone.now() - job.updated_at > STALE_AFTER
-    if job.status in (JobStatus.PENDING, JobStatus.RUNNING) and stale:
+    """Mark as failed a job that nothing will finish: its row has not moved for the lease, or
+    it ran inside a request whose process is gone (a queued job's worker retries it)."""
+    if job.status not in (JobStatus.PENDING, JobStatus.RUNNING):
+        return job
+    stale = timezone.now() - job.updated_at > lease()
+    orphan = (
+        job.status == JobStatus.RUNNING and not job.task_id and worker_alive(job.worker) is False
+    )
+    if stale or orphan:
         Job.objects.unscoped("background job of its owner").filter(
-            pk=job.pk, status=job.status
+            Q(pk=job.pk, status=job.status, updated_at=job.updated_at)
         ).update(
             status=JobStatus.FAILED,
             message=_("The job was interrupted (the server restarted); start it again."),

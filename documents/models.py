@@ -50,6 +50,12 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Which worker process runs it ("host:pid") and how many times it was started: a job whose
+    # worker died is retried up to JOB_MAX_ATTEMPTS, then marked failed.
+    worker = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The background task that runs it; empty when it ran inside the request that started it.
+    task_id = models.CharField(max_length=64, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -262,20 +262,22 @@ def _work_notices(
 
 
 def send_after_commit(ids: Sequence[int]) -> None:
-    """Send these deliveries once the current transaction commits, unless the deployment leaves
-    all sending to the scheduler (NOTIFICATION_SEND_ON_COMMIT = False)."""
+    """Queue the sending of these deliveries (a task) once the current transaction commits,
+    unless the deployment leaves all sending to the scheduled run
+    (NOTIFICATION_SEND_ON_COMMIT = False)."""
     if not ids or not getattr(settings, "NOTIFICATION_SEND_ON_COMMIT", True):
         return
     wanted = list(ids)
 
-    def send() -> None:
-        try:
-            # The person who acted is waiting for the page: one failure pauses the channel.
-            deliveries_send(ids=wanted, pause_channel_after=1)
-        except Exception:  # The action already committed; the scheduler retries what is left.
-            logger.exception("Sending deliveries after commit failed")
+    def enqueue() -> None:
+        from notifications.tasks import send_deliveries
 
-    transaction.on_commit(send)
+        try:
+            send_deliveries.enqueue(wanted)
+        except Exception:  # The action already committed; the scheduled run sends what is left.
+            logger.exception("Queueing deliveries after commit failed")
+
+    transaction.on_commit(enqueue)
 
 
 # --- sending ------------------------------------------------------------------------------

@@ -37,7 +37,6 @@ SAMPLE_THEMES = ("全面从严治党", "内控建设")
 @pytest.fixture(autouse=True)
 def private_storage(settings: Any, tmp_path: Path) -> Path:
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
-    settings.DOCUMENTS_JOBS_INLINE = True
     return settings.PRIVATE_STORAGE_ROOT
 
 

@@ -126,30 +126,21 @@ def test_a_large_upload_runs_in_the_background_with_a_progress_bar(
     samples_org, sample_inspection, settings
 ):
     settings.DOCUMENTS_BACKGROUND_BYTES = 10
-    settings.DOCUMENTS_JOBS_INLINE = False
-    started: list[int] = []
+    # The dummy backend only records what is queued: the job waits for a worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    from django_tasks import default_task_backend
+
     import documents.jobs as jobs
 
-    real_thread = jobs.threading.Thread
-
-    class Recorder:
-        def __init__(self, target: Any, args: tuple[int], **kwargs: Any) -> None:
-            started.append(args[0])
-
-        def start(self) -> None:
-            pass
-
-    jobs.threading.Thread = Recorder  # type: ignore[assignment]
-    try:
-        client = samples_org.client("office")
-        response = _upload(client, sample_inspection, samples.csv_ledger(), name="x.csv")
-    finally:
-        jobs.threading.Thread = real_thread  # type: ignore[assignment]
+    client = samples_org.client("office")
+    response = _upload(client, sample_inspection, samples.csv_ledger(), name="x.csv")
     job = Job.objects.get()
-    assert started == [job.pk] and job.status == "pending"
+    queued = default_task_backend.results
+    assert [r.args for r in queued] == [[job.pk]] and job.status == "pending"
+    assert job.task_id == str(queued[0].id)
     page = client.get(response["Location"]).content.decode()
     assert 'hx-trigger="every 1s"' in page
-    jobs.run_job(job.pk)  # what the thread does
+    jobs.run_job(job.pk)  # what the worker does
     status = client.get(reverse("documents:job_status", args=[job.pk]), HTTP_HX_REQUEST="true")
     assert status["HX-Refresh"] == "true"
     assert Job.objects.get().data["counts"]["measures_create"] == 3

@@ -195,3 +195,27 @@ def test_a_relapse_starts_the_row_afresh_and_reads_relapse_until_closed_again(
     m = _fresh(m)
     assert (m.state, m.relapse_count) == (MeasureState.CLOSED, 1)
     assert "mark-relapsed" not in _ledger_row(world, m)
+
+
+def test_a_review_outcome_queues_its_sending_as_a_task_when_it_commits(
+    world: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks import default_task_backend
+
+    from notifications.models import Delivery
+
+    m = _awaiting_liaison(world)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        closeout_decide(
+            by=world.user("liaison1"), measure=m, stage=ReviewStage.LIAISON, approve=True
+        )
+    assert default_task_backend.results == []  # nothing queued before the commit
+    for callback in callbacks:
+        callback()
+    queued = [r for r in default_task_backend.results if r.task.name == "send_deliveries"]
+    assert len(queued) == 1
+    ids = set(queued[0].args[0])
+    assert ids and ids <= set(Delivery.objects.values_list("pk", flat=True))
+    assert mail.outbox == []  # sent by the worker, not by the request

@@ -20,9 +20,9 @@ class _DryRun(Exception):
 class Command(BaseCommand):
     help = (
         "Apply recurring work whose day has come, announce close-out progress, fire the due "
-        "rungs of the escalation ladder, bundle daily "
-        "digests and send queued emails and group-robot messages. Idempotent: run it every few "
-        "minutes from cron or a systemd timer."
+        "rungs of the escalation ladder, bundle daily digests and send queued emails and "
+        "group-robot messages. Idempotent; the background worker (run_worker) runs it every "
+        "REMINDERS_EVERY seconds."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
