@@ -199,15 +199,14 @@ def reporting_target() -> dict[str, Any]:
 
 def evidence_consistency() -> dict[str, Any]:
     """Evidence rows whose file is missing, and stored files no row refers to."""
-    from pathlib import Path
-
+    from core import files as stored
     from reporting import storage
     from reporting.models import Evidence
 
     shas = set(Evidence.objects.unscoped("test").values_list("sha256", flat=True))
     missing = sorted(sha for sha in shas if not storage.exists(sha))
-    folder = Path(storage.root()) / storage.SUBDIR
-    files = {p.name for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
+    # Every stored object under the evidence prefix, through the storage API (disk or S3).
+    files = {name.rsplit("/", 1)[-1] for name in stored.walk(storage.SUBDIR)}
     return {"rows": len(shas), "missing": missing, "unreferenced": sorted(files - shas)}
 
 
