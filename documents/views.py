@@ -264,18 +264,21 @@ def import_choose(request: HttpRequest, pk: int) -> HttpResponse:
     """Preview the same file again with the person's choices: narrowed groups, matches."""
     require_capability(request, "documents.import")
     preview = _preview_job(request, pk)
-    path = job_file(preview, preview.upload_path) if preview.upload_path else None
-    if preview.status != JobStatus.DONE or path is None or not path.is_file():
+    name = job_file(preview, preview.upload_path) if preview.upload_path else None
+    storage = files.private_storage()
+    if preview.status != JobStatus.DONE or name is None or not storage.exists(name):
         messages.error(request, _("This preview is no longer available; upload the file again."))
         return HttpResponseRedirect(reverse("documents:import"))
+    with storage.open(name, "rb") as stored:
+        upload = stored.read()
     params = dict(preview.params)
     params["choices"] = _posted_choices(request, params.get("choices") or {})
     job = job_create(
         kind=JobKind.IMPORT_PREVIEW,
         owner=request.user,
         params=params,
-        upload=path.read_bytes(),
-        upload_name=path.name,
+        upload=upload,
+        upload_name=posixpath.basename(name),
     )
     if params.get("size", 0) > background_bytes():
         start_job(job)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import shutil
 from typing import Any
 
 from django.conf import settings
@@ -11,8 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from core import files
 from core.scoping import unscoped_reads
-from documents.jobs import jobs_root
+from documents.jobs import JOBS
 from documents.models import FINISHED_STATUSES, Job
 from notifications.models import Notification
 
@@ -67,7 +67,8 @@ class Command(BaseCommand):
             note_count = notes.delete()[1].get(Notification._meta.label, 0)
             Job.objects.unscoped("pruning by age").filter(pk__in=job_ids).delete()
         for pk in job_ids:
-            shutil.rmtree(jobs_root() / str(pk), ignore_errors=True)
+            # The job's folder in the private file store (local disk or object storage).
+            files.delete_tree(f"{JOBS}/{pk}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Deleted {note_count} notifications older than {note_days} days and "
