@@ -12,7 +12,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from tests.matrix import MANAGERS, Case, fields_of, once, post_only, read_only, roles
+from tests.matrix import ADMINS, MANAGERS, Case, fields_of, once, post_only, read_only, roles
 
 RUNNERS = (*MANAGERS, "taskforce")
 READERS = (*RUNNERS, "leader", "branch", "staff")
@@ -120,7 +120,12 @@ def _units(w: Any) -> list[int]:
 
 CASES = [
     *read_only(
-        Case("meetings:list", lambda w: reverse("meetings:list"), {}, default=200),
+        Case(
+            "meetings:list",
+            lambda w: reverse("meetings:list"),
+            roles(*ADMINS, status=403),
+            default=200,
+        ),
         Case(
             "meetings:detail",
             _p("detail", _meeting),
@@ -133,9 +138,11 @@ CASES = [
         Case(
             "meetings:list",
             lambda w: reverse("meetings:list") + f"?campaign={_campaign(w).pk}",
-            {},
+            roles(*ADMINS, status=403),
             default=200,
             note="campaign",
+            # Another organization's campaign is no choice of the filter: their own list.
+            stranger=200,
         ),
         # The pack limited to one campaign is read by the same people as the whole pack; a
         # campaign of another organization is no campaign (404).

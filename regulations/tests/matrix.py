@@ -179,6 +179,8 @@ CASES = [
             lambda w: reverse("regulations:rule_list") + f"?campaign={_campaign(w).pk}",
             roles(*SEES, "taskforce", "liaison"),
             note="campaign",
+            # Another organization's campaign is no choice of the filter: their own list.
+            stranger=200,
         ),
         Case(
             "regulations:rule_detail",
