@@ -402,7 +402,7 @@ def _carried(user: Any, relation: str, inspection: Any) -> Any:
     models are reached through the campaign's reverse relation: the dashboard does not import
     the apps above it, and counts nothing when one of them is not installed."""
     try:
-        model = Tag._meta.get_field(relation).related_model
+        model: Any = Tag._meta.get_field(relation).related_model
     except FieldDoesNotExist:
         return Value(0)
     rows = (
