@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import F, Q, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -380,7 +382,35 @@ def campaign_rows(user: Any, *, inspection: Any) -> list[dict[str, Any]]:
     measures = Measure.objects.visible_to(user).filter(finding__inspection=inspection)
     counts = campaign_counts(measures)
     empty = CampaignCounts()
+    tags = Tag.objects.visible_to(user).annotate(
+        n_meetings=_carried(user, "meetings", inspection),
+        n_rules=_carried(user, "rules", inspection),
+    )
     return [
-        {"campaign": tag, "counts": counts.get(tag.pk, empty)}
-        for tag in Tag.objects.visible_to(user).order_by("-start_date", "name")
+        {
+            "campaign": tag,
+            "counts": counts.get(tag.pk, empty),
+            "meetings": tag.n_meetings,
+            "rules": tag.n_rules,
+        }
+        for tag in tags.order_by("-start_date", "name")
     ]
+
+
+def _carried(user: Any, relation: str, inspection: Any) -> Any:
+    """How many of the round's meetings or rules this person sees carry the campaign. The
+    models are reached through the campaign's reverse relation: the dashboard does not import
+    the apps above it, and counts nothing when one of them is not installed."""
+    try:
+        model: Any = Tag._meta.get_field(relation).related_model
+    except FieldDoesNotExist:
+        return Value(0)
+    rows = (
+        model.objects.visible_to(user)
+        .filter(tags=OuterRef("pk"), inspection=inspection)
+        .order_by()
+        .values("tags")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows), 0)

@@ -10,13 +10,15 @@ measures in the ledger.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from core.scoping import unscoped_reads
+from demo.ledger_demo import TAG_PARTY_HISTORY
 from demo.organization_demo import BRANCHES
-from ledger.models import Finding, Inspection
+from ledger.models import Finding, Inspection, Tag
 from meetings import services
 from meetings.models import Attendee, Meeting, MeetingPart
 from organization.models import Organization, TaskForce, Unit
@@ -26,6 +28,9 @@ TITLE = "党建和思想政治工作整改落实工作专班联席会议"
 PLACE = "徐汇校区1号楼1205会议室"
 DEPARTMENTS = ["党委办公室", "人事处", "学生工作处(团委)", "图文信息中心"]
 MEETING_DAYS_AGO = 3
+# The leading group's meeting that deliberated (审议) the register's rules the day before.
+LEADING_GROUP_TITLE = "巡视整改工作领导小组会议"
+LEADING_GROUP_DAYS_AGO = 1
 
 BRANCH_REPORT = UnitReportData(
     work_done=(
@@ -95,6 +100,8 @@ def load_meetings(org: Organization) -> None:
                 parts_due_at=start - dt.timedelta(days=1),
                 chair=org.office_director,
                 task_forces=list(TaskForce.objects.filter(organization=org)),
+                # The third requirement combines the rectification with 党史学习教育.
+                tags=list(Tag.objects.filter(organization=org, name=TAG_PARTY_HISTORY)),
                 agenda=[
                     "七个直属党支部书记依次汇报寒假以来推进巡视整改的工作开展情况、存在的问题"
                     "和下一步的工作打算",
@@ -172,3 +179,27 @@ def load_meetings(org: Organization) -> None:
                 ),
             )
         services.meeting_transition(by=office, meeting=meeting, name="issue_minutes")
+        _leading_group_meeting(org, inspection, office)
+
+
+def _leading_group_meeting(org: Organization, inspection: Inspection, office: Any) -> None:
+    """The leading group's meeting where the register's rules were deliberated, recorded as
+    held (the register links its 审议 to it)."""
+    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    start -= dt.timedelta(days=LEADING_GROUP_DAYS_AGO)
+    meeting = services.meeting_create(
+        by=office,
+        organization=org,
+        data=services.MeetingData(
+            title=LEADING_GROUP_TITLE,
+            kind="leading_group",
+            inspection=inspection,
+            starts_at=start,
+            place=PLACE,
+            parts_due_at=start - dt.timedelta(days=1),
+            chair=org.office_director,
+            by_leading_group=True,
+            agenda=["审议《巡视整改任务分工表》《党风廉政建设责任制规定》"],
+        ),
+    )
+    services.attendance_record(by=office, meeting=meeting, rows=[])

@@ -18,7 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.scoping import unscoped_reads
-from ledger.models import Finding, Inspection
+from demo.ledger_demo import TAG_PARTY_HISTORY
+from demo.meetings_demo import LEADING_GROUP_TITLE
+from ledger.models import Finding, Inspection, Tag
+from meetings.models import Meeting
 from organization.models import Organization, Unit
 from regulations import services
 from regulations.choices import CRITERIA
@@ -74,7 +77,17 @@ def load_regulations(org: Organization) -> None:
     findings = list(Finding.objects.filter(inspection=inspection).order_by("sort_key", "id")[:3])
     lead = units["党委办公室"]
 
-    def rule(title: str, kind: str, lead_unit: Unit, consulted: list[str], start: int) -> Rule:
+    campaign = list(Tag.objects.filter(organization=org, name=TAG_PARTY_HISTORY))
+
+    def rule(
+        title: str,
+        kind: str,
+        lead_unit: Unit,
+        consulted: list[str],
+        start: int,
+        *,
+        tags: list[Tag] | None = None,
+    ) -> Rule:
         return services.rule_create(
             by=office,
             inspection=inspection,
@@ -84,6 +97,7 @@ def load_regulations(org: Organization) -> None:
                 lead_unit=lead_unit,
                 consulted_units=[units[name] for name in consulted],
                 findings=findings[:1],
+                tags=tags or [],
                 dues=_dues(today, start),
             ),
         )
@@ -140,7 +154,12 @@ def load_regulations(org: Organization) -> None:
 
         # 2. A branch's 工作要点, still being drafted.
         branch = rule(
-            "航空运输系党支部2021年工作要点", "work_points", units["航空运输系党支部"], [], 15
+            "航空运输系党支部2021年工作要点",
+            "work_points",
+            units["航空运输系党支部"],
+            [],
+            15,
+            tags=campaign,
         )
         services.draft_upload(
             by=_user("branch1"),
@@ -151,7 +170,9 @@ def load_regulations(org: Organization) -> None:
         )
 
         # 3. 责任清单 before the leading group.
-        duties = rule("巡视整改责任清单", "responsibility_list", lead, ["人事处"], -25)
+        duties = rule(
+            "巡视整改责任清单", "responsibility_list", lead, ["人事处"], -25, tags=campaign
+        )
         services.draft_upload(
             by=dept1,
             rule=duties,
@@ -190,8 +211,18 @@ def _through_issue(
     rule.refresh_from_db()
     services.opinion_submit(by=consulted, rule=rule, unit=unit, stance="agree")
     services.rule_submit_for_deliberation(by=lead, rule=rule)
+    # Deliberated at the leading group's meeting held in the system, when the demo has it.
+    held_at = (
+        Meeting.objects.filter(organization=rule.organization, title=LEADING_GROUP_TITLE)
+        .order_by("id")
+        .first()
+    )
     services.rule_approve(
-        by=_user("office"), rule=rule, meeting="巡视整改工作领导小组会议", deliberated_on=today
+        by=_user("office"),
+        rule=rule,
+        meeting="" if held_at else LEADING_GROUP_TITLE,
+        held_at=held_at,
+        deliberated_on=timezone.localtime(held_at.starts_at).date() if held_at else today,
     )
     services.rule_issue(
         by=lead,

@@ -116,11 +116,12 @@ Extension = (
 )
 
 # The ledger pages and the kinds each renders (ledger/views.py: ledger, finding_detail,
-# measure_detail).
+# measure_detail, campaign_detail).
 PAGES: dict[str, frozenset[type]] = {
     "ledger": frozenset({Link}),
     "finding": frozenset({Link, Panel}),
     "measure": frozenset({Link, Panel}),
+    "campaign": frozenset({Panel}),
 }
 
 

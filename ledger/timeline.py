@@ -155,10 +155,15 @@ def _field(object_type: str, key: str) -> _Field:
             model_field = model._meta.get_field(name)
         except FieldDoesNotExist:
             model_field = None
+        # Only the model's own columns and many-to-many fields describe a stored value: a key
+        # that happens to share a reverse relation's name ("agenda") or a generic relation's
+        # is plain text.
+        if not isinstance(model_field, models.Field):
+            model_field = None
     if (object_type, key) == ("organization.person", "name"):
         return _Field(pgettext_lazy("person", "Name"), "text")
     label = FIELD_LABELS.get(key) or (
-        capfirst(model_field.verbose_name) if model_field is not None else key
+        capfirst(model_field.verbose_name) if model_field is not None else _short(key)
     )
     if key in REFERENCES:
         return _Field(label, "ref", REFERENCES[key])
@@ -175,16 +180,29 @@ def _field(object_type: str, key: str) -> _Field:
     return _Field(label, "text")
 
 
+# The largest primary key a database column holds: a larger stored number is not an id.
+MAX_ID = 2**63 - 1
+
+
 def _ids(value: Any) -> list[int]:
     values = value if isinstance(value, list) else [value]
-    return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    return [v for v in values if isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_ID]
+
+
+def _side(value: Any) -> dict[str, Any]:
+    """One side of a stored change as a dict of string keys, whatever was stored."""
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        return {"": value}
+    return {str(k): v for k, v in value.items()}
 
 
 def _names(events: list[AuditEvent]) -> dict[tuple[str, int], str]:
     """Every referenced object's name, one query per referenced model for the whole page."""
     wanted: dict[str, set[int]] = {}
     for e in events:
-        for side in (e.before or {}, e.after or {}):
+        for side in (_side(e.before), _side(e.after)):
             for key, value in side.items():
                 info = _field(e.object_type, key)
                 if info.kind == "ref":
@@ -207,20 +225,25 @@ def _empty(value: Any) -> bool:
 def _show(info: _Field, value: Any, names: dict[tuple[str, int], str]) -> str:
     if _empty(value):
         return "—"
-    if info.kind == "ref":
+    if info.kind == "ref" and _ids(value):
         return "、".join(
             names.get((info.target, i), str(_("(deleted #%(id)s)") % {"id": i}))
             for i in _ids(value)
         )
-    if info.kind == "choice":
+    if info.kind == "choice" and isinstance(value, (str, int)):
         return str(info.choices.get(value, value))
-    if info.kind == "bool" or isinstance(value, bool):
+    if isinstance(value, bool) or (info.kind == "bool" and value in (0, 1)):
         return str(_("Yes") if value else _("No"))
-    if info.kind == "date":
+    if info.kind == "date" and isinstance(value, str):
         try:
-            return date_format(dt.date.fromisoformat(str(value)[:10]), "DATE_FORMAT")
+            return date_format(dt.date.fromisoformat(value[:10]), "DATE_FORMAT")
         except ValueError:
-            return str(value)
+            pass
+    return _short(value)
+
+
+def _short(value: Any) -> str:
+    # Whatever else was stored (nested dicts, lists, numbers) reads as its text, cut short.
     text = str(value)
     return text if len(text) <= LONG_TEXT else text[:LONG_TEXT] + "…"
 
@@ -281,7 +304,7 @@ def describe_events(events: list[AuditEvent]) -> list[TimelineEntry]:
             actor=person.name if person else (e.actor_name or str(_("System"))),
             is_transition=e.action.startswith("transition:"),
         )
-        before, after = e.before or {}, e.after or {}
+        before, after = _side(e.before), _side(e.after)
         if e.action != "create":
             for key in list(dict.fromkeys([*before.keys(), *after.keys()])):
                 if key in HIDDEN_FIELDS or key.startswith("snapshot"):

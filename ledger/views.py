@@ -615,6 +615,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "more": counts.total - len(shown),
             "ledger_url": reverse("ledger:ledger") + f"?tag={campaign.pk}",
             "can_manage": policy.may(request.user, "manage_campaigns", campaign),
+            # Meetings and rules carrying the campaign, from the layers that own them.
+            "panels": extensions.registry.panels("campaign", request, campaign),
         },
     )
 

@@ -58,10 +58,34 @@ def _figures_line(figures: dict[str, Any]) -> str:
     ) % {k: figures.get(k, 0) for k in selectors.FIGURE_KEYS}
 
 
-def pack_docx(user: Any, meeting: Meeting) -> bytes:
+def _limited_figures(user: Any, meeting: Meeting, parts: list[Any], campaign: Any) -> None:
+    """With a campaign, each part's figures are counted now over the unit's measures carrying
+    it (the stored figures count all of them), and the measures are listed."""
+    if campaign is None:
+        for part in parts:
+            part.pack_figures, part.pack_measures = part.figures, []
+        return
+    for part in parts:
+        part.pack_figures = selectors.unit_figures(user, meeting, part.unit, campaign=campaign)
+        part.pack_measures = list(
+            selectors.unit_measures(user, meeting, part.unit, campaign=campaign).order_by(
+                "sort_key", "id"
+            )
+        )
+
+
+def pack_docx(user: Any, meeting: Meeting, *, campaign: Any = None) -> bytes:
     doc = OfficialDocument()
     doc.title(meeting.title)
     doc.subtitle(_("Meeting materials (会议材料)"))
+    if campaign is not None:
+        doc.paragraph(
+            _(
+                "Limited to the campaign “%(campaign)s”: each unit's figures count its measures "
+                "carrying the campaign as of %(day)s, and those measures are listed."
+            )
+            % {"campaign": campaign.name, "day": chinese_date(timezone.localdate())}
+        )
     doc.heading(_("The meeting"), level=1)
     chair = meeting.chair.name if meeting.chair else "—"
     doc.paragraph(
@@ -79,12 +103,19 @@ def pack_docx(user: Any, meeting: Meeting) -> bytes:
         for item in agenda:
             doc.paragraph(f"{item.position}. {item.text}")
     parts = selectors.meeting_parts(user, meeting)
+    _limited_figures(user, meeting, parts, campaign)
     doc.heading(_("The units' reports"), level=1)
     if not parts:
         doc.paragraph(_("No reporting unit yet."))
     for part in parts:
         doc.heading(part.unit.name, level=2)
-        doc.paragraph(_figures_line(part.figures), bold_lead=_("Figures. "))
+        doc.paragraph(_figures_line(part.pack_figures), bold_lead=_("Figures. "))
+        if campaign is not None:
+            listed = [
+                f"{m.reference} {m.content[:200]}（{m.get_state_display()}）"
+                for m in part.pack_measures
+            ]
+            doc.paragraph("；".join(listed) or "—", bold_lead=_("Measures of the campaign. "))
         doc.paragraph(part.work_done or "—", bold_lead=_("Work done (工作开展情况). "))
         doc.paragraph(part.problems or "—", bold_lead=_("Problems (存在的问题). "))
         doc.paragraph(part.next_steps or "—", bold_lead=_("Next steps (下一步工作打算). "))
@@ -93,7 +124,7 @@ def pack_docx(user: Any, meeting: Meeting) -> bytes:
         doc.table(
             [_("Unit"), *_figure_headers()],
             [
-                [p.unit.name, *[str(p.figures.get(k, 0)) for k in selectors.FIGURE_KEYS]]
+                [p.unit.name, *[str(p.pack_figures.get(k, 0)) for k in selectors.FIGURE_KEYS]]
                 for p in parts
             ],
             center_columns=range(1, 6),
@@ -149,30 +180,59 @@ def minutes_docx(user: Any, meeting: Meeting) -> bytes:
     return doc.to_bytes()
 
 
-def figures_xlsx(user: Any, meeting: Meeting) -> bytes:
+def figures_xlsx(user: Any, meeting: Meeting, *, campaign: Any = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = str(_("Figures"))[:31]
     ws.append([meeting.title])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_when(meeting), meeting.place])
+    ws.append(
+        [
+            _when(meeting),
+            meeting.place,
+            _("Campaign: %(campaign)s") % {"campaign": campaign.name} if campaign else "",
+        ]
+    )
     ws.append([])
     header = [_("Unit"), *_figure_headers(), _("Part"), _("Figures as of")]
     ws.append(header)
     for cell in ws[4]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
-    for part in selectors.meeting_parts(user, meeting):
+    parts = selectors.meeting_parts(user, meeting)
+    _limited_figures(user, meeting, parts, campaign)
+    counted_now = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    for part in parts:
+        as_of = (
+            timezone.localtime(part.figures_at).strftime("%Y-%m-%d %H:%M")
+            if part.figures_at
+            else ""
+        )
         ws.append(
             [
                 part.unit.name,
-                *[int(part.figures.get(k, 0)) for k in selectors.FIGURE_KEYS],
+                *[int(part.pack_figures.get(k, 0)) for k in selectors.FIGURE_KEYS],
                 part.get_state_display(),
-                timezone.localtime(part.figures_at).strftime("%Y-%m-%d %H:%M")
-                if part.figures_at
-                else "",
+                counted_now if campaign else as_of,
             ]
         )
+    if campaign is not None:
+        listing = wb.create_sheet(str(_("Measures"))[:31])
+        listing.append([_("Unit"), _("Number"), _("Measure"), _("State"), _("Due date")])
+        for cell in listing[1]:
+            cell.font = Font(bold=True)
+        for part in parts:
+            for m in part.pack_measures:
+                listing.append(
+                    [
+                        part.unit.name,
+                        m.reference,
+                        m.content,
+                        m.get_state_display(),
+                        m.due_date.isoformat() if m.due_date else "",
+                    ]
+                )
+        listing.column_dimensions["C"].width = 60
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["H"].width = 18
     out = io.BytesIO()
@@ -184,14 +244,14 @@ def _stamp(meeting: Meeting) -> str:
     return timezone.localtime(meeting.starts_at).strftime("%Y%m%d")
 
 
-def pack_docx_response(user: Any, meeting: Meeting) -> HttpResponse:
+def pack_docx_response(user: Any, meeting: Meeting, *, campaign: Any = None) -> HttpResponse:
     name = _("meeting-pack-%(day)s.docx") % {"day": _stamp(meeting)}
-    return _attachment(pack_docx(user, meeting), name, DOCX)
+    return _attachment(pack_docx(user, meeting, campaign=campaign), name, DOCX)
 
 
-def figures_xlsx_response(user: Any, meeting: Meeting) -> HttpResponse:
+def figures_xlsx_response(user: Any, meeting: Meeting, *, campaign: Any = None) -> HttpResponse:
     name = _("meeting-figures-%(day)s.xlsx") % {"day": _stamp(meeting)}
-    return _attachment(figures_xlsx(user, meeting), name, XLSX)
+    return _attachment(figures_xlsx(user, meeting, campaign=campaign), name, XLSX)
 
 
 def minutes_docx_response(user: Any, meeting: Meeting) -> HttpResponse:

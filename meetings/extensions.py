@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from ledger.extensions import Extension, Panel, timeline_labels
-from meetings.views import measure_origin_panel
+from meetings.views import campaign_meetings_panel, measure_origin_panel
 
 APP = "meetings"
 
@@ -21,6 +21,7 @@ LABELS = {
 
 EXTENSIONS: list[Extension] = [
     Panel(app=APP, key="origin", page="measure", render=measure_origin_panel, order=5),
+    Panel(app=APP, key="campaign", page="campaign", render=campaign_meetings_panel, order=10),
     *timeline_labels(APP, LABELS),
 ]
 

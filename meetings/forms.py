@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ledger.choices import DeadlineKind
 from ledger.forms import DateInput, UnitPicker, searchable
-from ledger.models import Inspection
+from ledger.models import Inspection, Tag
 from meetings import selectors
 from meetings.choices import Attendance, MeetingKind
 from meetings.models import Meeting
@@ -57,6 +57,9 @@ class MeetingForm(BootstrapMixin, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
+    tags = forms.ModelMultipleChoiceField(
+        label=_("Campaigns"), queryset=Tag.objects.none(), required=False, widget=searchable()
+    )
     by_office = forms.BooleanField(label=_("Organized by the office"), required=False)
     by_leading_group = forms.BooleanField(label=_("Organized by the leading group"), required=False)
     parts_due_at = forms.DateTimeField(
@@ -88,6 +91,9 @@ class MeetingForm(BootstrapMixin, forms.Form):
         self.fields["people"].queryset = people
         self.fields["task_forces"].queryset = selectors.chooseable_task_forces(
             user, organization.pk
+        )
+        self.fields["tags"].queryset = Tag.objects.visible_to(user).filter(
+            organization=organization
         )
         if not self.is_bound:
             start = (timezone.localtime() + dt.timedelta(days=7)).replace(
@@ -267,3 +273,22 @@ class RequirementMeasuresForm(BootstrapMixin, forms.Form):
             del self.fields["supervised"]
         if not self.is_bound:
             self.initial.setdefault("due_date", meeting.inspection.rectification_end)
+
+
+class MeetingFilter(BootstrapMixin, forms.Form):
+    """The meeting list's filter; an empty select means "every campaign"."""
+
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"),
+        queryset=Tag.objects.none(),
+        required=False,
+        empty_label=_("All campaigns"),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Tag.objects.visible_to(user)
+
+
+class PackFilter(MeetingFilter):
+    """Which campaign the meeting pack is limited to; empty means all."""

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import Inspection, Measure
+from ledger.models import Inspection, Measure, Tag
 from meetings.choices import Attendance, MeetingKind, MeetingState, PartState
 from organization.models import Organization, Person, ScopedQuerySet, TaskForce, Unit
 
@@ -43,6 +43,10 @@ class Meeting(models.Model):
     )
     task_forces = models.ManyToManyField(  # type: ignore[var-annotated]
         TaskForce, blank=True, related_name="meetings", verbose_name=_("organizing task forces")
+    )
+    # Campaigns (专题活动) the meeting serves, e.g. a joint meeting on 党史学习教育.
+    tags = models.ManyToManyField(  # type: ignore[var-annotated]
+        Tag, blank=True, related_name="meetings", verbose_name=_("campaigns")
     )
     by_office = models.BooleanField(_("organized by the office"), default=False)
     by_leading_group = models.BooleanField(_("organized by the leading group"), default=False)

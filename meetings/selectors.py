@@ -38,9 +38,15 @@ def meetings_for(user: Any) -> QuerySet[Meeting]:
     return (
         Meeting.objects.visible_to(user)
         .select_related("chair", "inspection")
-        .prefetch_related("task_forces")
+        .prefetch_related("task_forces", "tags")
         .order_by("-starts_at", "-id")
     )
+
+
+def rules_deliberated_at(user: Any, meeting: Meeting) -> list[Any]:
+    """The rules (制度) this person may see that were deliberated (审议) at the meeting, read
+    through the reverse relation: the register builds on meetings, never the other way round."""
+    return list(meeting.deliberated_rules.visible_to(user).order_by("deliberated_on", "id"))
 
 
 def meeting_parts(user: Any, meeting: Meeting) -> list[MeetingPart]:
@@ -138,11 +144,27 @@ def measure_origin(user: Any, measure: Measure) -> tuple[RequirementMeasure, boo
 # --- preparation --------------------------------------------------------------------------
 
 
-def unit_figures(by: Any, meeting: Meeting, unit: Unit, *, today: dt.date | None = None) -> dict:
+def unit_measures(by: Any, meeting: Meeting, unit: Unit, *, campaign: Any = None) -> QuerySet:
+    """The unit's measures of the meeting's inspection, as `by` sees them; only those carrying
+    the campaign (专题活动) when one is given."""
+    qs = reporting_selectors.unit_measures(by, unit, meeting.inspection)
+    if campaign is not None:
+        qs = qs.filter(tags=campaign)
+    return qs
+
+
+def unit_figures(
+    by: Any,
+    meeting: Meeting,
+    unit: Unit,
+    *,
+    today: dt.date | None = None,
+    campaign: Any = None,
+) -> dict:
     """The unit's measures of the meeting's inspection, counted: all, open, overdue, returned
     (被退回) and closed — the same rules as the ledger's lists and lights."""
     today = today or timezone.localdate()
-    qs = reporting_selectors.unit_measures(by, unit, meeting.inspection)
+    qs = unit_measures(by, meeting, unit, campaign=campaign)
     return {
         "total": qs.count(),
         "open": qs.filter(state__in=OPEN_STATES).count(),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from core.audit import diff_fields, record_event
 from ledger.choices import DeadlineKind
-from ledger.models import Finding, Inspection, Measure
+from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.services import MeasureData, measure_assign_to_units, measure_create
 from meetings import selectors
 from meetings.choices import Attendance, MeetingKind, MeetingState, PartState
@@ -102,6 +102,7 @@ class MeetingData:
     by_leading_group: bool = False
     agenda: list[str] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
 
 
 def _validate_meeting(data: MeetingData, organization: Organization) -> None:
@@ -110,6 +111,8 @@ def _validate_meeting(data: MeetingData, organization: Organization) -> None:
         errors.setdefault("kind", []).append(_("Unknown meeting kind."))
     if data.inspection.organization_id != organization.pk:
         errors.setdefault("inspection", []).append(_("The inspection is of another organization."))
+    if any(t.organization_id != organization.pk for t in data.tags):
+        errors.setdefault("tags", []).append(_("A campaign is of another organization."))
     if data.parts_due_at > data.starts_at:
         errors.setdefault("parts_due_at", []).append(
             _("The parts must be due before the meeting starts.")
@@ -166,6 +169,7 @@ def meeting_create(*, by: Any, organization: Organization, data: MeetingData) ->
             created_by=by,
         )
         meeting.task_forces.set(data.task_forces)
+        meeting.tags.set(data.tags)
         AgendaItem.objects.bulk_create(
             [AgendaItem(meeting=meeting, position=i, text=t) for i, t in enumerate(data.agenda, 1)]
         )
@@ -189,6 +193,7 @@ def meeting_create(*, by: Any, organization: Organization, data: MeetingData) ->
                 "place": place,
                 "chair": data.chair.pk if data.chair else None,
                 "task_forces": sorted(tf.pk for tf in data.task_forces),
+                "tags": sorted(t.pk for t in data.tags),
                 "by_office": data.by_office,
                 "by_leading_group": data.by_leading_group,
                 "parts_due_at": data.parts_due_at,

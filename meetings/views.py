@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +18,10 @@ from meetings import exports, selectors, services
 from meetings.choices import Attendance, MeetingState
 from meetings.forms import (
     AttendanceForm,
+    MeetingFilter,
     MeetingForm,
     MinutesForm,
+    PackFilter,
     PartForm,
     ReportingUnitsForm,
     RequirementMeasuresForm,
@@ -49,11 +51,16 @@ def _back(meeting: Meeting, anchor: str = "") -> HttpResponseRedirect:
 
 def meeting_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "view_ledger")
+    form = MeetingFilter(request.GET or None, user=request.user)
+    meetings = selectors.meetings_for(request.user)
+    if form.is_valid() and form.cleaned_data["campaign"]:
+        meetings = meetings.filter(tags=form.cleaned_data["campaign"])
     return render(
         request,
         "meetings/list.html",
         {
-            "meetings": selectors.meetings_for(request.user),
+            "form": form,
+            "meetings": meetings,
             "can_add": policy.may(request.user, "add_meeting"),
         },
     )
@@ -83,6 +90,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                         by_leading_group=d.get("by_leading_group", False),
                         agenda=d.get("agenda") or [],
                         people=list(d.get("people") or []),
+                        tags=list(d.get("tags") or []),
                     ),
                 )
             except ValidationError as exc:
@@ -108,6 +116,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "meeting": meeting,
             "agenda": list(meeting.agenda.visible_to(user).order_by("position")),
             "task_forces": list(meeting.task_forces.all()),
+            "campaigns": list(meeting.tags.visible_to(user)),
+            "deliberated_rules": selectors.rules_deliberated_at(user, meeting),
+            "pack_form": PackFilter(user=user, auto_id="pack_%s"),
             "parts": parts,
             "attendees": attendees,
             "on_leave": [a for a in attendees if a.attendance == Attendance.LEAVE],
@@ -315,14 +326,23 @@ def requirement_measures(request: HttpRequest, pk: int) -> HttpResponse:
 # --- documents ----------------------------------------------------------------------------
 
 
+def _pack_campaign(request: HttpRequest) -> Any:
+    """The campaign the pack is limited to, or None for all; one this person may not see is
+    not a campaign at all (404), never a pack of everything."""
+    form = PackFilter(request.GET, user=request.user)
+    if not form.is_valid():
+        raise Http404(_("No such campaign."))
+    return form.cleaned_data.get("campaign")
+
+
 def pack_docx(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
-    return exports.pack_docx_response(request.user, meeting)
+    return exports.pack_docx_response(request.user, meeting, campaign=_pack_campaign(request))
 
 
 def pack_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
-    return exports.figures_xlsx_response(request.user, meeting)
+    return exports.figures_xlsx_response(request.user, meeting, campaign=_pack_campaign(request))
 
 
 def minutes_docx(request: HttpRequest, pk: int) -> HttpResponse:
@@ -342,4 +362,13 @@ def measure_origin_panel(request: HttpRequest, measure: Measure) -> dict[str, An
         "template": "meetings/_measure_origin.html",
         "origin": origin[0] if origin else None,
         "may_open": origin[1] if origin else False,
+    }
+
+
+def campaign_meetings_panel(request: HttpRequest, campaign: Any) -> dict[str, Any]:
+    """The meetings carrying a campaign, on the campaign's page."""
+    return {
+        "template": "meetings/_campaign_meetings.html",
+        "meetings": list(selectors.meetings_for(request.user).filter(tags=campaign)),
+        "list_url": reverse("meetings:list") + f"?campaign={campaign.pk}",
     }

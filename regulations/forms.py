@@ -8,9 +8,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.filetypes import accept_attribute
-from ledger.forms import DateInput
+from ledger.forms import DateInput, searchable
 from ledger.lights import LIGHT_ORDER
-from ledger.models import Finding, Inspection, Measure
+from ledger.models import Finding, Inspection, Measure, Tag
+from meetings.models import Meeting
 from organization.forms import BootstrapMixin
 from organization.models import Unit
 from regulations.choices import Decision, RuleKind, Stage, Stance
@@ -32,6 +33,9 @@ class RuleForm(BootstrapMixin, forms.Form):
     )
     measures = forms.ModelMultipleChoiceField(
         queryset=Measure.objects.none(), label=_("Measures"), required=False
+    )
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.none(), label=_("Campaigns"), required=False, widget=searchable()
     )
     drafting_due = forms.DateField(label=_("Drafting due"), required=False, widget=DateInput())
     consulting_due = forms.DateField(
@@ -56,6 +60,7 @@ class RuleForm(BootstrapMixin, forms.Form):
             "inspection"
         )
         self.fields["measures"].queryset = Measure.objects.visible_to(user)
+        self.fields["tags"].queryset = Tag.objects.visible_to(user)
         if rule is not None:
             # The inspection of a rule is fixed once it exists.
             del self.fields["inspection"]
@@ -104,12 +109,37 @@ class ReturnForm(BootstrapMixin, forms.Form):
 
 
 class DeliberationForm(BootstrapMixin, forms.Form):
+    held_at = forms.ModelChoiceField(
+        queryset=Meeting.objects.none(),
+        label=_("Meeting in the system"),
+        required=False,
+        empty_label=_("Held outside the system"),
+        widget=searchable(multiple=False),
+        help_text=_("The leading group's or party committee's meeting, if it was called here."),
+    )
     meeting = forms.CharField(
         label=_("Deciding meeting"),
         max_length=200,
-        help_text=_("E.g. 巡视整改工作领导小组会议 or 党委会."),
+        required=False,
+        help_text=_(
+            "E.g. 巡视整改工作领导小组会议 or 党委会; the chosen meeting's title if empty."
+        ),
     )
     deliberated_on = forms.DateField(label=_("Deliberated on"), widget=DateInput())
+
+    def __init__(self, *args: Any, user: Any, rule: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["held_at"].queryset = (
+            Meeting.objects.visible_to(user)
+            .filter(organization_id=rule.organization_id)
+            .order_by("-starts_at", "-id")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("meeting") or "").strip() and data.get("held_at") is None:
+            self.add_error("meeting", _("Name the meeting that deliberated the rule."))
+        return data
 
 
 class IssueForm(BootstrapMixin, forms.Form):
@@ -153,10 +183,17 @@ class RegisterFilter(BootstrapMixin, forms.Form):
         empty_label=_("All departments"),
     )
     light = forms.ChoiceField(label=_("Light"), choices=[], required=False)
+    campaign = forms.ModelChoiceField(
+        queryset=Tag.objects.none(),
+        label=_("Campaign"),
+        required=False,
+        empty_label=_("All campaigns"),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lead_unit"].queryset = Unit.objects.visible_to(user).order_by("kind", "name")
+        self.fields["campaign"].queryset = Tag.objects.visible_to(user)
         # Light labels are translated when the form is built, in the request's language.
         self.fields["light"].choices = [
             ("", _("All lights")),

@@ -6,7 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import Finding, Inspection, Measure
+from ledger.models import Finding, Inspection, Measure, Tag
+from meetings.models import Meeting
 from organization.models import Organization, Person, ScopedQuerySet, Unit
 from regulations.choices import LONG_TERM_KINDS, Decision, RuleKind, Stage, Stance
 
@@ -51,6 +52,10 @@ class Rule(models.Model):
     measures = models.ManyToManyField(
         Measure, blank=True, related_name="rules", verbose_name=_("measures")
     )
+    # Campaigns (专题活动) the rule is built for, e.g. 党史学习教育.
+    tags = models.ManyToManyField(
+        Tag, blank=True, related_name="rules", verbose_name=_("campaigns")
+    )
     stage = models.CharField(
         _("stage"), max_length=16, choices=Stage.choices, default=Stage.DRAFTING
     )
@@ -60,7 +65,16 @@ class Rule(models.Model):
     deliberating_due = models.DateField(_("deliberation due"), null=True, blank=True)
     issuing_due = models.DateField(_("issue due"), null=True, blank=True)
     evaluating_due = models.DateField(_("evaluation due"), null=True, blank=True)
-    # 审议: the deciding meeting is a free reference until meetings are linked.
+    # 审议: the deciding meeting held in the system, or named as free text when it was held
+    # outside it (the text is kept either way, so the register reads the same).
+    deciding_meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliberated_rules",
+        verbose_name=_("deliberating meeting"),
+    )
     deliberation_meeting = models.CharField(_("deciding meeting"), max_length=200, blank=True)
     deliberated_on = models.DateField(_("deliberated on"), null=True, blank=True)
     # 印发.

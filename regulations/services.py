@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from core import filetypes
 from core.audit import diff_fields, record_event
 from ledger.choices import DeadlineKind
-from ledger.models import Finding, Inspection, Measure
+from ledger.models import Finding, Inspection, Measure, Tag
 from ledger.services import MeasureData, measure_create
+from meetings.models import Meeting
 from organization import policy
 from organization.models import Person, Unit
 from organization.scope import actor_for
@@ -41,6 +42,7 @@ class RuleData:
     consulted_units: list[Unit] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     measures: list[Measure] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
     dues: dict[str, dt.date | None] = field(default_factory=dict)
 
 
@@ -89,6 +91,8 @@ def _validate(data: RuleData, *, organization_id: int, inspection: Inspection) -
         errors.setdefault("findings", []).append(_("A finding belongs to another inspection."))
     if any(m.finding.inspection_id != inspection.pk for m in data.measures):
         errors.setdefault("measures", []).append(_("A measure belongs to another inspection."))
+    if any(t.organization_id != organization_id for t in data.tags):
+        errors.setdefault("tags", []).append(_("A campaign is of another organization."))
     previous: dt.date | None = None
     for stage in DATED_STAGES:
         due = data.dues.get(stage)
@@ -115,6 +119,7 @@ def _snapshot(rule: Rule) -> dict[str, Any]:
         "measures": sorted(
             rule.measures.unscoped("audit of the rule's links").values_list("id", flat=True)
         ),
+        "tags": sorted(rule.tags.values_list("id", flat=True)),
     }
     for stage in DATED_STAGES:
         data[f"{stage}_due"] = getattr(rule, f"{stage}_due")
@@ -133,6 +138,7 @@ def _apply_links(rule: Rule, data: RuleData) -> None:
     rule.consulted_units.set(data.consulted_units)
     rule.findings.set(data.findings)
     rule.measures.set(data.measures)
+    rule.tags.set(data.tags)
 
 
 def rule_create(*, by: Any, inspection: Inspection, data: RuleData) -> Rule:
@@ -438,12 +444,25 @@ def rule_return_for_revision(*, by: Any, rule: Rule, reason: str) -> Rule:
     return _fire(by=by, rule=rule, name="return_for_revision", message=reason[:2000])
 
 
-def rule_approve(*, by: Any, rule: Rule, meeting: str, deliberated_on: dt.date | None) -> Rule:
-    """审议 → 印发: the leading group or party committee adopted the draft at a meeting."""
-    meeting = (meeting or "").strip()
+def rule_approve(
+    *,
+    by: Any,
+    rule: Rule,
+    meeting: str,
+    deliberated_on: dt.date | None,
+    held_at: Meeting | None = None,
+) -> Rule:
+    """审议 → 印发: the leading group or party committee adopted the draft at a meeting: one held
+    in the system (`held_at`, which also names it) or one named as text."""
+    meeting = (meeting or "").strip() or (held_at.title if held_at is not None else "")
 
     def check(current: Rule) -> list[str]:
         problems = []
+        if held_at is not None and (
+            held_at.organization_id != current.organization_id
+            or not Meeting.objects.visible_to(by).filter(pk=held_at.pk).exists()
+        ):
+            problems.append(_("Choose a meeting of your organization."))
         if not meeting:
             problems.append(_("Name the meeting that deliberated the rule."))
         if deliberated_on is None:
@@ -454,8 +473,13 @@ def rule_approve(*, by: Any, rule: Rule, meeting: str, deliberated_on: dt.date |
 
     def apply(current: Rule) -> dict[str, Any]:
         current.deliberation_meeting = meeting[:200]
+        current.deciding_meeting = held_at
         current.deliberated_on = deliberated_on
-        return {"meeting": current.deliberation_meeting, "deliberated_on": deliberated_on}
+        return {
+            "meeting": current.deliberation_meeting,
+            "deciding_meeting": held_at.pk if held_at is not None else None,
+            "deliberated_on": deliberated_on,
+        }
 
     return _fire(by=by, rule=rule, name="approve", check=check, apply=apply)
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ledger.models import Inspection
+from meetings.models import Meeting
 from organization import policy
 from organization.managers import get_editable_or_404, get_visible_or_404
 from organization.models import Unit
@@ -78,6 +79,8 @@ def rule_list(request: HttpRequest) -> HttpResponse:
             rules = rules.filter(kind=data["kind"])
         if data["lead_unit"]:
             rules = rules.filter(lead_unit=data["lead_unit"])
+        if data["campaign"]:
+            rules = rules.filter(tags=data["campaign"])
         light = data["light"]
     today = timezone.localdate()
     # Lights are computed from the facts, never stored, so the light filter runs on the page's
@@ -105,6 +108,7 @@ def _rule_data(cleaned: dict[str, Any]) -> services.RuleData:
         consulted_units=list(cleaned["consulted_units"]),
         findings=list(cleaned["findings"]),
         measures=list(cleaned["measures"]),
+        tags=list(cleaned.get("tags") or []),
         dues={stage: cleaned.get(f"{stage}_due") for stage in DATED_STAGES},
     )
 
@@ -139,6 +143,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "consulted_units": list(rule.consulted_units.all()),
         "findings": list(rule.findings.unscoped("the rule's own links, shown to its editor")),
         "measures": list(rule.measures.unscoped("the rule's own links, shown to its editor")),
+        "tags": list(rule.tags.all()),
     }
     initial |= {f"{stage}_due": getattr(rule, f"{stage}_due") for stage in DATED_STAGES}
     form = RuleForm(request.POST or None, user=request.user, rule=rule, initial=initial)
@@ -205,6 +210,13 @@ def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "findings": rule.findings.visible_to(request.user),
             "measures": rule.measures.visible_to(request.user),
             "consulted": rule.consulted_units.order_by("name"),
+            "campaigns": rule.tags.visible_to(request.user),
+            # Linked only when this person may open the meeting; its name is shown either way.
+            "deciding_meeting": Meeting.objects.visible_to(request.user)
+            .filter(pk=rule.deciding_meeting_id)
+            .first()
+            if rule.deciding_meeting_id
+            else None,
         },
     )
 
@@ -396,11 +408,13 @@ def _stage_form(
     form_class: Any,
     run: Any,
     title: str,
+    with_user: bool = False,
 ) -> HttpResponse:
     rule = get_visible_or_404(Rule, request.user, pk=pk)
     if transition not in {t.name for t in available_transitions(actor_for(request.user), rule)}:
         raise PermissionDenied
-    form = form_class(request.POST or None, request.FILES or None)
+    extra = {"user": request.user, "rule": rule} if with_user else {}
+    form = form_class(request.POST or None, request.FILES or None, **extra)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -445,8 +459,10 @@ def rule_deliberate(request: HttpRequest, pk: int) -> HttpResponse:
             rule=rule,
             meeting=data["meeting"],
             deliberated_on=data["deliberated_on"],
+            held_at=data.get("held_at"),
         ),
         title=str(TRANSITIONS["approve"].label),
+        with_user=True,
     )
 
 

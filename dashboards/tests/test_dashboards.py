@@ -54,3 +54,25 @@ def test_track_records_count_the_measures_each_person_answers_for(world: Any) ->
         assert row["total"] == Measure.objects.filter(responsible_persons=person).count()
     young = people_record(office, young_only=True)
     assert all(r["person"].is_young_cadre for r in young)
+
+
+def test_the_campaign_table_counts_the_meetings_and_rules_each_person_sees(world: Any) -> None:
+    from dashboards.selectors import campaign_rows
+    from demo.ledger_demo import TAG_PARTY_HISTORY
+    from meetings.models import Meeting
+    from regulations.models import Rule
+
+    def row(username: str, inspection: Any) -> dict[str, Any]:
+        rows = campaign_rows(world.user(username), inspection=inspection)
+        return next(r for r in rows if r["campaign"].name == TAG_PARTY_HISTORY)
+
+    meeting = Meeting.objects.filter(tags__name=TAG_PARTY_HISTORY).get()
+    office = row("office", meeting.inspection)
+    assert office["meetings"] == 1
+    rules = Rule.objects.unscoped("test counts the demo").filter(tags__name=TAG_PARTY_HISTORY)
+    assert row("office", rules.first().inspection)["rules"] == rules.count() == 2
+    # Branch 7 reports at the joint meeting but neither leads nor is consulted on those rules.
+    outsider = row("branch7", meeting.inspection)
+    assert outsider["meetings"] == 1 and outsider["rules"] == 0
+    page = world.client("office").get(reverse("dashboards:overview"))
+    assert page.status_code == 200

@@ -292,6 +292,13 @@ def _campaign(w: Any) -> Any:
     return Tag.objects.get(organization=w.org, name=TAG_WARNING)
 
 
+def _party_history(w: Any) -> Any:
+    from demo.ledger_demo import TAG_PARTY_HISTORY
+    from ledger.models import Tag
+
+    return Tag.objects.get(organization=w.org, name=TAG_PARTY_HISTORY)
+
+
 def _campaigns(w: Any) -> int:
     from ledger.models import Tag
 
@@ -311,6 +318,13 @@ CASES += [
             "ledger:campaign_detail",
             lambda w: reverse("ledger:campaign_detail", args=[_campaign(w).pk]),
             roles(*EVERYONE),
+        ),
+        # The campaign the demo's meeting and rules carry: their panels, read in each one's scope.
+        Case(
+            "ledger:campaign_detail",
+            lambda w: reverse("ledger:campaign_detail", args=[_party_history(w).pk]),
+            roles(*EVERYONE),
+            note="meetings-and-rules",
         ),
     ),
     Case("ledger:campaign_create", lambda w: reverse("ledger:campaign_create"), roles(*MANAGERS)),

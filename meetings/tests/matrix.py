@@ -97,6 +97,23 @@ def _tf1(w: Any) -> int:
     return w.user("taskforce1").person.task_forces.first().pk
 
 
+def _campaign(w: Any) -> Any:
+    from demo.ledger_demo import TAG_PARTY_HISTORY
+    from ledger.models import Tag
+
+    return Tag.objects.get(organization=w.org, name=TAG_PARTY_HISTORY)
+
+
+def _campaign_meetings(w: Any) -> int:
+    from meetings.models import Meeting
+
+    return Meeting.objects.filter(tags=_campaign(w)).count()
+
+
+def _limited(name: str) -> Any:
+    return lambda w: _p(name, _meeting)(w) + f"?campaign={_campaign(w).pk}"
+
+
 def _units(w: Any) -> list[int]:
     return [w.unit(w.BRANCH1).pk, w.unit("航空乘务系党支部").pk]
 
@@ -120,6 +137,21 @@ CASES = [
         Case("meetings:pack_docx", _p("pack_docx", _meeting), roles(*READERS), default=404),
         Case("meetings:pack_xlsx", _p("pack_xlsx", _meeting), roles(*READERS), default=404),
         Case("meetings:minutes_docx", _p("minutes_docx", _held), roles(*READERS), default=404),
+        Case(
+            "meetings:list",
+            lambda w: reverse("meetings:list") + f"?campaign={_campaign(w).pk}",
+            roles(*ADMINS, status=403),
+            default=200,
+            note="campaign",
+            # Another organization's campaign is no choice of the filter: their own list.
+            stranger=200,
+        ),
+        # The pack limited to one campaign is read by the same people as the whole pack; a
+        # campaign of another organization is no campaign (404).
+        *(
+            Case(f"meetings:{name}", _limited(name), roles(*READERS), default=404, note="campaign")
+            for name in ("pack_docx", "pack_xlsx")
+        ),
     ),
     Case("meetings:create", lambda w: reverse("meetings:create"), roles(*RUNNERS)),
     Case(
@@ -129,6 +161,20 @@ CASES = [
         method="post",
         form=lambda w: {"title": "专题会", "place": "会议室", "task_forces": [_tf1(w)]},
         effect=_meetings_count,
+    ),
+    Case(
+        "meetings:create",
+        lambda w: reverse("meetings:create"),
+        roles(*RUNNERS, status=302),
+        method="post",
+        form=lambda w: {
+            "title": "党史学习教育专题会",
+            "place": "会议室",
+            "task_forces": [_tf1(w)],
+            "tags": [_campaign(w).pk],
+        },
+        effect=_campaign_meetings,
+        note="campaign",
     ),
     Case(
         "meetings:prepare",

@@ -136,6 +136,33 @@ def _new_rule_form(w: Any) -> dict[str, Any]:
     }
 
 
+def _campaign(w: Any) -> Any:
+    from demo.ledger_demo import TAG_PARTY_HISTORY
+    from ledger.models import Tag
+
+    return Tag.objects.get(organization=w.org, name=TAG_PARTY_HISTORY)
+
+
+def _campaign_rules(w: Any) -> int:
+    from regulations.models import Rule
+
+    return Rule.objects.unscoped("matrix effect").filter(tags=_campaign(w)).count()
+
+
+def _demo_meeting(w: Any) -> Any:
+    from meetings.models import Meeting
+    from meetings.tests.helpers import joint_meeting
+
+    return Meeting.objects.get(pk=once(w, "meeting", lambda: joint_meeting(w).pk))
+
+
+def _deciding(w: Any) -> Any:
+    from regulations.models import Rule
+
+    rule = _rule(w, "deliberating")
+    return fields_of(Rule, rule.pk, "stage", "deciding_meeting")
+
+
 def _today() -> str:
     return timezone.localdate().isoformat()
 
@@ -146,6 +173,14 @@ CASES = [
             "regulations:rule_list",
             lambda w: reverse("regulations:rule_list"),
             roles(*SEES, "taskforce", "liaison"),
+        ),
+        Case(
+            "regulations:rule_list",
+            lambda w: reverse("regulations:rule_list") + f"?campaign={_campaign(w).pk}",
+            roles(*SEES, "taskforce", "liaison"),
+            note="campaign",
+            # Another organization's campaign is no choice of the filter: their own list.
+            stranger=200,
         ),
         Case(
             "regulations:rule_detail",
@@ -185,6 +220,15 @@ CASES = [
         method="post",
         form=_new_rule_form,
         effect=_rules,
+    ),
+    Case(
+        "regulations:rule_create",
+        lambda w: reverse("regulations:rule_create"),
+        roles(*MANAGERS, status=302),
+        method="post",
+        form=lambda w: _new_rule_form(w) | {"tags": [str(_campaign(w).pk)]},
+        effect=_campaign_rules,
+        note="campaign",
     ),
     Case(
         "regulations:rule_edit",
@@ -289,6 +333,16 @@ CASES = [
         method="post",
         data=lambda w: {"meeting": "巡视整改工作领导小组会议", "deliberated_on": _today()},
         effect=_stage("deliberating"),
+    ),
+    # 审议 at a meeting held in the system: the meeting's title names it.
+    Case(
+        "regulations:rule_deliberate",
+        lambda w: reverse("regulations:rule_deliberate", args=[_rule(w, "deliberating").pk]),
+        roles(*MANAGERS, status=302) | HIDDEN,
+        method="post",
+        data=lambda w: {"held_at": str(_demo_meeting(w).pk), "deliberated_on": _today()},
+        effect=_deciding,
+        note="meeting",
     ),
     Case(
         "regulations:rule_issue",

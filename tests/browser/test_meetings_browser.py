@@ -198,3 +198,39 @@ def test_a_joint_meeting_from_preparation_to_measures_and_documents(
     minutes = _render(info.value, "meetings-minutes", tmp_path)
     assert "纪要" in minutes and "一要关注时限" in minutes and "外出参加培训" in minutes
     assert not office.foreign_requests()
+
+
+def test_the_meeting_pack_limited_to_one_campaign_downloads_through_the_page(
+    session_factory: Any, tmp_path: Path
+) -> None:
+    """The demo's joint meeting carries 党史学习教育: the office picks it in the pack's campaign
+    select, and the figures and the pack count and list only that campaign's measures."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from demo.ledger_demo import TAG_PARTY_HISTORY
+    from demo.meetings_demo import TITLE as DEMO_MEETING
+    from meetings.models import Meeting
+
+    meeting = Meeting.objects.get(title=DEMO_MEETING)
+    office = session_factory()
+    page = office.login("office")
+    page.goto(f"/meetings/{meeting.pk}/")
+    page.wait_for_selector("[data-testid=pack-campaign]")
+    campaigns = page.locator("[data-testid=meeting-campaigns]").inner_text()
+    assert TAG_PARTY_HISTORY in campaigns
+    page.select_option("[data-testid=pack-campaign]", label=TAG_PARTY_HISTORY)
+    office.screenshot("meetings-pack-campaign")
+    with page.expect_download() as info:
+        page.click("[data-testid=pack-xlsx]")
+    xlsx = tmp_path / "figures.xlsx"
+    info.value.save_as(str(xlsx))
+    book = load_workbook(io.BytesIO(xlsx.read_bytes()))
+    assert TAG_PARTY_HISTORY in str(book.worksheets[0]["C2"].value)
+    assert len(book.worksheets) == 2 and book.worksheets[1].max_row > 1
+    with page.expect_download() as info:
+        page.click("[data-testid=pack-docx]")
+    pack = _render(info.value, "meetings-pack-campaign", tmp_path)
+    assert TAG_PARTY_HISTORY in pack and "会议材料" in pack
+    assert not office.foreign_requests()

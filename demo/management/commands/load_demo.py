@@ -56,8 +56,9 @@ class Command(BaseCommand):
                 org, _accounts = load_organization()
                 load_ledger(org)
                 load_recurring(org, office=get_user_model().objects.get(username="office"))
-                load_regulations(org)
+                # Meetings first: the register's rules were deliberated at one.
                 load_meetings(org)
+                load_regulations(org)
             self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {org.name}"))
         if not options["quiet"]:
             self.print_logins()
