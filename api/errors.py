@@ -74,9 +74,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if not isinstance(exc, exceptions.APIException):
         return None
     code = next((c for cls, c in CODES.items() if isinstance(exc, cls)), "error")
-    detail_code = exc.get_codes() if not isinstance(exc, exceptions.ValidationError) else None
-    if isinstance(detail_code, str) and detail_code not in ("authentication_failed", "error"):
-        code = detail_code if code not in ("not_found", "method_not_allowed") else code
+    # A code given where the error is raised (e.g. "token_expired") is kept; DRF's defaults
+    # are replaced by the stable codes above.
+    given = exc.get_codes() if not isinstance(exc, exceptions.ValidationError) else None
+    if isinstance(given, str) and given != exc.default_code:
+        code = given
     body: dict[str, Any] = {"code": code}
     if isinstance(exc, exceptions.ValidationError):
         body["message"] = MESSAGES["invalid"]()
