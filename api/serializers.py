@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from ledger.models import Finding, Inspection, Measure
@@ -66,6 +67,16 @@ class MeasureSerializer(serializers.ModelSerializer):
         ]
 
 
+class BoundedDate(serializers.DateField):
+    """A calendar date the ledger can reckon with (deadlines and warnings count days from it)."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        day = super().to_internal_value(value)
+        if not 2000 <= day.year <= 2100:
+            raise serializers.ValidationError(_("Give a date between 2000 and 2100."))
+        return day
+
+
 class MeasureUpdateSerializer(serializers.Serializer):
     """The fields a program may change; each person only those the page lets them change."""
 
@@ -73,7 +84,7 @@ class MeasureUpdateSerializer(serializers.Serializer):
     content = serializers.CharField(required=False, max_length=5000)
     number = serializers.CharField(required=False, allow_blank=True, max_length=40)
     deadline_text = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    due_date = serializers.DateField(required=False, allow_null=True)
+    due_date = BoundedDate(required=False, allow_null=True)
     progress = serializers.IntegerField(required=False, min_value=0, max_value=100)
     is_flagged = serializers.BooleanField(required=False)
 
@@ -167,7 +178,7 @@ class StatisticsSerializer(serializers.Serializer):
 
 
 class StatisticsQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = BoundedDate(required=False)
 
 
 def statistics_of(summary: dict[str, Any], day: Any) -> dict[str, Any]:

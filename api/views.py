@@ -16,7 +16,8 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -202,7 +203,7 @@ class EvidenceList(APIView):
 class EvidenceDownload(APIView):
     """The file itself, to whoever sees its measure (404 to anyone else)."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: int) -> HttpResponse:
         return evidence_download(request._request, pk)
 
@@ -275,3 +276,9 @@ class Statistics(APIView):
         day: dt.date = query.validated_data.get("date") or timezone.localdate()
         summary = scope_summary(request.user, today=day)
         return Response(s.StatisticsSerializer(s.statistics_of(summary, day)).data)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(request: Request) -> Response:
+    raise NotFound

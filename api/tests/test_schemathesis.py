@@ -1,0 +1,53 @@
+"""Schemathesis against the API's own OpenAPI schema, with the token of an office director, a
+liaison group leader and a branch secretary: every operation, a few generated requests each,
+no server error and no response the schema does not describe. Bounded to keep `make test`
+short (SCHEMATHESIS_EXAMPLES raises it)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.cache import cache
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
+
+from api.tests.helpers import token_for
+
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
+# Checks of the responses themselves; the stateful ones (a resource made and then fetched)
+# and "valid data is accepted" do not apply to a ledger whose writes depend on each record's
+# state and on who asks.
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+    checks.response_headers_conformance,
+]
+
+
+@pytest.mark.parametrize("username", ["office", "liaison1", "branch1"])
+def test_the_api_keeps_to_its_schema(username: str, world: Any) -> None:
+    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
+    auth = {"Authorization": f"Bearer {token_for(world.user(username))}"}
+    cache.clear()
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 15
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case: Any) -> None:
+            case.call_and_validate(headers=auth, checks=CHECKS)
+
+        run()
