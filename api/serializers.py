@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from ledger.models import Finding, Inspection, Measure
-from reporting.models import Evidence, ProgressReport
+from notifications.models import Urge
+from reporting.models import Evidence, ExtensionRequest, ProgressReport
 
 
 class InspectionSerializer(serializers.ModelSerializer):
@@ -138,6 +139,42 @@ class EvidenceUploadSerializer(serializers.Serializer):
     description = serializers.CharField(
         required=False, allow_blank=True, max_length=500, default=""
     )
+
+
+class ExtensionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id",
+            "measure",
+            "requested_at",
+            "current_due_date",
+            "requested_due_date",
+            "reason",
+            "status",
+            "decided_at",
+            "decision_note",
+        ]
+
+
+class ExtensionCreateSerializer(serializers.Serializer):
+    new_due_date = BoundedDate()
+    reason = serializers.CharField(max_length=2000)
+
+
+class ExtensionDecideSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class UrgeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Urge
+        fields = ["id", "measure", "message", "created_at", "answer", "answered_at"]
+
+
+class UrgeCreateSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=2000)
 
 
 class SummarySerializer(serializers.Serializer):

@@ -38,6 +38,17 @@ urlpatterns = [
     path("v1/measures/<api_id:pk>/reports/", api(views.ReportList.as_view()), name="reports"),
     path("v1/measures/<api_id:pk>/evidence/", api(views.EvidenceList.as_view()), name="evidence"),
     path(
+        "v1/measures/<api_id:pk>/extensions/",
+        api(views.ExtensionList.as_view()),
+        name="extensions",
+    ),
+    path(
+        "v1/extensions/<api_id:pk>/decide/",
+        api(views.ExtensionDecide.as_view()),
+        name="extension_decide",
+    ),
+    path("v1/measures/<api_id:pk>/urge/", api(views.UrgeCreate.as_view()), name="urge"),
+    path(
         "v1/evidence/<api_id:pk>/download/",
         api(views.EvidenceDownload.as_view()),
         name="evidence_download",

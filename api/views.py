@@ -29,9 +29,11 @@ from ledger.filters import MeasureFilter
 from ledger.models import Finding, Inspection, Measure
 from ledger.selectors import ledger_measures
 from ledger.services import measure_data_of, measure_update
+from notifications.services import urge_create
 from reporting import services as reporting
 from reporting.choices import ReviewStage
-from reporting.selectors import measure_evidence, measure_reports
+from reporting.models import ExtensionRequest
+from reporting.selectors import measure_evidence, measure_extensions, measure_reports
 from reporting.services.evidence import Upload
 from reporting.services.reports import ReportData
 from reporting.views import evidence_download
@@ -206,6 +208,60 @@ class EvidenceDownload(APIView):
     @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: int) -> HttpResponse:
         return evidence_download(request._request, pk)
+
+
+class ExtensionList(APIView):
+    """Extension requests (申请延期) of a measure; the lead unit asks for one."""
+
+    @extend_schema(responses=s.ExtensionSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        measure = visible_measure(request, pk)
+        rows = measure_extensions(request.user, measure)
+        return Response(s.ExtensionSerializer(rows, many=True).data)
+
+    @extend_schema(request=s.ExtensionCreateSerializer, responses={201: s.ExtensionSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        measure = visible_measure(request, pk)
+        form = s.ExtensionCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        made = reporting.extension_request(
+            by=request.user,
+            measure=measure,
+            new_due_date=form.validated_data["new_due_date"],
+            reason=form.validated_data["reason"],
+        )
+        return Response(s.ExtensionSerializer(made).data, status=status.HTTP_201_CREATED)
+
+
+class ExtensionDecide(APIView):
+    """The office approves (the due date moves) or refuses an extension request."""
+
+    @extend_schema(request=s.ExtensionDecideSerializer, responses=s.ExtensionSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        extension = get_object_or_404(ExtensionRequest.objects.visible_to(request.user), pk=pk)
+        form = s.ExtensionDecideSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        decided = reporting.extension_decide(
+            by=request.user,
+            extension=extension,
+            approve=form.validated_data["approve"],
+            note=form.validated_data["note"],
+        )
+        return Response(s.ExtensionSerializer(decided).data)
+
+
+class UrgeCreate(APIView):
+    """The office or a liaison group urges a measure (督办/催办); its unit is told."""
+
+    @extend_schema(request=s.UrgeCreateSerializer, responses={201: s.UrgeSerializer(many=True)})
+    def post(self, request: Request, pk: int) -> Response:
+        measure = visible_measure(request, pk)
+        form = s.UrgeCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        urges = urge_create(
+            by=request.user, measure_ids=[measure.pk], message=form.validated_data["message"]
+        )
+        return Response(s.UrgeSerializer(urges, many=True).data, status=status.HTTP_201_CREATED)
 
 
 class CloseOutRequest(APIView):

@@ -132,6 +132,9 @@ CASES = [
     *_api("api:closeout_return", _measure_path("api:closeout_return")),
     *_api("api:closeout_close", _measure_path("api:closeout_close")),
     *_api("api:statistics", lambda w: reverse("api:statistics")),
+    *_api("api:extensions", _measure_path("api:extensions")),
+    *_api("api:extension_decide", lambda w: reverse("api:extension_decide", args=[1])),
+    *_api("api:urge", _measure_path("api:urge")),
 ]
 
 
@@ -195,6 +198,33 @@ def _file() -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("会议记录.txt", "支部会议记录".encode(), "text/plain")
+
+
+def _later(w: Any) -> str:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    m = _m(w)
+    return (max(m.due_date, timezone.localdate()) + dt.timedelta(days=30)).isoformat()
+
+
+def _extension(w: Any) -> Any:
+    from reporting.tests.matrix import _extension as extension
+
+    return extension(w)
+
+
+def _extensions(w: Any) -> Any:
+    from reporting.tests.matrix import _extensions as extensions
+
+    return extensions(w)
+
+
+def _urges(w: Any) -> int:
+    from notifications.models import Urge
+
+    return Urge.objects.filter(measure=_m(w)).count()
 
 
 ALL = ("admin", "secadmin", "auditor", *SEES, "outsider", "stranger")
@@ -358,6 +388,66 @@ API_CASES = [
         lambda w: reverse("api:closeout_close", args=[GUESS]),
         {},
         data=lambda w: {"reason": ""},
+    ),
+    ApiCase("extensions", "get", _measure_path("api:extensions"), SEEN),
+    ApiCase(
+        "extension-request",
+        "post",
+        _measure_path("api:extensions"),
+        {
+            "branch": 201,
+            "office": 403,
+            "staff": 403,
+            "leader": 403,
+            "taskforce": 403,
+            "liaison": 403,
+        },
+        data=lambda w: {"new_due_date": _later(w), "reason": "需协调校外单位，申请延期一个月。"},
+        effect=_extensions,
+    ),
+    ApiCase(
+        "extension-decide",
+        "post",
+        lambda w: reverse("api:extension_decide", args=[_extension(w).pk]),
+        {
+            "office": 200,
+            "branch": 403,
+            "staff": 403,
+            "leader": 403,
+            "taskforce": 403,
+            "liaison": 403,
+        },
+        data=lambda w: {"approve": True, "note": ""},
+        effect=_extensions,
+    ),
+    ApiCase(
+        "extension-decide-guess",
+        "post",
+        lambda w: reverse("api:extension_decide", args=[GUESS]),
+        {},
+        data=lambda w: {"approve": True},
+    ),
+    ApiCase(
+        "urge",
+        "post",
+        _measure_path("api:urge"),
+        {
+            "office": 201,
+            "liaison": 201,
+            "branch": 403,
+            "staff": 403,
+            "leader": 403,
+            "taskforce": 403,
+        },
+        data=lambda w: {"message": "请抓紧推进，本周内报送进展。"},
+        effect=_urges,
+    ),
+    ApiCase(
+        "urge-guess",
+        "post",
+        lambda w: reverse("api:urge", args=[GUESS]),
+        {},
+        data=lambda w: {"message": "x"},
     ),
     ApiCase("statistics", "get", lambda w: reverse("api:statistics") + "?date=2026-01-01", LISTS),
 ]
