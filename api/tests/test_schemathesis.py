@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
@@ -30,6 +32,18 @@ CHECKS = [
 ]
 
 
+@pytest.fixture
+def connection_kept_between_requests() -> Any:
+    """Served through the WSGI handler, each request would close the database connection when
+    it finishes (and with it the test's transaction); the test client keeps it, and so do we."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.mark.usefixtures("connection_kept_between_requests")
 @pytest.mark.parametrize("username", ["office", "liaison1", "branch1"])
 def test_the_api_keeps_to_its_schema(username: str, world: Any) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
