@@ -13,9 +13,17 @@ from api import selectors, services
 from api.forms import TokenForm
 
 
+# The new secret waits in the session for the one page view that shows it, then is gone.
+NEW_TOKEN_KEY = "api_new_token"
+
+
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
     created = secret = None
+    shown = request.session.pop(NEW_TOKEN_KEY, None) if request.method == "GET" else None
+    if shown:
+        created = selectors.tokens_of(request.user).filter(pk=shown["pk"]).first()
+        secret = shown["secret"] if created is not None else None
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -30,7 +38,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
-            form = TokenForm()
+            request.session[NEW_TOKEN_KEY] = {"pk": created.pk, "secret": secret}
+            return redirect("api:tokens")
     return render(
         request,
         "api/tokens.html",

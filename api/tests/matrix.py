@@ -80,13 +80,13 @@ CASES = [
     Case(
         "api:tokens",
         lambda w: reverse("api:tokens"),
-        roles(*ALL_OF_ORG),
+        roles(*ALL_OF_ORG, status=302),
         method="post",
         form=lambda w: {"name": "导出脚本"},
         form_as="actor",
         effect=_tokens_of_org,
         changes=ALL_OF_ORG,
-        stranger=200,
+        stranger=302,
     ),
     *post_only(
         Case(

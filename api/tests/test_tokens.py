@@ -137,7 +137,9 @@ def test_each_token_has_its_own_request_budget(world: Any, monkeypatch: Any) -> 
 
 def test_the_owner_creates_sees_once_and_revokes_a_token_on_the_page(world: Any) -> None:
     client = world.client("branch1")
-    page = client.post(reverse("api:tokens"), {"name": "周报脚本", "days": 30, "read_only": "on"})
+    page = client.post(
+        reverse("api:tokens"), {"name": "周报脚本", "days": 30, "read_only": "on"}, follow=True
+    )
     assert page.status_code == 200
     html = page.content.decode()
     secret = re.search(r'data-testid="token-secret">(rct_[^<]+)<', html).group(1)  # type: ignore[union-attr]
