@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from api import selectors, services
 from api.forms import TokenForm
 
-
 # The new secret waits in the session for the one page view that shows it, then is gone.
 NEW_TOKEN_KEY = "api_new_token"
 
