@@ -8,7 +8,9 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from ledger.models import Finding, Inspection, Measure
+from meetings.models import Meeting
 from notifications.models import Urge
+from regulations.models import Rule
 from reporting.models import Evidence, ExtensionRequest, ProgressReport
 
 
@@ -175,6 +177,30 @@ class UrgeSerializer(serializers.ModelSerializer):
 
 class UrgeCreateSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=2000)
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Meeting
+        fields = ["id", "inspection", "title", "kind", "starts_at", "place", "state"]
+
+
+class RuleSerializer(serializers.ModelSerializer):
+    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True)
+
+    class Meta:
+        model = Rule
+        fields = [
+            "id",
+            "inspection",
+            "title",
+            "kind",
+            "lead_unit",
+            "lead_unit_name",
+            "stage",
+            "issue_number",
+            "issued_on",
+        ]
 
 
 class SummarySerializer(serializers.Serializer):

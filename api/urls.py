@@ -73,6 +73,10 @@ urlpatterns = [
         api(views.CloseOutClose.as_view()),
         name="closeout_close",
     ),
+    path("v1/meetings/", api(views.MeetingList.as_view()), name="meetings"),
+    path("v1/meetings/<api_id:pk>/", api(views.MeetingDetail.as_view()), name="meeting"),
+    path("v1/rules/", api(views.RuleList.as_view()), name="rules"),
+    path("v1/rules/<api_id:pk>/", api(views.RuleDetail.as_view()), name="rule"),
     path("v1/statistics/", api(views.Statistics.as_view()), name="statistics"),
     # Anything else under /api/v1/ is a JSON 404, like every other API error.
     re_path(r"^v1/", api(views.not_found)),

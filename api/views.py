@@ -29,7 +29,9 @@ from ledger.filters import MeasureFilter
 from ledger.models import Finding, Inspection, Measure
 from ledger.selectors import ledger_measures
 from ledger.services import measure_data_of, measure_update
+from meetings.selectors import meetings_for
 from notifications.services import urge_create
+from regulations.selectors import visible_rules
 from reporting import services as reporting
 from reporting.choices import ReviewStage
 from reporting.models import ExtensionRequest
@@ -317,6 +319,38 @@ class CloseOutClose(APIView):
     @extend_schema(request=s.ReasonSerializer, responses=s.DecisionSerializer)
     def post(self, request: Request, pk: int) -> Response:
         return _decide(request, pk, stage=ReviewStage.OFFICE, approve=True)
+
+
+class MeetingList(generics.ListAPIView):
+    """Meetings (会议) the person takes part in or reads, newest first."""
+
+    serializer_class = s.MeetingSerializer
+
+    def get_queryset(self) -> Any:
+        return meetings_for(self.request.user)
+
+
+class MeetingDetail(generics.RetrieveAPIView):
+    serializer_class = s.MeetingSerializer
+
+    def get_queryset(self) -> Any:
+        return meetings_for(self.request.user)
+
+
+class RuleList(generics.ListAPIView):
+    """Rules and regulations (制度) made or revised in the rectification."""
+
+    serializer_class = s.RuleSerializer
+
+    def get_queryset(self) -> Any:
+        return visible_rules(self.request.user).order_by("-created_at", "-id")
+
+
+class RuleDetail(generics.RetrieveAPIView):
+    serializer_class = s.RuleSerializer
+
+    def get_queryset(self) -> Any:
+        return visible_rules(self.request.user)
 
 
 class Statistics(APIView):

@@ -14,6 +14,10 @@ from typing import Any
 
 from django.urls import reverse
 
+from meetings.tests.matrix import READERS as MEETING_READERS
+from meetings.tests.matrix import _meeting
+from regulations.tests.matrix import SEES as RULE_READERS
+from regulations.tests.matrix import _rule
 from reporting.tests.matrix import _in_progress, _m, _reports, _state
 from tests.matrix import ALL_OF_ORG, SIGNED_IN, Case, post_only, read_only, roles
 
@@ -135,6 +139,10 @@ CASES = [
     *_api("api:extensions", _measure_path("api:extensions")),
     *_api("api:extension_decide", lambda w: reverse("api:extension_decide", args=[1])),
     *_api("api:urge", _measure_path("api:urge")),
+    *_api("api:meetings", lambda w: reverse("api:meetings")),
+    *_api("api:meeting", lambda w: reverse("api:meeting", args=[_meeting(w).pk])),
+    *_api("api:rules", lambda w: reverse("api:rules")),
+    *_api("api:rule", lambda w: reverse("api:rule", args=[_rule(w).pk])),
 ]
 
 
@@ -449,5 +457,21 @@ API_CASES = [
         {},
         data=lambda w: {"message": "x"},
     ),
+    ApiCase("meetings", "get", lambda w: reverse("api:meetings"), LISTS),
+    ApiCase(
+        "meeting",
+        "get",
+        lambda w: reverse("api:meeting", args=[_meeting(w).pk]),
+        dict.fromkeys(MEETING_READERS, 200),
+    ),
+    ApiCase("meeting-guess", "get", lambda w: reverse("api:meeting", args=[GUESS]), {}),
+    ApiCase("rules", "get", lambda w: reverse("api:rules"), LISTS),
+    ApiCase(
+        "rule",
+        "get",
+        lambda w: reverse("api:rule", args=[_rule(w).pk]),
+        dict.fromkeys(RULE_READERS, 200),
+    ),
+    ApiCase("rule-guess", "get", lambda w: reverse("api:rule", args=[GUESS]), {}),
     ApiCase("statistics", "get", lambda w: reverse("api:statistics") + "?date=2026-01-01", LISTS),
 ]
