@@ -161,3 +161,24 @@ def test_the_page_refuses_an_expiry_beyond_a_year(world: Any) -> None:
     assert page.status_code == 200
     assert not PersonalToken.objects.filter(user__username="branch1").exists()
     assert 'data-testid="token-secret"' not in page.content.decode()
+
+
+def test_a_deactivated_persons_token_is_refused(world: Any) -> None:
+    user = world.user("branch1")
+    secret = token_for(user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert api_client(secret).get(reverse("api:measures")).status_code == 401
+
+
+def test_the_second_organizations_token_lists_only_its_own_records(world: Any) -> None:
+    from ledger.models import Measure
+
+    world.second_org()
+    client = api_client(token_for(world.user("stranger_office")))
+    ids = {row["id"] for row in client.get(reverse("api:measures")).json()["results"]}
+    assert ids
+    assert not Measure.objects.filter(pk__in=ids, organization=world.org).exists()
+    ours = set(world.finding().inspection.findings.values_list("id", flat=True))
+    findings = client.get(reverse("api:findings")).json()["results"]
+    assert findings and not ours & {f["id"] for f in findings}
