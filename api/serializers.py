@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from ledger.choices import DeadlineKind
 from ledger.models import Finding, Inspection, Measure
 from meetings.models import Meeting
 from notifications.models import Urge
@@ -90,6 +91,17 @@ class MeasureUpdateSerializer(serializers.Serializer):
     due_date = BoundedDate(required=False, allow_null=True)
     progress = serializers.IntegerField(required=False, min_value=0, max_value=100)
     is_flagged = serializers.BooleanField(required=False)
+
+
+class MeasureCreateSerializer(serializers.Serializer):
+    content = serializers.CharField(max_length=5000)
+    lead_unit = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    number = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    deadline_kind = serializers.ChoiceField(choices=DeadlineKind.choices, default="by_date")
+    deadline_text = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, default=""
+    )
+    due_date = BoundedDate(required=False, allow_null=True, default=None)
 
 
 class ReportSerializer(serializers.ModelSerializer):

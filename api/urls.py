@@ -33,6 +33,11 @@ urlpatterns = [
     path("v1/inspections/<api_id:pk>/", api(views.InspectionDetail.as_view()), name="inspection"),
     path("v1/findings/", api(views.FindingList.as_view()), name="findings"),
     path("v1/findings/<api_id:pk>/", api(views.FindingDetail.as_view()), name="finding"),
+    path(
+        "v1/findings/<api_id:pk>/measures/",
+        api(views.FindingMeasures.as_view()),
+        name="finding_measures",
+    ),
     path("v1/measures/", api(views.MeasureList.as_view()), name="measures"),
     path("v1/measures/<api_id:pk>/", api(views.MeasureDetail.as_view()), name="measure"),
     path("v1/measures/<api_id:pk>/reports/", api(views.ReportList.as_view()), name="reports"),

@@ -28,9 +28,10 @@ from dashboards.selectors import scope_summary
 from ledger.filters import MeasureFilter
 from ledger.models import Finding, Inspection, Measure
 from ledger.selectors import ledger_measures
-from ledger.services import measure_data_of, measure_update
+from ledger.services import MeasureData, measure_create, measure_data_of, measure_update
 from meetings.selectors import meetings_for
 from notifications.services import urge_create
+from organization.models import Unit
 from regulations.selectors import visible_rules
 from reporting import services as reporting
 from reporting.choices import ReviewStage
@@ -158,6 +159,37 @@ class MeasureDetail(APIView):
         measure_update(by=request.user, measure=measure, data=data, expected_version=version)
         fresh = get_object_or_404(ledger_measures(request.user), pk=pk)
         return Response(s.MeasureSerializer(fresh).data)
+
+
+class FindingMeasures(APIView):
+    """The office, or the task force owning the theme, adds a measure to a finding."""
+
+    @extend_schema(request=s.MeasureCreateSerializer, responses={201: s.MeasureSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        finding = get_object_or_404(
+            Finding.objects.visible_to(request.user).select_related("inspection"), pk=pk
+        )
+        form = s.MeasureCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        values = dict(form.validated_data)
+        lead = (
+            Unit.objects.visible_to(request.user)
+            .filter(organization_id=finding.inspection.organization_id, pk=values.pop("lead_unit"))
+            .first()
+        )
+        if lead is None:
+            raise ValidationError({"lead_unit": [_unknown_unit()]})
+        measure = measure_create(
+            by=request.user, finding=finding, data=MeasureData(lead_unit=lead, **values)
+        )
+        fresh = get_object_or_404(ledger_measures(request.user), pk=measure.pk)
+        return Response(s.MeasureSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+def _unknown_unit() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("Choose a unit of the organization.")
 
 
 class ReportList(APIView):

@@ -127,6 +127,7 @@ CASES = [
     *_api("api:findings", lambda w: reverse("api:findings")),
     *_api("api:finding", lambda w: reverse("api:finding", args=[_m(w).finding_id])),
     *_api("api:measures", lambda w: reverse("api:measures")),
+    *_api("api:finding_measures", lambda w: reverse("api:finding_measures", args=[1])),
     *_api("api:measure", _measure_path("api:measure")),
     *_api("api:reports", _measure_path("api:reports")),
     *_api("api:evidence", _measure_path("api:evidence")),
@@ -208,6 +209,12 @@ def _file() -> Any:
     return SimpleUploadedFile("会议记录.txt", "支部会议记录".encode(), "text/plain")
 
 
+def _measures_of_finding(w: Any) -> int:
+    from ledger.models import Measure
+
+    return Measure.objects.filter(finding_id=_m(w).finding_id).count()
+
+
 def _later(w: Any) -> str:
     import datetime as dt
 
@@ -253,6 +260,32 @@ API_CASES = [
     ApiCase("finding-guess", "get", lambda w: reverse("api:finding", args=[GUESS]), {}),
     ApiCase(
         "measures", "get", lambda w: reverse("api:measures") + "?q=整改&state=in_progress", LISTS
+    ),
+    ApiCase(
+        "measure-create",
+        "post",
+        lambda w: reverse("api:finding_measures", args=[_m(w).finding_id]),
+        {
+            "office": 201,
+            "taskforce": 201,
+            "leader": 403,
+            "liaison": 403,
+            "branch": 403,
+            "staff": 403,
+        },
+        data=lambda w: {
+            "content": "修订党委理论学习中心组学习制度。",
+            "lead_unit": w.unit(w.BRANCH1).pk,
+            "due_date": "2027-06-30",
+        },
+        effect=_measures_of_finding,
+    ),
+    ApiCase(
+        "measure-create-guess",
+        "post",
+        lambda w: reverse("api:finding_measures", args=[GUESS]),
+        {},
+        data=lambda w: {"content": "x", "lead_unit": 1},
     ),
     ApiCase("measure", "get", _measure_path("api:measure"), SEEN),
     ApiCase("measure-guess", "get", lambda w: reverse("api:measure", args=[GUESS]), {}),
