@@ -73,7 +73,8 @@ lint: devenv
 		documents/selectors.py dashboards/selectors.py recurring/services.py recurring/selectors.py \
 		regulations/services.py regulations/selectors.py regulations/workflow.py \
 		security/services.py security/selectors.py security/policy.py sso/selectors.py sso/backends.py sso/views.py sso/checks.py \
-		meetings/services.py meetings/selectors.py
+		meetings/services.py meetings/selectors.py \
+		api/services.py api/selectors.py api/authentication.py api/errors.py
 
 check: devenv
 	@# The compiled catalogues are committed (a fresh machine needs no gettext to run);

@@ -24,6 +24,7 @@ urlpatterns = [
     path("compliance/", include("compliance.urls")),
     path("regulations/", include("regulations.urls")),
     path("meetings/", include("meetings.urls")),
+    path("api/", include("api.urls")),
 ]
 
 handler400 = "core.views.bad_request"
