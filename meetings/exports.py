@@ -18,6 +18,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped,unused-ignore]
 from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped,unused-ignore]
 
 from documents.docx_official import OfficialDocument, chinese_date
+from documents.exports import _clean
 from meetings import selectors
 from meetings.choices import Attendance
 from meetings.models import Meeting
@@ -180,22 +181,32 @@ def minutes_docx(user: Any, meeting: Meeting) -> bytes:
     return doc.to_bytes()
 
 
+def _append(ws: Any, values: list[Any]) -> None:
+    """One row of stored text as text: characters a sheet cannot hold dropped, and a value that
+    starts with "=" kept as the words typed, never a formula (CSV/formula injection)."""
+    ws.append([_clean(v) for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 def figures_xlsx(user: Any, meeting: Meeting, *, campaign: Any = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = str(_("Figures"))[:31]
-    ws.append([meeting.title])
+    _append(ws, [meeting.title])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(
+    _append(
+        ws,
         [
             _when(meeting),
             meeting.place,
             _("Campaign: %(campaign)s") % {"campaign": campaign.name} if campaign else "",
-        ]
+        ],
     )
-    ws.append([])
+    _append(ws, [])
     header = [_("Unit"), *_figure_headers(), _("Part"), _("Figures as of")]
-    ws.append(header)
+    _append(ws, header)
     for cell in ws[4]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
@@ -208,29 +219,31 @@ def figures_xlsx(user: Any, meeting: Meeting, *, campaign: Any = None) -> bytes:
             if part.figures_at
             else ""
         )
-        ws.append(
+        _append(
+            ws,
             [
                 part.unit.name,
                 *[int(part.pack_figures.get(k, 0)) for k in selectors.FIGURE_KEYS],
                 part.get_state_display(),
                 counted_now if campaign else as_of,
-            ]
+            ],
         )
     if campaign is not None:
         listing = wb.create_sheet(str(_("Measures"))[:31])
-        listing.append([_("Unit"), _("Number"), _("Measure"), _("State"), _("Due date")])
+        _append(listing, [_("Unit"), _("Number"), _("Measure"), _("State"), _("Due date")])
         for cell in listing[1]:
             cell.font = Font(bold=True)
         for part in parts:
             for m in part.pack_measures:
-                listing.append(
+                _append(
+                    listing,
                     [
                         part.unit.name,
                         m.reference,
                         m.content,
                         m.get_state_display(),
                         m.due_date.isoformat() if m.due_date else "",
-                    ]
+                    ],
                 )
         listing.column_dimensions["C"].width = 60
     ws.column_dimensions["A"].width = 24

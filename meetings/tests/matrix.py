@@ -12,7 +12,17 @@ from typing import Any
 
 from django.urls import reverse
 
-from tests.matrix import ADMINS, EVERYONE, MANAGERS, Case, fields_of, once, post_only, read_only, roles
+from tests.matrix import (
+    ADMINS,
+    EVERYONE,
+    MANAGERS,
+    Case,
+    fields_of,
+    once,
+    post_only,
+    read_only,
+    roles,
+)
 
 RUNNERS = (*MANAGERS, "taskforce")
 READERS = (*RUNNERS, "leader", "branch", "staff")
