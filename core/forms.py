@@ -100,13 +100,13 @@ def harden_field(field: forms.Field) -> None:
     field._hardened = True  # type: ignore[attr-defined]
     if isinstance(field, forms.CharField):
         multiline = isinstance(field.widget, forms.Textarea)
-        field.to_python = _text_cleaner(field, multiline)  # type: ignore[method-assign]
+        field.to_python = _text_cleaner(field, multiline)  # type: ignore[method-assign,assignment]
     elif isinstance(field, (forms.DateField, forms.DateTimeField)):
         field.validators.append(check_date_range)
     elif isinstance(field, forms.IntegerField):
         field.validators.append(_int_range)
     elif isinstance(field, forms.ModelChoiceField):
-        field.clean = _safe_choice_clean(field)  # type: ignore[method-assign]
+        field.clean = _safe_choice_clean(field)  # type: ignore[method-assign,assignment]
 
 
 class CleanInputMixin:

@@ -81,7 +81,7 @@ class UnitForm(OrgScopedModelForm):
         super().__init__(*args, **kwargs)
         # Keep the current choice selectable even when it was deactivated, so saving the form
         # never silently drops it.
-        self.fields["liaison_group"].queryset = LiaisonGroup.objects.unscoped(
+        self.fields["liaison_group"].queryset = LiaisonGroup.objects.unscoped(  # type: ignore[attr-defined]
             "choices of the form's own organization"
         ).filter(  # type: ignore[attr-defined]
             Q(is_active=True) | Q(pk=self.instance.liaison_group_id), organization=self.organization
@@ -104,7 +104,7 @@ class LiaisonGroupForm(OrgScopedModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         in_grid = Q(liaison_group=self.instance) if self.instance.pk else Q(pk__in=[])
-        self.fields["units"].queryset = (
+        self.fields["units"].queryset = (  # type: ignore[attr-defined]
             Unit.objects.unscoped("choices of the form's own organization")
             .filter(  # type: ignore[attr-defined]
                 Q(is_active=True) | in_grid, organization=self.organization
@@ -233,7 +233,7 @@ class OrganizationForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-ar
         self.fields["group_phrases"].initial = group_phrases_as_text(
             self.instance.unit_group_phrases
         )
-        self.fields["office_director"].queryset = Person.objects.unscoped(
+        self.fields["office_director"].queryset = Person.objects.unscoped(  # type: ignore[attr-defined]
             "choices of the form's own organization"
         ).filter(  # type: ignore[attr-defined]
             organization=self.instance
@@ -297,7 +297,7 @@ class PersonForm(OrgScopedModelForm):
             self.initial.setdefault("username", self.instance.user.username)
             self.initial.setdefault("email", self.instance.user.email)
             del self.fields["password"]
-        self.fields["unit"].queryset = Unit.objects.unscoped(
+        self.fields["unit"].queryset = Unit.objects.unscoped(  # type: ignore[attr-defined]
             "choices of the form's own organization"
         ).filter(  # type: ignore[attr-defined]
             Q(is_active=True) | Q(pk=self.instance.unit_id), organization=self.organization
@@ -320,7 +320,7 @@ class PersonForm(OrgScopedModelForm):
         return username
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or self.cleaned_data
         if not self.instance.pk:
             password = data.get("password") or ""
             if not password:

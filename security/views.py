@@ -151,7 +151,12 @@ def verify(request: HttpRequest) -> HttpResponse:
         device = selectors.confirmed_device(user)
         # django-otp slows guessing down: after a wrong code the next waits a little.
         allowed = device is not None and device.verify_is_allowed()[0]
-        if form.is_valid() and allowed and device.verify_token(form.cleaned_data["token"]):
+        if (
+            form.is_valid()
+            and device is not None
+            and allowed
+            and device.verify_token(form.cleaned_data["token"])
+        ):
             del request.session[PENDING]
             auth_login(request, user, backend=pending["backend"])
             if pending.get("by_identity_service"):
