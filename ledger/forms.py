@@ -423,6 +423,18 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
             self.add_error("end_date", _("The campaign cannot end before it starts."))
         return data
 
+    def validate_unique(self) -> None:
+        # The organization is not a field of the form: Django's own message would name it in
+        # English ("Tag with this Organization and Name already exists").
+        name = (self.cleaned_data.get("name") or "").strip()
+        clash = Tag.objects.unscoped("names are unique within the organization").filter(
+            organization=self.instance.organization, name=name
+        )
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if name and clash.exists():
+            self.add_error("name", _("A campaign or tag of this name exists already."))
+
 
 class BulkForm(BootstrapMixin, forms.Form):
     ACTION_CHOICES = [

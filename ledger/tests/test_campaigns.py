@@ -101,6 +101,15 @@ def test_a_campaign_cannot_end_before_it_starts(world: Any) -> None:
     assert page.status_code == 400 and Tag.objects.count() == count
 
 
+def test_a_second_campaign_of_the_same_name_is_refused_in_words(world: Any) -> None:
+    client = world.client("office")
+    count = Tag.objects.count()
+    page = client.post(reverse("ledger:campaign_create"), {"name": TAG_PARTY_HISTORY})
+    assert page.status_code == 400 and Tag.objects.count() == count
+    text = page.content.decode()
+    assert "已有同名的专题活动或标签" in text and "Organization" not in text
+
+
 def test_only_the_office_manages_campaigns(world: Any) -> None:
     tag = campaign(world)
     for username in ("leader", "taskforce1", "branch1"):

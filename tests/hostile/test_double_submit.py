@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -128,6 +129,8 @@ FILLERS: dict[str, Callable[[Any, PageForm, dict[str, Any]], dict[str, Any]]] = 
         "units": [*_as_list(d.get("units")), str(w.unit("航空维修系党支部").pk)]
     },
     "/ledger/campaigns/N/edit/": _renamed,
+    # A campaign's name is unique: one no other form has used.
+    "/ledger/campaigns/new/": lambda w, f, d: {"name": f"专题活动{uuid.uuid4().hex[:6]}"},
     # The demo applied this year's work already: next year's run is the row created.
     "/recurring/N/apply/": lambda w, f, d: {"year": str(timezone.localdate().year + 1)},
     "/recurring/new/": lambda w, f, d: {"due_month": "3", "due_day": "31"},
@@ -150,7 +153,23 @@ FILLERS: dict[str, Callable[[Any, PageForm, dict[str, Any]], dict[str, Any]]] = 
         "requirements": f"{d.get('requirements', '')}\n三要落实责任，统筹推进。"
     },
 }
+
+
+def _rule_at(stage: str) -> Callable[[Any, PageForm], None]:
+    """The rule of the form waits at `stage`: the forms sent before it (at once, committed) may
+    have moved it on or back."""
+
+    def prepare(world: Any, form: PageForm) -> None:
+        from regulations.models import Rule
+
+        rule = int(re.findall(r"\d+", form.action)[0])
+        Rule.objects.filter(pk=rule).update(stage=stage)
+
+    return prepare
+
+
 PREPARE: dict[str, Callable[[Any, PageForm], None]] = {
+    "/regulations/N/deliberate/": _rule_at("deliberating"),
     "/reporting/measures/N/extension/": _open_extension_slot,
     "/reporting/extensions/N/decide/": _extension_pending,
 }
