@@ -310,6 +310,24 @@ class PersonForm(OrgScopedModelForm):
             raise forms.ValidationError(_("This field is required."))
         return name
 
+    def clean_employee_number(self) -> str:
+        number = (self.cleaned_data.get("employee_number") or "").strip()
+        if not number:
+            return number
+        clash = Person.objects.unscoped(
+            "employee numbers are unique within the organization"
+        ).filter(organization=self.organization, employee_number=number)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("Another person already has this employee number."))
+        return number
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # The employee number's constraint is checked above, within the form's organization;
+        # the model's own check would read every organization's people.
+        return {*super()._get_validation_exclusions(), "employee_number"}
+
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
         clash = User.objects.filter(username__iexact=username)

@@ -285,9 +285,11 @@ class Person(models.Model):
         verbose_name_plural = _("people")
         ordering = ["id"]
         constraints = [
-            # One person per employee number, so a sign-in by it finds at most one account.
+            # One person per employee number in an organization, so a sign-in by it finds at most
+            # one account there (sso refuses a number two organizations share). Per
+            # organization, so that no college learns which numbers another one uses.
             models.UniqueConstraint(
-                fields=["employee_number"],
+                fields=["organization", "employee_number"],
                 condition=~Q(employee_number=""),
                 name="person_unique_employee_number",
                 violation_error_message=_("Another person already has this employee number."),

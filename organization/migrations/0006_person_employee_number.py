@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             model_name="person",
             constraint=models.UniqueConstraint(
                 condition=models.Q(("employee_number", ""), _negated=True),
-                fields=("employee_number",),
+                fields=("organization", "employee_number"),
                 name="person_unique_employee_number",
                 violation_error_message="Another person already has this employee number.",
             ),
