@@ -326,7 +326,7 @@ class PersonForm(OrgScopedModelForm):
     def _get_validation_exclusions(self) -> set[str]:
         # The employee number's constraint is checked above, within the form's organization;
         # the model's own check would read every organization's people.
-        return {*super()._get_validation_exclusions(), "employee_number"}
+        return {*super()._get_validation_exclusions(), "employee_number"}  # type: ignore[misc]
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
