@@ -12,9 +12,10 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text import parse_id
 from ledger.choices import DeadlineKind, MeasureState
 from ledger.models import Finding, Inspection, Measure, Tag
-from ledger.selectors import due_within_q, measures_of_unit, overdue_q
+from ledger.selectors import SEARCHED_CHOICES, due_within_q, measures_of_unit, overdue_q
 from organization.models import LiaisonGroup, Person, TaskForce, Theme, Unit
 
 SORTS = {
@@ -123,6 +124,11 @@ class MeasureFilter(django_filters.FilterSet):
         f["tag"].queryset = Tag.objects.visible_to(user)
         f["person"].queryset = Person.objects.visible_to(user).order_by("name")
 
+    # Selects too long to list in every page (a college has thousands of people and hundreds
+    # of units): the page holds the chosen option only; the searchable select asks
+    # ledger:filter_options for the rest as one types.
+    SEARCHED_CHOICES = frozenset(SEARCHED_CHOICES)
+
     def frozen_choices(self) -> dict[str, list[tuple[str, str]]]:
         """Each select's options read once: a template loop over a lazy ModelChoiceIterator
         would run a COUNT and a SELECT per select on every page view."""
@@ -133,6 +139,10 @@ class MeasureFilter(django_filters.FilterSet):
                 # building a model instance per option (the person filter has thousands).
                 head = [("", str(field.empty_label))] if field.empty_label is not None else []
                 rows = field.queryset.values_list("pk", "name")
+                if name in self.SEARCHED_CHOICES:
+                    # Only the chosen one is listed; the rest are found by typing.
+                    chosen = parse_id(self.form[name].value())
+                    rows = rows.filter(pk=chosen) if chosen else rows.none()
                 choices[name] = head + [(str(pk), label) for pk, label in rows]
             elif hasattr(field, "choices"):
                 choices[name] = [(str(value), str(label)) for value, label in field.choices]

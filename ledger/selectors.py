@@ -23,11 +23,20 @@ from ledger.choices import (
 )
 from ledger.lights import LightPolicy, LightResult, MeasureFacts, compute_light
 from ledger.models import Finding, Inspection, Measure, MeasureUnit
-from organization.models import Organization
+from organization.models import Organization, Person, Unit
 
 
-def ledger_measures(user: Any) -> QuerySet[Measure]:
-    """Measures the user may see, with everything a ledger row shows loaded in fixed queries."""
+def ledger_measures(user: Any, *, as_lists: bool = False) -> QuerySet[Measure]:
+    """Measures the user may see, with everything a ledger row shows loaded in fixed queries.
+
+    as_lists: the responsible persons and tags as plain lists (`person_list`, `tag_list`)
+    rather than behind `.all()`, which builds a queryset per row and call (the ledger table).
+    """
+    persons: str | Prefetch = "responsible_persons"
+    tags: str | Prefetch = "tags"
+    if as_lists:
+        persons = Prefetch("responsible_persons", to_attr="person_list")
+        tags = Prefetch("tags", to_attr="tag_list")
     return (
         Measure.objects.visible_to(user)
         .select_related(
@@ -42,10 +51,68 @@ def ledger_measures(user: Any) -> QuerySet[Measure]:
                 queryset=MeasureUnit.objects.filter(part=UnitPart.COOP).select_related("unit"),
                 to_attr="coop_links",
             ),
-            "responsible_persons",
-            "tags",
+            persons,
+            tags,
         )
     )
+
+
+def ledger_rows(measures: list[Measure], org: Organization | None) -> list[dict[str, Any]]:
+    """Rows of the ledger table: each measure with its light and co-operating units, the
+    finding cell spanning the finding's consecutive measures (span 0 on the rows it covers)."""
+    policy = policy_for(org)
+    today = timezone.localdate()
+    rows: list[dict[str, Any]] = []
+    first = 0
+    for m in measures:
+        row = {
+            "m": m,
+            "light": measure_light(m, today=today, policy=policy),
+            "coop": [link.unit for link in getattr(m, "coop_links", [])],
+            "span": 1,
+        }
+        if rows and rows[-1]["m"].finding_id == m.finding_id:
+            rows[first]["span"] += 1
+            row["span"] = 0
+        else:
+            first = len(rows)
+        rows.append(row)
+    return rows
+
+
+# How many choices a searchable select is offered per search: a name or its first characters
+# narrow thousands of people to a few; the list is for choosing, not for browsing.
+OPTIONS_LIMIT = 50
+# The choices found by typing rather than listed in the page (ledger:filter_options).
+SEARCHED_CHOICES = ("person", "unit")
+
+
+def filter_options(
+    user: Any, kind: str, query: str, *, active_only: bool = False
+) -> list[dict[str, str]]:
+    """Choices of a searchable select, for what was typed: people the user may see whose name
+    or unit contains the query (`name（unit）`, the unit telling apart two of the same name),
+    or units whose name contains it (active_only: units still in use, for new work). At most
+    OPTIONS_LIMIT, `{"value": pk, "text": label}`."""
+    query = query.strip()
+    if kind == "person":
+        people = Person.objects.visible_to(user)
+        if query:
+            people = people.filter(Q(name__icontains=query) | Q(unit__name__icontains=query))
+        rows = people.order_by("name", "pk").values_list("pk", "name", "unit__name")
+        return [
+            {"value": str(pk), "text": f"{name}（{unit}）" if unit else name}
+            for pk, name, unit in rows[:OPTIONS_LIMIT]
+        ]
+    if kind == "unit":
+        units = Unit.objects.visible_to(user)
+        if active_only:
+            units = units.filter(is_active=True)
+        if query:
+            units = units.filter(name__icontains=query)
+        pairs = units.order_by("sort_order", "pk").values_list("pk", "name")
+        return [{"value": str(pk), "text": name} for pk, name in pairs[:OPTIONS_LIMIT]]
+    raise ValueError(kind)
 
 
 def inspection_ids_current_first(user: Any) -> list[int]:
@@ -400,6 +467,17 @@ def _events(user: Any, q: Q, limit: int) -> list[AuditEvent]:
         .select_related("actor__person")
         .order_by("-seq")[:limit]
     )
+
+
+# How many of a measure's events, reports and pieces of evidence its page shows, newest first:
+# a measure followed for years gathers hundreds, and the page is read every day; the whole
+# history is one link away (?history=all).
+HISTORY_SHOWN = 20
+
+
+def history_limit(query: Any) -> int | None:
+    """How many of each history list a measure page shows, from its query string."""
+    return None if query.get("history") == "all" else HISTORY_SHOWN
 
 
 def measure_timeline(measure: Measure, *, user: Any, limit: int = 300) -> list[AuditEvent]:

@@ -7,6 +7,7 @@ app_name = "ledger"
 urlpatterns = [
     path("", views.ledger, name="ledger"),
     path("bulk/", views.bulk, name="bulk"),
+    path("options/<slug:kind>/", views.filter_options, name="filter_options"),
     path("audit/", views.audit_log, name="audit_log"),
     path("campaigns/", views.campaign_list, name="campaign_list"),
     path("campaigns/new/", views.campaign_edit, name="campaign_create"),

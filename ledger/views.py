@@ -10,12 +10,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.http import safe_next
 from core.models import AuditEvent
@@ -34,6 +41,7 @@ from ledger.forms import (
     TransitionForm,
 )
 from ledger.models import Finding, Inspection, Measure, Tag
+from ledger.rows import render_rows
 from ledger.timeline import describe_events
 from ledger.workflow import TRANSITIONS, available_transitions
 from organization import policy
@@ -51,30 +59,6 @@ def _page_size(request: HttpRequest) -> int:
     except ValueError:
         return 50
     return size if size in PAGE_SIZES else 50
-
-
-def _ledger_rows(measures: list[Measure], org: Organization | None) -> list[dict[str, Any]]:
-    """Rows for the table, with the finding cell spanning its consecutive measures."""
-    policy = selectors.policy_for(org)
-    today = timezone.localdate()
-    rows: list[dict[str, Any]] = []
-    for m in measures:
-        row = {
-            "m": m,
-            "light": selectors.measure_light(m, today=today, policy=policy),
-            "coop": [link.unit for link in getattr(m, "coop_links", [])],
-            "span": 0,
-        }
-        if rows and rows[-1]["m"].finding_id == m.finding_id:
-            # Find the first row of this run and extend its span.
-            i = len(rows) - 1
-            while rows[i]["span"] == 0:
-                i -= 1
-            rows[i]["span"] += 1
-        else:
-            row["span"] = 1
-        rows.append(row)
-    return rows
 
 
 LEDGER_INSPECTION = "ledger.inspection"
@@ -99,7 +83,7 @@ def _ledger_query(request: HttpRequest) -> QueryDict:
 def ledger(request: HttpRequest) -> HttpResponse:
     require_capability(request, "ledger.view")
     org = Organization.objects.visible_to(request.user).first()
-    base = selectors.ledger_measures(request.user).order_by(*SORTS["number"])
+    base = selectors.ledger_measures(request.user, as_lists=True).order_by(*SORTS["number"])
     # The page's links (other pages, page sizes, the Excel export) are built from its query:
     # they must carry the inspection shown even when the person did not choose it.
     request.GET = _ledger_query(request)
@@ -117,18 +101,21 @@ def ledger(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     filter_choices = filterset.frozen_choices()
     chosen = None if filter_errors else filterset.form.cleaned_data.get("inspection")
+    rows = selectors.ledger_rows(list(page.object_list), org)
+    can_bulk = has_capability(request.user, "ledger.bulk")
+    # Rounds meet on one page only when no inspection is chosen and there are several.
+    show_inspection = chosen is None and sum(1 for pk, _l in filter_choices["inspection"] if pk) > 1
     context = {
         "filter": filterset,
         "filter_choices": filter_choices,
         "filter_errors": filter_errors,
         "page": page,
-        "rows": _ledger_rows(list(page.object_list), org),
-        # Rounds meet on one page only when no inspection is chosen and there are several.
-        "show_inspection": chosen is None
-        and sum(1 for pk, _label in filter_choices["inspection"] if pk) > 1,
+        "rows": rows,
+        "rows_html": render_rows(rows, can_bulk=can_bulk, show_inspection=show_inspection),
+        "show_inspection": show_inspection,
         "per_page": _page_size(request),
         "page_sizes": PAGE_SIZES,
-        "can_bulk": has_capability(request.user, "ledger.bulk"),
+        "can_bulk": can_bulk,
         "bulk_form": BulkForm(organization=org) if org else None,
         "hx_target": "#ledger-table",
         "ledger_links": extensions.registry.links("ledger", request),
@@ -152,6 +139,19 @@ def ledger(request: HttpRequest) -> HttpResponse:
     )
     status = 400 if filter_errors else 200
     return render(request, template, context, status=status)
+
+
+@require_GET
+def filter_options(request: HttpRequest, kind: str) -> JsonResponse:
+    """A searchable select's choices for what was typed (people and units are not listed in
+    the page). `active=1`: only those that can still be chosen for new work."""
+    require_capability(request, "ledger.view")
+    if kind not in selectors.SEARCHED_CHOICES:
+        raise Http404
+    query = search_term(request.GET.get("q"), limit=50)
+    active_only = request.GET.get("active") == "1"
+    results = selectors.filter_options(request.user, kind, query, active_only=active_only)
+    return JsonResponse({"results": results})
 
 
 @require_POST
@@ -451,6 +451,11 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_object_or_404(selectors.ledger_measures(request.user), pk=pk)
     actor = actor_for(request.user)
     org = measure.finding.inspection.organization
+    shown = selectors.history_limit(request.GET)
+    # One event more than shown is read: whether there is more to show.
+    events = selectors.measure_timeline(
+        measure, user=request.user, limit=300 if shown is None else shown + 1
+    )
     return render(
         request,
         "ledger/measure_detail.html",
@@ -463,7 +468,8 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for t in available_transitions(actor, measure)
                 if t.name not in extensions.registry.handled_transitions()
             ],
-            "timeline": describe_events(selectors.measure_timeline(measure, user=request.user)),
+            "timeline": describe_events(events[:shown]),
+            "timeline_more": shown is not None and len(events) > shown,
             # The other units' copies of a task assigned to many: only those this person sees.
             "siblings": Measure.objects.visible_to(request.user)
             .filter(group_id=measure.group_id)

@@ -126,7 +126,10 @@ class ReportRow:
     evidence: list[Evidence] = field(default_factory=list)
 
 
-def measure_reports(user: Any, measure: Measure) -> list[ReportRow]:
+def measure_reports(user: Any, measure: Measure, *, limit: int | None = None) -> list[ReportRow]:
+    """The measure's reports the user may see, newest first; `limit`: only the newest ones
+    (a correction is newer than what it corrects, so each shown row still knows whether it
+    was superseded)."""
     reports = list(
         ProgressReport.objects.visible_to(user)
         .filter(measure=measure)
@@ -139,19 +142,33 @@ def measure_reports(user: Any, measure: Measure) -> list[ReportRow]:
                 ),
             )
         )
-        .order_by("-filed_at", "-id")
+        .order_by("-filed_at", "-id")[:limit]
     )
     by_old = {r.supersedes_id: r for r in reports if r.supersedes_id}
     return [ReportRow(r, by_old.get(r.pk), list(r.evidence.all())) for r in reports]
 
 
-def measure_evidence(user: Any, measure: Measure) -> list[Evidence]:
+def measure_evidence(user: Any, measure: Measure, *, limit: int | None = None) -> list[Evidence]:
+    """The measure's evidence the user may see, newest first (`limit`: only the newest)."""
     return list(
         Evidence.objects.visible_to(user)
         .filter(measure=measure)
         .select_related("uploaded_by__person", "withdrawn_by__person", "unit")
-        .order_by("-uploaded_at", "-id")
+        .order_by("-uploaded_at", "-id")[:limit]
     )
+
+
+def measure_history_counts(user: Any, measure: Measure) -> dict[str, int]:
+    """How many reports and pieces of evidence (and of those, not withdrawn) the user may see on
+    the measure: the page shows the newest and says how many there are in all."""
+
+    evidence = (
+        Evidence.objects.visible_to(user)
+        .filter(measure=measure)
+        .aggregate(total=Count("id"), live=Count("id", filter=Q(withdrawn_at__isnull=True)))
+    )
+    reports = ProgressReport.objects.visible_to(user).filter(measure=measure).count()
+    return {"reports": reports, "evidence": evidence["total"], "live_evidence": evidence["live"]}
 
 
 @dataclass

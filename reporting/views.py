@@ -24,7 +24,7 @@ from core.http import safe_next
 from core.text import parse_id
 from ledger.choices import DONE_STATES, MeasureState
 from ledger.models import Inspection, Measure
-from ledger.selectors import ledger_measures, visible_findings
+from ledger.selectors import history_limit, ledger_measures, visible_findings
 from ledger.timeline import action_label
 from ledger.workflow import available_transitions
 from organization import policy
@@ -112,7 +112,11 @@ def measure_panel(request: HttpRequest, measure: Measure) -> dict[str, Any]:
         and reporting_unit is not None
         and measure.state != MeasureState.CLOSED
     )
-    evidence = selectors.measure_evidence(user, measure)
+    # The page shows the newest reports and evidence; ?history=all shows every one.
+    limit = history_limit(request.GET)
+    counts = selectors.measure_history_counts(user, measure)
+    evidence = selectors.measure_evidence(user, measure, limit=limit)
+    reports = selectors.measure_reports(user, measure, limit=limit)
     withdrawable = set(
         Evidence.objects.editable_by(user)
         .filter(measure=measure, withdrawn_at__isnull=True)
@@ -142,9 +146,12 @@ def measure_panel(request: HttpRequest, measure: Measure) -> dict[str, Any]:
     return {
         "template": "reporting/_measure_panel.html",
         "today": today,
-        "reports": selectors.measure_reports(user, measure),
+        "reports": reports,
+        "more_reports": counts["reports"] - len(reports),
         "evidence": evidence,
-        "live_evidence": sum(1 for e in evidence if not e.is_withdrawn),
+        "more_evidence": counts["evidence"] - len(evidence),
+        "counts": counts,
+        "live_evidence": counts["live_evidence"],
         "withdrawable": withdrawable,
         "decisions": selectors.measure_decisions(user, measure),
         "open_request": selectors.open_request(measure),

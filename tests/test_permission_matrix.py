@@ -195,6 +195,16 @@ GATHERING: list[tuple[str, Any, bool]] = [
     ("ledger", lambda w, p: reverse("ledger:ledger") + "?per_page=200", False),
     ("ledger search", lambda w, p: reverse("ledger:ledger") + "?q=LEAK", False),
     ("ledger htmx", lambda w, p: reverse("ledger:ledger") + "?q=LEAK", True),
+    (
+        "ledger person filter",
+        lambda w, p: reverse("ledger:filter_options", args=["person"]) + "?q=",
+        False,
+    ),
+    (
+        "ledger unit filter",
+        lambda w, p: reverse("ledger:filter_options", args=["unit"]) + "?q=",
+        False,
+    ),
     ("inspections", lambda w, p: reverse("ledger:inspection_list"), False),
     (
         "inspection",

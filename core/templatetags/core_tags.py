@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from markupsafe import escape
 
 register = template.Library()
 

@@ -107,6 +107,17 @@ CASES = [
     *read_only(
         Case("ledger:ledger", lambda w: reverse("ledger:ledger"), roles(*EVERYONE)),
         Case(
+            "ledger:filter_options",
+            lambda w: reverse("ledger:filter_options", args=["person"]) + "?q=%E5%BC%A0",
+            roles(*EVERYONE),
+        ),
+        Case(
+            "ledger:filter_options",
+            lambda w: reverse("ledger:filter_options", args=["unit"]) + "?q=%E7%B3%BB&active=1",
+            roles(*EVERYONE),
+            note="units",
+        ),
+        Case(
             "ledger:ledger",
             lambda w: reverse("ledger:ledger") + "?state=bogus&due_within=x",
             roles(*EVERYONE, status=400),

@@ -27,12 +27,13 @@ pytestmark = pytest.mark.django_db
 LEDGER = "/ledger/"
 # Queries of one ledger page for the office, whatever its size and filters:
 #  9  session, user, profile, the five memberships of the Actor, the organization;
+#  2  the inspections to open on (the remembered or current one) and the chosen one itself;
 #  5  the count, the page, and one per prefetch (co-operating units, persons, tags);
-#  1  the unread notifications in the navigation bar;
-# 14  the choices of the seven select filters (a count and a list each);
-#  1  the units of the bulk-action form;
-#  2  the inspections to open on (the remembered or current one) and the chosen one itself.
-LEDGER_PAGE_QUERIES = 25
+#  5  the choices of the listed select filters (inspection, theme, task force, liaison group,
+#     campaign); the person and unit selects list only a chosen one (nothing read when none is
+#     chosen) and find the others as one types, as does the bulk form's unit;
+#  1  the unread notifications in the navigation bar.
+LEDGER_PAGE_QUERIES = 22
 
 
 def client_for(world: Any, username: str | None) -> Client:

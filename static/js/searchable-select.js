@@ -22,6 +22,26 @@
         }
       };
       if (!el.multiple) settings.allowEmptyOption = true;
+      var url = el.dataset.optionsUrl;
+      if (url) {
+        // Too many to list in the page (a college's people): the server finds them as one types.
+        settings.valueField = "value";
+        settings.labelField = "text";
+        settings.searchField = [];
+        settings.preload = "focus";
+        settings.placeholder = el.dataset.placeholder || "";
+        settings.shouldLoad = function () { return true; };
+        settings.load = function (query, callback) {
+          var sep = url.indexOf("?") === -1 ? "?" : "&";
+          fetch(url + sep + "q=" + encodeURIComponent(query), {
+            credentials: "same-origin",
+            headers: { "Accept": "application/json" }
+          })
+            .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+            .then(function (data) { callback(data.results || []); })
+            .catch(function () { callback(); });
+        };
+      }
       new window.TomSelect(el, settings);
     });
   }

@@ -85,7 +85,7 @@ def test_the_office_filters_the_ledger_in_place_and_edits_a_measure(
     assert listed(page) == expected
 
     # Open a measure, edit it, and see the change on its timeline.
-    page.click(f"#ledger-table tr[data-measure='{target.pk}'] [data-testid=measure-link]")
+    page.click(f"#ledger-table tr[data-measure='{target.pk}'] td.measure-text a")
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(reverse("ledger:measure_detail", args=[target.pk]))
     page.click("[data-testid=edit-measure]")
