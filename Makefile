@@ -88,8 +88,14 @@ check: devenv
 # The two database runs share nothing (SQLite in memory, PostgreSQL in its own test database, each
 # with its own file storage), so `make test` runs them side by side on the machine's two cores;
 # --output-sync prints each run's output whole when it ends.
+# Tests the engine does not change run in one of the two only (ONCE_ON in conftest.py), when
+# both run: `make units` sets ONCE_ON_ONE_ENGINE=1 once it knows PostgreSQL answers.
 units: devenv
-	@$(MAKE) --no-print-directory -j2 --output-sync=target unit-sqlite unit-postgres
+	@once=$$($(PY) tests/pg_available.py "$(TEST_DATABASE_URL)" && echo 1); \
+		$(MAKE) --no-print-directory -j2 --output-sync=target unit-sqlite unit-postgres ONCE_ON_ONE_ENGINE=$$once
+
+ONCE_ON_ONE_ENGINE ?=
+export ONCE_ON_ONE_ENGINE
 
 unit-sqlite: devenv
 	PRIVATE_STORAGE_ROOT=$(CURDIR)/var/test-sqlite/private AUDIT_CHECKPOINT_PATH=$(CURDIR)/var/test-sqlite/audit-checkpoint.jsonl \
@@ -123,7 +129,11 @@ reliability-postgres: devenv
 		echo "ERROR: PostgreSQL is not reachable at $(TEST_DATABASE_URL) (required under CI)"; exit 1; \
 	fi
 
-test: lint check units browser reliability
+# After the unit runs, the browser tests and the fault tests (SQLite, PostgreSQL) share the two
+# cores: the browser tests wait on Chromium much of the time, the fault tests on the processes
+# they kill and restart.
+test: lint check units
+	@$(MAKE) --no-print-directory -j3 --output-sync=target browser reliability-sqlite reliability-postgres
 
 # The whole hostile-input corpus: every payload class in every field of every form and every
 # list parameter, as every role (`make test` runs a seeded sample; HOSTILE_SEED=n repeats one).

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import posixpath
+import secrets
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -83,6 +84,12 @@ def job_file(job: Job, relative: str) -> str | None:
     return name
 
 
+def _unique(stem: str) -> str:
+    """A file name no earlier job used: the store keeps a name it already holds, and a job id
+    can come again (a database emptied or replaced while the file store stayed)."""
+    return f"{stem}-{secrets.token_hex(8)}"
+
+
 def _relative(name: str) -> str:
     return name[len(JOBS) + 1 :]
 
@@ -100,7 +107,7 @@ def job_create(
     job = Job.objects.create(kind=kind, owner=owner, params=params)
     if upload is not None:
         suffix = Path(upload_name).suffix.lower()[:8] if Path(upload_name).suffix else ""
-        name = files.save(f"{job_dir(job)}/upload{suffix}", ContentFile(upload))
+        name = files.save(f"{job_dir(job)}/{_unique('upload')}{suffix}", ContentFile(upload))
         job.upload_path = _relative(name)
         job.save(update_fields=["upload_path"])
     return job
@@ -332,7 +339,7 @@ def handle_export(job: Job, progress: Callable[[int, str], None]) -> None:
             measures, out, title=params.get("title", ""), progress=progress, total=total
         )
         out.seek(0)
-        name = files.save(f"{job_dir(job)}/ledger.xlsx", File(out, name="ledger.xlsx"))
+        name = files.save(f"{job_dir(job)}/{_unique('ledger')}.xlsx", File(out, name="ledger.xlsx"))
     job.result_path = _relative(name)
     job.result_name = params.get("filename") or "ledger.xlsx"
     job.data = {"rows": rows}

@@ -99,12 +99,11 @@ class Session:
 
 @pytest.fixture
 def session_factory(browser: Any, live_server: Any, transactional_db: Any) -> Iterator[Any]:
-    from django.core.management import call_command
-
+    from conftest import load_demo
     from organization.models import Organization
 
     if not Organization.objects.exists():
-        call_command("load_demo", quiet=True)
+        load_demo()
     sessions: list[Session] = []
 
     def make(**kwargs: Any) -> Session:
