@@ -119,6 +119,7 @@ def bench_page(name: str, username: str, url: str, *, queries: bool = False) -> 
     times = sample(run)
     result(f"{name}_p50_ms", percentile(times, 50), "ms")
     result(f"{name}_p95_ms", percentile(times, 95), "ms")
+    result(f"{name}_kb", len(run().content) / 1024, "KB")
     if queries:
         result(f"{name}_queries", query_count(run), "queries")
     return times

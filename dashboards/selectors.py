@@ -265,6 +265,9 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
     lights = {light.value: 0 for light in LIGHT_ORDER}
     unit_rows: dict[int, dict[str, Any]] = {}
     theme_rows: dict[int, dict[str, Any]] = {}
+    # Measures with the same facts, unit and theme have the same light: the database groups
+    # them, and each distinct combination is judged once (thousands of groups, not hundreds of
+    # thousands of rows, and as many whatever the size of the round).
     fields = (
         *FACT_FIELDS,
         "lead_unit_id",
@@ -272,30 +275,34 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
         "lead_unit__sort_order",
         "finding__theme_id",
         "finding__theme__name",
-        "relapse_count",
     )
-    for row_values in measures.values_list(*fields).iterator(chunk_size=5000):
-        facts = dict(zip(FACT_FIELDS, row_values, strict=False))
-        unit_id, unit_name, unit_order, theme_id, theme_name, relapses = row_values[
+    groups = measures.values_list(*fields).annotate(n=Count("id"), rel=Sum("relapse_count"))
+    judged: dict[tuple[Any, ...], str] = {}
+    for row_values in groups.iterator(chunk_size=5000):
+        key = row_values[: len(FACT_FIELDS)]
+        facts = dict(zip(FACT_FIELDS, key, strict=True))
+        unit_id, unit_name, unit_order, theme_id, theme_name, n, relapses = row_values[
             len(FACT_FIELDS) :
         ]
+        light = judged.get(key)
+        if light is None:
+            light = judged[key] = compute_light(
+                measure_facts(**facts, feedback_date=inspection.feedback_date),
+                today=today,
+                policy=light_policy,
+            ).light.value
         state = facts["state"]
         done = state in DONE_STATES
-        result = compute_light(
-            measure_facts(**facts, feedback_date=inspection.feedback_date),
-            today=today,
-            policy=light_policy,
-        )
-        lights[result.light.value] += 1
-        overdue = result.light.value == "red"
-        for rows, key, name, order in (
+        lights[light] += n
+        overdue = light == "red"
+        for rows, key_id, name, order in (
             (unit_rows, unit_id, unit_name, unit_order),
             (theme_rows, theme_id, theme_name, 0),
         ):
             row = rows.setdefault(
-                key,
+                key_id,
                 {
-                    "id": key,
+                    "id": key_id,
                     "name": name,
                     "order": order,
                     "total": 0,
@@ -304,15 +311,15 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
                     "relapses": 0,
                 },
             )
-            row["total"] += 1
-            row["done"] += int(done)
-            row["overdue"] += int(overdue)
-            row["relapses"] += relapses
+            row["total"] += n
+            row["done"] += n if done else 0
+            row["overdue"] += n if overdue else 0
+            row["relapses"] += relapses or 0
     by_unit = sorted(unit_rows.values(), key=lambda r: (r["order"], r["name"]))
     by_theme = sorted(theme_rows.values(), key=lambda r: r["name"])
     for row in (*by_unit, *by_theme):
         row["rate"] = completion_percent(row["done"], row["total"])  # 措施完成率
-    relapses = measures.aggregate(n=Sum("relapse_count"))["n"] or 0
+    relapses = sum(row["relapses"] for row in by_unit)
     return Overview(
         inspection=inspection,
         findings_total=rates.findings,

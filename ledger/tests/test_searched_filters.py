@@ -1,6 +1,5 @@
-"""The ledger's person and unit selects (the filters and the bulk form's unit): the page lists
-only the chosen one, the searchable select finds the others as one types
-(ledger:filter_options), within what the reader may see."""
+"""The ledger's person and unit filters: the page lists only the chosen one, the searchable
+select finds the others as one types (ledger:filter_options), within what the reader may see."""
 
 from __future__ import annotations
 
@@ -41,9 +40,13 @@ def test_the_page_lists_no_one_until_one_is_chosen(world: Any) -> None:
         assert options_of(form, kind) == [""]
         select = next(el for el in form.iter("select") if el.get("name") == kind)
         assert select.get("data-options-url") == reverse("ledger:filter_options", args=[kind])
-    # The bulk form's unit too: one empty choice, the units found as one types.
+    # The bulk form hands a selection to any unit still in use: those are listed.
     bulk = rendered_form(page.content, "bulk-form")
-    assert options_of(bulk, "unit") == [""]
+    active = Unit.objects.filter(organization=world.org, is_active=True)
+    assert options_of(bulk, "unit") == [
+        "",
+        *(str(pk) for pk in active.values_list("pk", flat=True)),
+    ]
 
 
 def test_a_name_typed_finds_the_person_and_the_rendered_form_filters_by_them(world: Any) -> None:

@@ -31,9 +31,10 @@ LEDGER = "/ledger/"
 #  5  the count, the page, and one per prefetch (co-operating units, persons, tags);
 #  5  the choices of the listed select filters (inspection, theme, task force, liaison group,
 #     campaign); the person and unit selects list only a chosen one (nothing read when none is
-#     chosen) and find the others as one types, as does the bulk form's unit;
+#     chosen) and find the others as one types;
+#  1  the units of the bulk-action form;
 #  1  the unread notifications in the navigation bar.
-LEDGER_PAGE_QUERIES = 22
+LEDGER_PAGE_QUERIES = 23
 
 
 def client_for(world: Any, username: str | None) -> Client:
