@@ -368,6 +368,18 @@ ONCE_ON: dict[str, str] = {
     "tests/test_walk_as_users.py": "sqlite",
     "tests/test_permission_matrix.py": "sqlite",
     "tests/test_outsider_walk.py": "postgresql",
+    "api/tests/test_api_matrix.py": "sqlite",
+    # Integrations whose other end is not the database: LibreOffice, the S3-compatible store,
+    # the directory server, Redis, the messaging gateways, the deployment files.
+    "documents/tests/test_word.py": "postgresql",
+    "documents/tests/test_exports.py": "postgresql",
+    "core/tests/test_object_storage.py": "postgresql",
+    "sso/tests/test_sign_on.py": "postgresql",
+    "notifications/tests/test_work_notices.py": "postgresql",
+    "core/tests/test_shared_state.py": "sqlite",
+    "core/tests/test_settings.py": "sqlite",
+    "tests/test_deploy_files.py": "sqlite",
+    "tests/test_ci_script.py": "sqlite",
     **{
         f"tests/hostile/test_double_submit.py::{name}": "sqlite"
         for name in (

@@ -195,7 +195,9 @@ def test_a_job_upload_and_its_result_live_in_the_bucket(
     assert response.status_code == 302
     preview = Job.objects.get(kind="import_preview")
     assert preview.status == JobStatus.DONE, preview.message
-    upload_key = f"rectify/jobs/{preview.pk}/upload.csv"
+    assert preview.upload_path.startswith(f"{preview.pk}/upload-")
+    assert preview.upload_path.endswith(".csv")
+    upload_key = f"rectify/jobs/{preview.upload_path}"
     assert upload_key in _keys(s3["endpoint"], s3["bucket"])
     confirmed = client.post(
         reverse("documents:import_confirm", args=[preview.pk]), {"digest": preview.data["digest"]}
@@ -208,7 +210,7 @@ def test_a_job_upload_and_its_result_live_in_the_bucket(
     assert exported.status_code == 302
     job = Job.objects.get(kind="ledger_export")
     assert job.status == JobStatus.DONE, job.message
-    assert f"rectify/jobs/{job.pk}/ledger.xlsx" in _keys(s3["endpoint"], s3["bucket"])
+    assert f"rectify/jobs/{job.result_path}" in _keys(s3["endpoint"], s3["bucket"])
     download = client.get(reverse("documents:job_download", args=[job.pk]))
     assert download.status_code == 200
     body = b"".join(download.streaming_content)
@@ -311,7 +313,7 @@ def test_expired_jobs_leave_no_object_behind(world: Any, s3: dict[str, str]) -> 
     job = _old_job_with_files(world)
     assert _keys(s3["endpoint"], s3["bucket"]) == [
         f"rectify/jobs/{job.pk}/ledger.xlsx",
-        f"rectify/jobs/{job.pk}/upload.csv",
+        f"rectify/jobs/{job.upload_path}",
     ]
     assert purge_old_jobs() == 1
     assert _keys(s3["endpoint"], s3["bucket"]) == []
@@ -326,7 +328,7 @@ def test_on_local_disk_files_have_no_url_and_half_written_ones_are_not_stored_fi
     assert files.is_local()
     job = _old_job_with_files(world)
     (tmp_path / "private" / "tmp" / "upload-half").write_bytes(b"half")
-    assert list(files.walk()) == [f"jobs/{job.pk}/ledger.xlsx", f"jobs/{job.pk}/upload.csv"]
+    assert list(files.walk()) == [f"jobs/{job.pk}/ledger.xlsx", f"jobs/{job.upload_path}"]
     with pytest.raises(ValueError):
         files.private_storage().url(f"jobs/{job.pk}/ledger.xlsx")
     # Saving an existing name leaves the stored file as it was.
