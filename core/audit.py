@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -101,6 +104,50 @@ def event_hash(event: AuditEvent) -> str:
     ).hexdigest()
 
 
+@dataclass
+class _Batch:
+    """Events of one `batched_events` block: the head as it moves, the events not yet written."""
+
+    head: AuditChainHead
+    start_seq: int
+    pending: list[AuditEvent]
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("audit_batch", default=None)
+# Pending events are written in slices of this many (memory stays flat in a long import).
+BATCH_WRITE = 2000
+
+
+@contextmanager
+def batched_events() -> Iterator[None]:
+    """Append the events recorded inside the block with the chain head locked once and the
+    events written in bulk: each gets the seq, prev_hash and hash it would have had one by one,
+    and the head moves once at the end. For long writes in one transaction (a ledger import);
+    the block must run inside that transaction, and a failure inside it must end the
+    transaction, since events of work undone by a caught error would still be written."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("batched_events must run inside the transaction of the changes")
+    if _batch.get() is not None:
+        yield  # inside an outer batch: that one writes
+        return
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    batch = _Batch(head=head, start_seq=head.seq, pending=[])
+    token = _batch.set(batch)
+    try:
+        yield
+        _write(batch)
+        if batch.head.seq != batch.start_seq:
+            batch.head.save(update_fields=["seq", "last_hash"])
+    finally:
+        _batch.reset(token)
+
+
+def _write(batch: _Batch) -> None:
+    if batch.pending:
+        AuditEvent.objects.bulk_create(batch.pending)
+        batch.pending = []
+
+
 def record_event(
     *,
     actor: Any,
@@ -110,10 +157,17 @@ def record_event(
     after: Mapping[str, Any] | None = None,
     message: str = "",
 ) -> AuditEvent:
-    """Append one event to the chain. Must be called inside `transaction.atomic()`."""
+    """Append one event to the chain. Must be called inside `transaction.atomic()`.
+
+    Inside `batched_events` the event is hashed now and written with the batch (its pk is
+    set only then)."""
     if not connection.in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change")
-    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    batch = _batch.get()
+    if batch is not None:
+        head = batch.head
+    else:
+        head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
     actor_id = getattr(actor, "pk", None) if actor is not None else None
     actor_name = ""
     if actor is not None and actor_id is not None:
@@ -133,9 +187,14 @@ def record_event(
         prev_hash=head.last_hash,
     )
     event.hash = event_hash(event)
-    event.save(force_insert=True)
     head.seq = event.seq
     head.last_hash = event.hash
+    if batch is not None:
+        batch.pending.append(event)
+        if len(batch.pending) >= BATCH_WRITE:
+            _write(batch)
+        return event
+    event.save(force_insert=True)
     head.save(update_fields=["seq", "last_hash"])
     return event
 
@@ -184,24 +243,87 @@ _HASHED = (
 )
 
 
-def _iter_rows(batch: int = 10000) -> Iterator[tuple[Any, ...]]:
-    """Every event as a tuple of _HASHED + ("hash",), in sequence order, batch by batch by key
-    (each batch one indexed range read, so memory stays flat however long the chain)."""
-    last = 0
+def _iter_rows(
+    batch: int = 10000, *, after: int = 0, upto: int | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """Every event (with `after` < seq <= `upto`) as a tuple of _HASHED + ("hash",), in sequence
+    order, batch by batch by key
+    (each batch one indexed range read, so memory stays flat however long the chain).
+
+    The rows are read by the query the ORM builds but without its per-value converters:
+    `_fast_canonical` takes the columns as the driver returns them (JSON as text)."""
+    last = after
     events = AuditEvent.objects.unscoped("verifying the whole chain")
+    if upto is not None:
+        events = events.filter(seq__lte=upto)
     while True:
-        chunk = list(
-            events.filter(seq__gt=last).order_by("seq").values_list(*_HASHED, "hash")[:batch]
-        )
+        query = events.filter(seq__gt=last).order_by("seq").values_list(*_HASHED, "hash")[:batch]
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            chunk = cursor.fetchall()
         if not chunk:
             return
         yield from chunk
         last = chunk[-1][0]
 
 
+_dumps_value = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+# What json.dumps(ensure_ascii=False) writes for a str, without the encoder's dispatch.
+_dumps_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _json_text(raw: Any) -> str:
+    """A JSON column as _canonical writes it, from what the driver returns (text or decoded)."""
+    if raw is None:
+        return "null"
+    return str(_dumps_value(json.loads(raw) if isinstance(raw, (str, bytes)) else raw))
+
+
+def _utc_iso(raw: Any) -> str:
+    """created_at as _canonical writes it, from what the driver returns: an aware datetime
+    (PostgreSQL, in UTC) or a naive one in UTC (Django's SQLite converter; text if read
+    without it)."""
+    value = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+    if value.tzinfo is None:
+        return f"{value.isoformat(timespec='microseconds')}+00:00"
+    if value.utcoffset():
+        value = value.astimezone(dt.UTC)
+    return str(value.isoformat(timespec="microseconds"))
+
+
+def _fast_canonical(row: tuple[Any, ...]) -> bytes:
+    """_canonical of a raw row, byte for byte: the payload's keys are fixed, so the object is
+    written in their sorted order around each value's own encoding (what json.dumps with
+    sort_keys writes for the whole) instead of building and sorting a dict per event."""
+    (
+        seq,
+        created_at,
+        actor_id,
+        actor_name,
+        object_type,
+        object_id,
+        object_repr,
+        action,
+        message,
+        before,
+        after,
+        prev_hash,
+    ) = row[:12]
+    text = _dumps_str
+    actor = "null" if actor_id is None else int(actor_id)
+    return (
+        f'{{"action":{text(action)},"actor_id":{actor},"actor_name":{text(actor_name)},'
+        f'"after":{_json_text(after)},"before":{_json_text(before)},'
+        f'"created_at":"{_utc_iso(created_at)}","message":{text(message)},'
+        f'"object_id":{int(object_id)},"object_repr":{text(object_repr)},'
+        f'"object_type":{text(object_type)},"prev_hash":{text(prev_hash)},"seq":{int(seq)}}}'
+    ).encode()
+
+
 def _row_hash(row: tuple[Any, ...]) -> str:
-    """event_hash of an event read as a tuple by _iter_rows."""
-    return hashlib.sha256(_canonical(**dict(zip(_HASHED, row, strict=False)))).hexdigest()
+    """event_hash of an event read as a raw row by _iter_rows."""
+    return hashlib.sha256(_fast_canonical(row)).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -279,7 +401,7 @@ def read_checkpoints(path: Path) -> list[Checkpoint]:
     return points
 
 
-def verify_chain(checkpoints: list[Checkpoint] | None = None) -> VerifyResult:
+def verify_chain(checkpoints: list[Checkpoint] | None = None, *, jobs: int = 1) -> VerifyResult:
     """Recompute every hash in order; name the first event where the chain breaks.
 
     An edited event no longer matches its own hash; a deleted one leaves a gap in the
@@ -287,7 +409,100 @@ def verify_chain(checkpoints: list[Checkpoint] | None = None) -> VerifyResult:
     With checkpoints (copies of the head kept outside the database), an event a checkpoint
     names must still be there with the same hash: so deleting the newest events and moving
     the head back, or rewriting the chain and every hash after, is found too.
+
+    With `jobs` > 1 (and a database other processes can read, outside a transaction) ranges of
+    the chain are checked side by side in that many processes (`verify_ranges`); when they
+    find anything wrong, the chain is read again in order to name the first break exactly.
     """
+    if jobs > 1 and _can_fork_readers():
+        intact = verify_ranges(checkpoints, jobs=jobs)
+        if intact is not None:
+            return intact
+    return _verify_in_order(checkpoints)
+
+
+def default_jobs() -> int:
+    """Processes for verify_audit: the machine's cores, at most four (the database serves
+    the reads; more readers than that only wait on it)."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _can_fork_readers() -> bool:
+    # Another process sees neither an in-memory SQLite database nor rows of an open
+    # transaction; the connections are closed before forking (a child must not share them).
+    if connection.in_atomic_block:
+        return False
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class _Range:
+    """What one process found in seq after..upto: all good or not, and the ends to stitch."""
+
+    ok: bool
+    count: int
+    first_prev: str | None
+    last_hash: str | None
+
+
+def _verify_range(after: int, upto: int, recorded: dict[int, Checkpoint]) -> _Range:
+    expected_seq, first_prev, last = after + 1, None, None
+    for row in _iter_rows(after=after, upto=upto):
+        seq, prev_hash, stored = row[0], row[11], row[12]
+        if seq != expected_seq or (first_prev is not None and prev_hash != last):
+            return _Range(False, 0, None, None)
+        if _row_hash(row) != stored:
+            return _Range(False, 0, None, None)
+        point = recorded.get(seq)
+        if point is not None and point.hash != stored:
+            return _Range(False, 0, None, None)
+        if first_prev is None:
+            first_prev = prev_hash
+        last = stored
+        expected_seq += 1
+    return _Range(expected_seq == upto + 1, upto - after, first_prev, last)
+
+
+def _range_in_child(args: tuple[int, int, dict[int, Checkpoint]]) -> _Range:
+    return _verify_range(*args)
+
+
+def verify_ranges(
+    checkpoints: list[Checkpoint] | None = None, *, jobs: int = 2
+) -> VerifyResult | None:
+    """The chain checked in ranges by `jobs` forked processes, the ranges then stitched (each
+    range's first prev_hash is the hash of the one before's last event). Returns the result
+    when the chain is intact, None when anything is wrong (the caller reads it in order then,
+    so the first break is named as `_verify_in_order` names it)."""
+    import multiprocessing
+
+    from django.db import connections
+    from django.db.models import Max
+
+    events = AuditEvent.objects.unscoped("verifying the whole chain")
+    top = events.aggregate(top=Max("seq"))["top"] or 0
+    head = AuditChainHead.objects.filter(pk=1).first()
+    recorded = {point.seq: point for point in checkpoints or []}
+    if top == 0 or head is None or head.seq != top or any(seq > top for seq in recorded):
+        return None
+    # Several ranges per process, so one slow range does not leave the others idle.
+    pieces = jobs * 4
+    bounds = [top * i // pieces for i in range(pieces + 1)]
+    tasks = [(lo, hi, recorded) for lo, hi in itertools.pairwise(bounds) if hi > lo]
+    connections.close_all()
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        ranges = pool.map(_range_in_child, tasks)
+    expected_prev = GENESIS_HASH
+    for found in ranges:
+        if not found.ok or found.first_prev != expected_prev:
+            return None
+        expected_prev = found.last_hash or ""
+    if head.last_hash != expected_prev:
+        return None
+    return VerifyResult(top, None)
+
+
+def _verify_in_order(checkpoints: list[Checkpoint] | None = None) -> VerifyResult:
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
@@ -330,12 +545,12 @@ def verify_chain(checkpoints: list[Checkpoint] | None = None) -> VerifyResult:
 
 
 def verify_and_record(
-    *, run_by: Any = None, checkpoints: list[Checkpoint] | None = None
+    *, run_by: Any = None, checkpoints: list[Checkpoint] | None = None, jobs: int = 1
 ) -> tuple[VerifyResult, AuditVerification]:
     """Verify the chain and keep the run (`AuditVerification`) for the self-check. A run from
     the audit administrator's page is an event of the trail too; a scheduled run is not."""
     started = timezone.now()
-    result = verify_chain(checkpoints)
+    result = verify_chain(checkpoints, jobs=jobs)
     with transaction.atomic():
         run = AuditVerification.objects.create(
             started_at=started,

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from core.audit import GENESIS_HASH, event_hash, record_event, verify_chain
+from core.audit import GENESIS_HASH, batched_events, event_hash, record_event, verify_chain
 from core.models import AuditChainHead, AuditEvent
 from core.triggers import SQLITE_DROP
 from ledger.models import Measure
@@ -104,12 +104,111 @@ def test_new_events_keep_the_chain_intact(world: Any) -> None:
     assert verify_chain().ok
 
 
+def test_verification_reads_awkward_values_as_they_were_hashed(world: Any) -> None:
+    """verify_chain hashes the raw columns its own way (core.audit._fast_canonical); events
+    with quotes, line breaks, emoji, nested keys out of order, no actor and a timestamp on a
+    whole second must come out byte for byte as they were hashed when recorded."""
+    allow_tampering()  # to give the first event a whole-second time, and rehash the two
+    measure = world.measure(state="in_progress")
+    whole_second = timezone.now().replace(microsecond=0)
+    with transaction.atomic():
+        first = record_event(
+            actor=None,
+            obj=measure,
+            action="note",
+            before={"z": [1, {"b": None, "a": True}], "a": '"引号"\n\\反斜杠'},
+            after={"emoji": "\U0001f600", "tab": "\t", "ctl": "\u0007", "big": 2**60},
+            message="</script>&amp;\u2028",
+        )
+        second = record_event(actor=world.user("branch1"), obj=measure, action="empty")
+    AuditEvent.objects.filter(pk=first.pk).update(created_at=whole_second)
+    event = AuditEvent.objects.get(pk=first.pk)
+    AuditEvent.objects.filter(pk=first.pk).update(hash=event_hash(event))
+    AuditEvent.objects.filter(pk=second.pk).update(prev_hash=event_hash(event))
+    later = AuditEvent.objects.get(pk=second.pk)
+    AuditEvent.objects.filter(pk=second.pk).update(hash=event_hash(later))
+    AuditChainHead.objects.filter(pk=1).update(last_hash=event_hash(later))
+    assert verify_chain().ok
+
+
+def test_events_of_a_batch_chain_as_they_would_one_by_one(world: Any) -> None:
+    measure = world.measure(state="in_progress")
+    office = world.user("office")
+    head_before = AuditChainHead.objects.get(pk=1)
+    with transaction.atomic(), batched_events():
+        events = [
+            record_event(actor=office, obj=measure, action="note", after={"n": n}, message="批")
+            for n in range(5)
+        ]
+        # Written when the block ends; the head stays where it was until then.
+        assert not AuditEvent.objects.filter(seq__gt=head_before.seq).exists()
+        assert AuditChainHead.objects.get(pk=1).seq == head_before.seq
+    stored = list(AuditEvent.objects.filter(seq__gt=head_before.seq).order_by("seq"))
+    assert [e.seq for e in stored] == [head_before.seq + n for n in range(1, 6)]
+    assert stored[0].prev_hash == head_before.last_hash
+    assert [e.hash for e in stored] == [e.hash for e in events]
+    assert all(event_hash(e) == e.hash for e in stored)
+    head = AuditChainHead.objects.get(pk=1)
+    assert (head.seq, head.last_hash) == (stored[-1].seq, stored[-1].hash)
+    assert verify_chain().ok
+    # An event recorded after the batch links to its last one.
+    with transaction.atomic():
+        after = record_event(actor=office, obj=measure, action="note")
+    assert after.prev_hash == stored[-1].hash and verify_chain().ok
+
+
+def test_a_batch_longer_than_one_write_keeps_the_chain(world: Any, monkeypatch: Any) -> None:
+    import core.audit
+
+    monkeypatch.setattr(core.audit, "BATCH_WRITE", 3)
+    measure = world.measure(state="in_progress")
+    count = AuditEvent.objects.count()
+    with transaction.atomic(), batched_events():
+        for n in range(8):
+            record_event(actor=None, obj=measure, action="note", after={"n": n})
+    assert AuditEvent.objects.count() == count + 8
+    assert verify_chain().ok
+
+
 @pytest.mark.django_db(transaction=True)
-def test_an_event_outside_the_transaction_of_its_change_is_refused() -> None:
+@on_postgresql
+def test_ranges_checked_side_by_side_agree_with_one_pass(world: Any) -> None:
+    """verify_audit's processes (core.audit.verify_ranges) read committed rows of their own
+    connections: the demo chain is intact in ranges as in one pass, and a checkpoint that
+    disagrees sends the check back to one pass, which names the event."""
+    from core.audit import Checkpoint, verify_ranges
+
+    count = AuditEvent.objects.count()
+    assert verify_ranges(jobs=2) == verify_chain() == verify_chain(jobs=2)
+    assert verify_chain(jobs=2).checked == count
+    seq = middle_seq()
+    wrong = [Checkpoint(seq=seq, hash="0" * 64, at="2026-01-01T00:00:00+00:00")]
+    assert verify_ranges(wrong, jobs=2) is None
+    result = verify_chain(wrong, jobs=2)
+    assert result.first_break is not None and result.first_break.seq == seq
+    assert "checkpoint" in result.first_break.reason
+
+
+def test_a_failed_batch_leaves_no_event(world: Any) -> None:
+    measure = world.measure(state="in_progress")
+    count = AuditEvent.objects.count()
+    head = AuditChainHead.objects.get(pk=1)
+    with pytest.raises(ValueError), transaction.atomic(), batched_events():
+        record_event(actor=None, obj=measure, action="note")
+        raise ValueError("the import is refused")
+    assert AuditEvent.objects.count() == count
+    assert AuditChainHead.objects.get(pk=1).seq == head.seq
+    assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_or_a_batch_outside_the_transaction_of_its_change_is_refused() -> None:
     from organization.models import Organization
 
     with pytest.raises(RuntimeError, match="inside the transaction"):
         record_event(actor=None, obj=Organization(pk=1, name="x"), action="note")
+    with pytest.raises(RuntimeError, match="inside the transaction"), batched_events():
+        pass
 
 
 def test_an_empty_chain_is_intact(world: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.audit import CheckpointError, read_checkpoints, verify_and_record
+from core.audit import CheckpointError, default_jobs, read_checkpoints, verify_and_record
 from core.scoping import unscoped_reads
 
 
@@ -27,6 +27,16 @@ class Command(BaseCommand):
             ),
         )
 
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=default_jobs(),
+            help=(
+                "Check ranges of the chain in this many processes side by side "
+                "(default: the machine's cores, at most 4; 1 reads it in one pass)."
+            ),
+        )
+
     @unscoped_reads("verifying the whole chain")
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -37,7 +47,9 @@ class Command(BaseCommand):
             except CheckpointError as exc:
                 raise CommandError(str(exc)) from exc
         # Every run is kept: the self-check reports when the chain was last verified.
-        result, _run = verify_and_record(checkpoints=checkpoints)
+        if options["jobs"] < 1:
+            raise CommandError("--jobs must be 1 or more")
+        result, _run = verify_and_record(checkpoints=checkpoints, jobs=options["jobs"])
         elapsed = time.monotonic() - started
         if not result.ok:
             assert result.first_break is not None
