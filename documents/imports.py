@@ -32,7 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.audit import record_event
+from core.audit import batched_events, record_event
 from core.numbering import int_to_chinese, normalize_width, number_sort_key
 from documents import wording
 from documents.ledger_reader import LedgerRow, LedgerSheet, Problem, read_ledger
@@ -1493,7 +1493,8 @@ def apply_import(
     result.skipped_rows = sum(1 for m in preview.measures if m.action == "error")
     total = len(preview.findings) + len(preview.measures)
     done = 0
-    with transaction.atomic():
+    # One transaction, the chain head locked once: any refusal below ends the whole import.
+    with transaction.atomic(), batched_events():
         Inspection.objects.unscoped("row lock after the policy check").select_for_update().filter(
             pk=inspection.pk
         ).first()
