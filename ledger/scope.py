@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from organization.policy import in_office, sees_everything
 from organization.scope import NOTHING, Action, Actor, org_directory_rule, register_scope
@@ -55,9 +55,11 @@ def finding_rule(actor: Actor, action: Action) -> Q:
     )
     if action == "change":
         return in_org & tf
-    # A person reads the findings their measures hang from.
-    reach = Measure.objects.filter(measure_reach_q(actor), finding_id=OuterRef("pk"))
-    return in_org & (tf | Q(Exists(reach)))
+    # A person reads the findings their measures hang from. A semi-join on the measures'
+    # finding ids, not a correlated EXISTS: SQLite runs that once per finding of the
+    # organization (seconds at 100,000 measures), the IN list once.
+    reach = Measure.objects.filter(measure_reach_q(actor)).values("finding_id")
+    return in_org & (tf | Q(pk__in=reach))
 
 
 def inspection_rule(actor: Actor, action: Action) -> Q:
