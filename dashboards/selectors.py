@@ -248,7 +248,8 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
     """Figures for one inspection within the user's scope, in a fixed number of queries."""
     from django.db.models import Count, Sum
 
-    from ledger.lights import LIGHT_ORDER, compute_light
+    from ledger.choices import DeadlineKind
+    from ledger.lights import LIGHT_ORDER, Light, compute_light
     from ledger.models import Finding
     from ledger.selectors import FACT_FIELDS, measure_facts, policy_for
 
@@ -261,40 +262,25 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
     for row in measures.values("state").annotate(n=Count("id")):
         state_counts[row["state"]] = row["n"]
 
-    light_policy = policy_for(inspection.organization)
-    lights = {light.value: 0 for light in LIGHT_ORDER}
+    # Per unit and theme, in the database: how many, done, overdue (the ledger's own rule, so
+    # each figure is the number of rows its ledger filter lists) and relapses.
+    done_q = Q(state__in=DONE_STATES)
+    late_q = overdue_q(today)
     unit_rows: dict[int, dict[str, Any]] = {}
     theme_rows: dict[int, dict[str, Any]] = {}
-    # Measures with the same facts, unit and theme have the same light: the database groups
-    # them, and each distinct combination is judged once (thousands of groups, not hundreds of
-    # thousands of rows, and as many whatever the size of the round).
-    fields = (
-        *FACT_FIELDS,
+    groups = measures.values_list(
         "lead_unit_id",
         "lead_unit__name",
         "lead_unit__sort_order",
         "finding__theme_id",
         "finding__theme__name",
+    ).annotate(
+        n=Count("id"),
+        done=Count("id", filter=done_q),
+        late=Count("id", filter=late_q),
+        rel=Sum("relapse_count"),
     )
-    groups = measures.values_list(*fields).annotate(n=Count("id"), rel=Sum("relapse_count"))
-    judged: dict[tuple[Any, ...], str] = {}
-    for row_values in groups.iterator(chunk_size=5000):
-        key = row_values[: len(FACT_FIELDS)]
-        facts = dict(zip(FACT_FIELDS, key, strict=True))
-        unit_id, unit_name, unit_order, theme_id, theme_name, n, relapses = row_values[
-            len(FACT_FIELDS) :
-        ]
-        light = judged.get(key)
-        if light is None:
-            light = judged[key] = compute_light(
-                measure_facts(**facts, feedback_date=inspection.feedback_date),
-                today=today,
-                policy=light_policy,
-            ).light.value
-        state = facts["state"]
-        done = state in DONE_STATES
-        lights[light] += n
-        overdue = light == "red"
+    for unit_id, unit_name, unit_order, theme_id, theme_name, n, done, late, relapses in groups:
         for rows, key_id, name, order in (
             (unit_rows, unit_id, unit_name, unit_order),
             (theme_rows, theme_id, theme_name, 0),
@@ -312,9 +298,27 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
                 },
             )
             row["total"] += n
-            row["done"] += n if done else 0
-            row["overdue"] += n if overdue else 0
+            row["done"] += done
+            row["overdue"] += late
             row["relapses"] += relapses or 0
+
+    # Lights: a closed measure is green and an overdue one red whatever else it holds, so
+    # those are counted by the database; the others are grouped by the facts the light reads
+    # and each distinct combination is judged once (compute_light stays the one rule).
+    light_policy = policy_for(inspection.organization)
+    lights = {light.value: 0 for light in LIGHT_ORDER}
+    green_q = done_q & ~Q(deadline_kind=DeadlineKind.LONG_TERM)
+    lights[Light.GREEN.value] = measures.filter(green_q).count()
+    lights[Light.RED.value] = sum(row["overdue"] for row in unit_rows.values())
+    others = measures.exclude(green_q).exclude(late_q).values_list(*FACT_FIELDS)
+    for *fact_values, n in others.annotate(n=Count("id")).iterator(chunk_size=5000):
+        facts = dict(zip(FACT_FIELDS, fact_values, strict=True))
+        light = compute_light(
+            measure_facts(**facts, feedback_date=inspection.feedback_date),
+            today=today,
+            policy=light_policy,
+        ).light.value
+        lights[light] += n
     by_unit = sorted(unit_rows.values(), key=lambda r: (r["order"], r["name"]))
     by_theme = sorted(theme_rows.values(), key=lambda r: r["name"])
     for row in (*by_unit, *by_theme):

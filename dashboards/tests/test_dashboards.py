@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboards.selectors import dashboard_overview, people_record
 from ledger.choices import DONE_STATES
@@ -25,6 +28,44 @@ def test_the_overview_counts_every_measure_of_the_inspection_for_the_office(worl
     assert data.findings_total == Finding.objects.filter(inspection=inspection).count()
     assert sum(r["total"] for r in data.by_unit) == measures.count()
     assert sum(r["done"] for r in data.by_unit) == measures.filter(state__in=DONE_STATES).count()
+
+
+@pytest.mark.parametrize("days_ahead", [0, 20, 75, 400])
+def test_the_overview_agrees_with_each_measure_judged_on_its_own(
+    world: Any, days_ahead: int
+) -> None:
+    """The overview counts closed and overdue measures in the database and judges the rest
+    by groups of equal facts: every light and every unit's and theme's figures must be what
+    judging each measure on its own gives, on the day and as the deadlines come and pass."""
+    from collections import Counter
+
+    from ledger.selectors import is_overdue, measure_light, policy_for
+
+    office = world.user("office")
+    inspection = world.inspection()
+    today = timezone.localdate() + dt.timedelta(days=days_ahead)
+    data = dashboard_overview(office, inspection=inspection, today=today)
+    measures = list(
+        Measure.objects.filter(finding__inspection=inspection).select_related(
+            "lead_unit", "finding__theme", "finding__inspection"
+        )
+    )
+    policy = policy_for(inspection.organization)
+    lights = Counter(measure_light(m, today=today, policy=policy).light.value for m in measures)
+    assert data.light_counts == {light: lights.get(light, 0) for light in data.light_counts}
+    assert lights["red"] == sum(is_overdue(m, today) for m in measures) == data.overdue_total
+    for rows, key in ((data.by_unit, "lead_unit_id"), (data.by_theme, "finding__theme_id")):
+        for row in rows:
+            mine = [m for m in measures if _key(m, key) == row["id"]]
+            assert row["total"] == len(mine)
+            assert row["done"] == sum(m.state in DONE_STATES for m in mine)
+            assert row["overdue"] == sum(is_overdue(m, today) for m in mine)
+            assert row["relapses"] == sum(m.relapse_count for m in mine)
+    assert sum(row["total"] for row in data.by_theme) == len(measures)
+
+
+def _key(measure: Measure, key: str) -> int:
+    return measure.lead_unit_id if key == "lead_unit_id" else measure.finding.theme_id
 
 
 def test_a_branch_secretary_sees_only_the_figures_of_its_scope(world: Any) -> None:
