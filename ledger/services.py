@@ -236,15 +236,23 @@ def validate_measure_data(data: MeasureData, *, finding: Finding) -> None:
         raise ValidationError(errors)
 
 
-def _measure_snapshot(measure: Measure) -> dict[str, Any]:
+def _measure_snapshot(
+    measure: Measure, *, links: tuple[Iterable[int], Iterable[int], Iterable[int]] | None = None
+) -> dict[str, Any]:
+    """What the audit trail records of a measure. `links` (co-operating unit, person and tag
+    ids) when the caller has just written them, so they need not be read back."""
     data = snapshot(measure)
     for name in ("version", "updated_at", "updated_by_id", "evidence_count", "last_report_at"):
         data.pop(name, None)
-    data["co_units"] = sorted(
-        measure.unit_links.filter(part=UnitPart.COOP).values_list("unit_id", flat=True)
-    )
-    data["responsible_persons"] = sorted(measure.responsible_persons.values_list("id", flat=True))
-    data["tags"] = sorted(measure.tags.values_list("id", flat=True))
+    if links is not None:
+        co_units, persons, tags = (sorted(set(ids)) for ids in links)
+    else:
+        co_units = sorted(
+            measure.unit_links.filter(part=UnitPart.COOP).values_list("unit_id", flat=True)
+        )
+        persons = sorted(measure.responsible_persons.values_list("id", flat=True))
+        tags = sorted(measure.tags.values_list("id", flat=True))
+    data["co_units"], data["responsible_persons"], data["tags"] = co_units, persons, tags
     return data
 
 
@@ -252,8 +260,13 @@ def _default_persons(unit: Unit) -> list[Person]:
     return [p for p in (unit.party_secretary, unit.admin_head) if p is not None]
 
 
-def _apply_units(measure: Measure, lead: Unit, co_units: Iterable[Unit]) -> None:
-    MeasureUnit.objects.filter(measure=measure).delete()
+def _apply_units(
+    measure: Measure, lead: Unit, co_units: Iterable[Unit], *, fresh: bool = False
+) -> list[int]:
+    """Link the measure to its lead and co-operating units (replacing the links it had, unless
+    it was just created); returns the co-operating unit ids."""
+    if not fresh:
+        MeasureUnit.objects.filter(measure=measure).delete()
     links = [MeasureUnit(measure=measure, unit=lead, part=UnitPart.LEAD)]
     links += [
         MeasureUnit(measure=measure, unit=u, part=UnitPart.COOP)
@@ -261,6 +274,7 @@ def _apply_units(measure: Measure, lead: Unit, co_units: Iterable[Unit]) -> None
         if u.pk != lead.pk
     ]
     MeasureUnit.objects.bulk_create(links)
+    return [link.unit_id for link in links[1:]]
 
 
 def _first_review(data: MeasureData, start: dt.date) -> dt.date | None:
@@ -312,15 +326,22 @@ def measure_create(
             updated_by=by if getattr(by, "pk", None) else None,
         )
         measure.save()
-        _apply_units(measure, data.lead_unit, data.co_units)
+        co_unit_ids = _apply_units(measure, data.lead_unit, data.co_units, fresh=True)
         persons = (
             data.responsible_persons
             if data.responsible_persons is not None
             else _default_persons(data.lead_unit)
         )
-        measure.responsible_persons.set(persons)
-        measure.tags.set(data.tags)
-        record_event(actor=by, obj=measure, action="create", after=_measure_snapshot(measure))
+        # A new measure has no links yet: add() (no read of the current ones), and nothing at
+        # all when there is nothing to link.
+        if persons:
+            measure.responsible_persons.add(*persons)
+        if data.tags:
+            measure.tags.add(*data.tags)
+        links = (co_unit_ids, [p.pk for p in persons], [t.pk for t in data.tags])
+        record_event(
+            actor=by, obj=measure, action="create", after=_measure_snapshot(measure, links=links)
+        )
         return measure
 
 
