@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +29,7 @@ from ledger.selectors import (
     policy_for,
 )
 from organization import policy
-from organization.models import Organization
+from organization.models import Organization, Theme, Unit
 from organization.scope import Actor, actor_for
 from reporting.selectors import missing_report_measures
 
@@ -244,11 +244,106 @@ class Overview:
     completion: Completion
 
 
+class _LightRules:
+    """compute_light's rules as one SQL CASE, for counting lights in the database (see
+    `dashboard_overview`). The branches are tried in order, each assuming the ones before
+    did not match: closed (green), overdue by the ledger's own rule (red), long-term (blue),
+    no due date (grey), a request filed in time waiting for reviewers (white), a schedule a
+    reopening or a late return moved ("unusual": left to compute_light itself, they are few),
+    due within the warning window (yellow), progress trailing the schedule (yellow), on
+    track (white). Trailing depends on each due date (the share of time spent from the
+    feedback date to it), so `category` takes the due dates and builds one condition per run
+    of dates with the same threshold; the threshold falls as the due date moves out, in
+    calendar and working days alike, so the runs are few."""
+
+    UNUSUAL = "unusual"
+
+    def __init__(self, today: dt.date, policy: Any, *, feedback_date: dt.date | None) -> None:
+        from ledger.choices import DeadlineKind
+        from ledger.selectors import clock_stopped_q
+
+        self.today, self.policy, self.feedback_date = today, policy, feedback_date
+        self.long_term_q = Q(deadline_kind=DeadlineKind.LONG_TERM)
+        self.late_q = overdue_q(today)
+        self.green_q = Q(state__in=DONE_STATES) & ~self.long_term_q
+        self.stopped_q = clock_stopped_q()
+        self.moved_q = Q(reopened_on__isnull=False) | Q(grace_due_date__isnull=False)
+        # The same measures as the CASE's "unusual" branch, as a filter of its own.
+        self.unusual_q = (
+            ~self.green_q
+            & ~self.late_q
+            & ~self.long_term_q
+            & Q(due_date__isnull=False)
+            & ~self.stopped_q
+            & self.moved_q
+        )
+        self.cutoff = self._last_warning_day()
+
+    def _last_warning_day(self) -> dt.date:
+        """The last due date with at most `warn_days` (calendar or working) days left."""
+        from core.workdays import days_between
+
+        day = self.today
+        for _step in range(10 * self.policy.warn_days + 60):
+            following = day + dt.timedelta(days=1)
+            if days_between(self.today, following, mode=self.policy.mode) > self.policy.warn_days:
+                break
+            day = following
+        return day
+
+    def _trailing_q(self, due_dates: Any) -> Q | None:
+        """Progress below the schedule's threshold for its due date (dates after the warning
+        window); None when no progress can be."""
+        from ledger.lights import expected_progress
+
+        if self.feedback_date is None:
+            return None
+        runs: list[tuple[dt.date, dt.date, int]] = []
+        for due in sorted(due_dates):
+            expected = expected_progress(
+                start=self.feedback_date, due=due, today=self.today, mode=self.policy.mode
+            )
+            threshold = None if expected is None else expected - self.policy.behind_points
+            if threshold is None or threshold <= 0:
+                continue  # no progress is below it
+            if runs and runs[-1][2] == threshold:
+                runs[-1] = (runs[-1][0], due, threshold)
+            else:
+                runs.append((due, due, threshold))
+        if not runs:
+            return None
+        trailing = Q()
+        for first, last, threshold in runs:
+            trailing |= Q(due_date__gte=first, due_date__lte=last, progress__lt=threshold)
+        return trailing
+
+    def category(self, due_dates: Any) -> Case:
+        """The CASE naming each measure's light (or "unusual"); `due_dates` are the due dates
+        after the warning window that occur."""
+        from ledger.lights import Light
+
+        def when(q: Q, value: str) -> When:
+            return When(q, then=Value(value))
+
+        branches = [
+            when(self.green_q, Light.GREEN.value),
+            when(self.late_q, Light.RED.value),
+            when(self.long_term_q, Light.BLUE.value),
+            when(Q(due_date__isnull=True), Light.GREY.value),
+            when(self.stopped_q, Light.WHITE.value),
+            when(self.moved_q, self.UNUSUAL),
+            when(Q(due_date__lte=self.cutoff), Light.YELLOW.value),
+        ]
+        trailing = self._trailing_q(due_dates)
+        if trailing is not None:
+            branches.append(when(trailing, Light.YELLOW.value))
+        return Case(*branches, default=Value(Light.WHITE.value), output_field=CharField())
+
+
 def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = None) -> Overview:
     """Figures for one inspection within the user's scope, in a fixed number of queries."""
     from django.db.models import Count, Sum
 
-    from ledger.choices import DeadlineKind
     from ledger.lights import LIGHT_ORDER, Light, compute_light
     from ledger.models import Finding
     from ledger.selectors import FACT_FIELDS, measure_facts, policy_for
@@ -258,32 +353,47 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
     rates = completion(
         findings=Finding.objects.visible_to(user).filter(inspection=inspection), measures=measures
     )
-    state_counts = {s: 0 for s in MeasureState.values}
-    for row in measures.values("state").annotate(n=Count("id")):
-        state_counts[row["state"]] = row["n"]
-
-    # Per unit and theme, in the database: how many, done, overdue (the ledger's own rule, so
-    # each figure is the number of rows its ledger filter lists) and relapses.
-    done_q = Q(state__in=DONE_STATES)
-    late_q = overdue_q(today)
+    light_policy = policy_for(inspection.organization)
+    rules = _LightRules(today, light_policy, feedback_date=inspection.feedback_date)
+    # The due dates after the warning window, of the whole organization: a read of the
+    # due-date index, where the round's own would scan its measures; the thresholds of dates
+    # no measure of the round has are never used.
+    later = (
+        Measure.objects.visible_to(user)
+        .filter(due_date__gt=rules.cutoff)
+        .order_by()
+        .values_list("due_date", flat=True)
+    )
+    # One grouped read: per unit, theme, state and light, how many and their relapses.
+    groups = list(
+        measures.annotate(light=rules.category(later.distinct()))
+        .values_list("lead_unit_id", "finding__theme_id", "state", "light")
+        .annotate(n=Count("id"), rel=Sum("relapse_count"))
+    )
+    # Names and order of the few units and themes, read apart (grouping by ids is cheaper).
+    units = {
+        pk: (name, order)
+        for pk, name, order in Unit.objects.visible_to(user)
+        .filter(pk__in={g[0] for g in groups})
+        .values_list("pk", "name", "sort_order")
+    }
+    themes = dict(
+        Theme.objects.visible_to(user)
+        .filter(pk__in={g[1] for g in groups})
+        .values_list("pk", "name")
+    )
     unit_rows: dict[int, dict[str, Any]] = {}
     theme_rows: dict[int, dict[str, Any]] = {}
-    groups = measures.values_list(
-        "lead_unit_id",
-        "lead_unit__name",
-        "lead_unit__sort_order",
-        "finding__theme_id",
-        "finding__theme__name",
-    ).annotate(
-        n=Count("id"),
-        done=Count("id", filter=done_q),
-        late=Count("id", filter=late_q),
-        rel=Sum("relapse_count"),
-    )
-    for unit_id, unit_name, unit_order, theme_id, theme_name, n, done, late, relapses in groups:
+    state_counts = {state: 0 for state in MeasureState.values}
+    lights = {light.value: 0 for light in LIGHT_ORDER}
+    for unit_id, theme_id, state, light, n, rel in groups:
+        state_counts[state] += n
+        if light != rules.UNUSUAL:
+            lights[light] += n
+        unit_name, unit_order = units[unit_id]
         for rows, key_id, name, order in (
             (unit_rows, unit_id, unit_name, unit_order),
-            (theme_rows, theme_id, theme_name, 0),
+            (theme_rows, theme_id, themes[theme_id], 0),
         ):
             row = rows.setdefault(
                 key_id,
@@ -298,20 +408,16 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
                 },
             )
             row["total"] += n
-            row["done"] += done
-            row["overdue"] += late
-            row["relapses"] += relapses or 0
-
-    # Lights: a closed measure is green and an overdue one red whatever else it holds, so
-    # those are counted by the database; the others are grouped by the facts the light reads
-    # and each distinct combination is judged once (compute_light stays the one rule).
-    light_policy = policy_for(inspection.organization)
-    lights = {light.value: 0 for light in LIGHT_ORDER}
-    green_q = done_q & ~Q(deadline_kind=DeadlineKind.LONG_TERM)
-    lights[Light.GREEN.value] = measures.filter(green_q).count()
-    lights[Light.RED.value] = sum(row["overdue"] for row in unit_rows.values())
-    others = measures.exclude(green_q).exclude(late_q).values_list(*FACT_FIELDS)
-    for *fact_values, n in others.annotate(n=Count("id")).iterator(chunk_size=5000):
+            row["done"] += n if state in DONE_STATES else 0
+            # Overdue is the ledger's own rule (the red branch), so each unit's figure is
+            # the number of rows its ledger filter lists.
+            row["overdue"] += n if light == Light.RED.value else 0
+            row["relapses"] += rel or 0
+    # The few whose schedule a reopening or a late return moved: judged by compute_light, one
+    # group of equal facts at a time (it stays the one rule the others are held to).
+    unusual = measures.filter(rules.unusual_q).values_list(*FACT_FIELDS).annotate(n=Count("id"))
+    any_unusual = any(g[3] == rules.UNUSUAL for g in groups)
+    for *fact_values, n in unusual if any_unusual else ():
         facts = dict(zip(FACT_FIELDS, fact_values, strict=True))
         light = compute_light(
             measure_facts(**facts, feedback_date=inspection.feedback_date),

@@ -30,20 +30,45 @@ def test_the_overview_counts_every_measure_of_the_inspection_for_the_office(worl
     assert sum(r["done"] for r in data.by_unit) == measures.filter(state__in=DONE_STATES).count()
 
 
+@pytest.mark.parametrize("mode", ["calendar", "working"])
 @pytest.mark.parametrize("days_ahead", [0, 20, 75, 400])
 def test_the_overview_agrees_with_each_measure_judged_on_its_own(
-    world: Any, days_ahead: int
+    world: Any, days_ahead: int, mode: str
 ) -> None:
-    """The overview counts closed and overdue measures in the database and judges the rest
-    by groups of equal facts: every light and every unit's and theme's figures must be what
-    judging each measure on its own gives, on the day and as the deadlines come and pass."""
+    """The overview counts most lights in the database (dashboards.selectors._LightRules) and
+    judges the rest with compute_light: every light and every unit's and theme's figures must
+    be what judging each measure on its own gives, on the day and as the deadlines come and
+    pass, in calendar and in working days, with a reopened measure and one returned late."""
     from collections import Counter
 
     from ledger.selectors import is_overdue, measure_light, policy_for
+    from organization.models import Organization
 
     office = world.user("office")
     inspection = world.inspection()
+    Organization.objects.filter(pk=inspection.organization_id).update(calendar_mode=mode)
+    inspection.organization.refresh_from_db()
     today = timezone.localdate() + dt.timedelta(days=days_ahead)
+    open_dated = Measure.objects.filter(
+        finding__inspection=inspection,
+        state__in=["not_started", "in_progress"],
+        due_date__isnull=False,
+        reopened_on__isnull=True,
+        grace_due_date__isnull=True,
+    ).exclude(deadline_kind="long_term")
+    first, second, edge, past_edge = open_dated.order_by("id")[:4]
+    Measure.objects.filter(pk=first.pk).update(
+        reopened_on=timezone.localdate() - dt.timedelta(days=3), progress=5
+    )
+    Measure.objects.filter(pk=second.pk).update(
+        grace_due_date=timezone.localdate() - dt.timedelta(days=1)
+    )
+    # Due on the last day of the warning window and on the day after it (calendar days).
+    warn = inspection.organization.warn_days
+    Measure.objects.filter(pk=edge.pk).update(due_date=today + dt.timedelta(days=warn))
+    Measure.objects.filter(pk=past_edge.pk).update(
+        due_date=today + dt.timedelta(days=warn + 1), progress=100
+    )
     data = dashboard_overview(office, inspection=inspection, today=today)
     measures = list(
         Measure.objects.filter(finding__inspection=inspection).select_related(
