@@ -114,3 +114,19 @@ def session_factory(browser: Any, live_server: Any, transactional_db: Any) -> It
     yield make
     for s in sessions:
         s.close()
+    _wait_for_requests_in_flight()
+
+
+def _wait_for_requests_in_flight(timeout: float = 10.0) -> None:
+    """Let the live server finish what closed pages asked last (a search box's late request,
+    say): the test database is emptied next, and SQLite refuses to drop a table while
+    another thread still reads it ("database table is locked")."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = [t for t in threading.enumerate() if "process_request_thread" in t.name]
+        if not busy:
+            return
+        time.sleep(0.05)
