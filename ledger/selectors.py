@@ -482,8 +482,21 @@ def history_limit(query: Any) -> int | None:
 
 def measure_timeline(measure: Measure, *, user: Any, limit: int = 300) -> list[AuditEvent]:
     """Everything that happened to a measure, newest first. Other layers write events on the
-    measure itself (reports, evidence, reviews), so this one query shows them all."""
-    return _events(user, Q(object_type="ledger.measure", object_id=measure.pk), limit)
+    measure itself (reports, evidence, reviews), so this one query shows them all.
+
+    Whoever may see the measure may read all its events (the trail's scope rule,
+    `audit_event_rule`, says so): that is asked of the measure, one indexed lookup, instead of
+    through the trail's general rule, which lists every object of every kind the person may
+    see. Anyone else gets what the general rule gives them (the audit administrator reads the
+    events of measures out of its reach; others, none)."""
+    if not Measure.objects.visible_to(user).filter(pk=measure.pk).exists():
+        return _events(user, Q(object_type="ledger.measure", object_id=measure.pk), limit)
+    return list(
+        AuditEvent.objects.unscoped("the events of a measure the person may see (checked above)")
+        .filter(object_type="ledger.measure", object_id=measure.pk)
+        .select_related("actor__person")
+        .order_by("-seq")[:limit]
+    )
 
 
 def finding_timeline(finding: Finding, *, user: Any, limit: int = 300) -> list[AuditEvent]:

@@ -185,6 +185,28 @@ def test_the_finding_page_shows_no_event_of_a_measure_the_person_cannot_see(
         assert secret in office_text
 
 
+@pytest.mark.parametrize(
+    "username", ["office", "leader", "branch1", "branch7", "liaison1", "staff1", "auditor"]
+)
+def test_a_measure_timeline_is_what_the_trails_scope_rule_gives(world: Any, username: str) -> None:
+    """measure_timeline asks whether the measure is visible instead of applying the trail's
+    general rule: for every reader it must give the same events, branch 7 (none) and the
+    separated audit administrator (all, the measure itself out of its reach) included."""
+    from ledger.selectors import measure_timeline
+
+    world.separate_duties()
+    measure = world.scoped_measure()
+    _write_private_events(world, measure)
+    user = world.user(username)
+    scoped = list(
+        AuditEvent.objects.visible_to(user)
+        .filter(object_type="ledger.measure", object_id=measure.pk)
+        .order_by("-seq")
+    )
+    assert measure_timeline(measure, user=user) == scoped
+    assert scoped or username == "branch7", "the measure has events for its readers"
+
+
 def test_the_inspection_page_shows_no_event_of_a_finding_the_person_cannot_see(
     world: Any,
 ) -> None:
