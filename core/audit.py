@@ -142,6 +142,12 @@ def batched_events() -> Iterator[None]:
         _batch.reset(token)
 
 
+def in_batch() -> bool:
+    """Whether events are being batched: a failure inside then ends the whole transaction
+    (see `batched_events`), so the writes inside need no savepoint of their own."""
+    return _batch.get() is not None
+
+
 def _write(batch: _Batch) -> None:
     if batch.pending:
         AuditEvent.objects.bulk_create(batch.pending)
