@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 
 from core import scoping
@@ -185,26 +186,47 @@ def test_the_finding_page_shows_no_event_of_a_measure_the_person_cannot_see(
         assert secret in office_text
 
 
+@pytest.mark.parametrize("timeline", ["measure", "finding", "inspection"])
 @pytest.mark.parametrize(
     "username", ["office", "leader", "branch1", "branch7", "liaison1", "staff1", "auditor"]
 )
-def test_a_measure_timeline_is_what_the_trails_scope_rule_gives(world: Any, username: str) -> None:
-    """measure_timeline asks whether the measure is visible instead of applying the trail's
-    general rule: for every reader it must give the same events, branch 7 (none) and the
-    separated audit administrator (all, the measure itself out of its reach) included."""
-    from ledger.selectors import measure_timeline
+def test_a_timeline_is_what_the_trails_scope_rule_gives(
+    world: Any, username: str, timeline: str
+) -> None:
+    """The timelines ask whether their object is visible instead of applying the trail's
+    general rule to every event: for every reader they must give what the general rule gives,
+    branch 7 and the separated audit administrator (events of objects out of its reach)
+    included."""
+    from ledger import selectors
 
     world.separate_duties()
     measure = world.scoped_measure()
     _write_private_events(world, measure)
+    obj = {
+        "measure": measure,
+        "finding": measure.finding,
+        "inspection": measure.finding.inspection,
+    }[timeline]
     user = world.user(username)
-    scoped = list(
-        AuditEvent.objects.visible_to(user)
-        .filter(object_type="ledger.measure", object_id=measure.pk)
-        .order_by("-seq")
-    )
-    assert measure_timeline(measure, user=user) == scoped
-    assert scoped or username == "branch7", "the measure has events for its readers"
+    read = getattr(selectors, f"{timeline}_timeline")
+    q = {
+        "measure": Q(object_type="ledger.measure", object_id=measure.pk),
+        "finding": Q(object_type="ledger.finding", object_id=obj.pk)
+        | Q(
+            object_type="ledger.measure",
+            object_id__in=Measure.objects.visible_to(user).filter(finding_id=obj.pk).values("id"),
+        ),
+        "inspection": Q(object_type="ledger.inspection", object_id=obj.pk)
+        | Q(
+            object_type="ledger.finding",
+            object_id__in=Finding.objects.visible_to(user)
+            .filter(inspection_id=obj.pk)
+            .values("id"),
+        ),
+    }[timeline]
+    scoped = list(AuditEvent.objects.visible_to(user).filter(q).order_by("-seq")[:300])
+    assert read(obj, user=user) == scoped
+    assert scoped or username == "branch7", "the object has events for its readers"
 
 
 def test_the_inspection_page_shows_no_event_of_a_finding_the_person_cannot_see(
