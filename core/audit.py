@@ -253,8 +253,8 @@ def _iter_rows(
     batch: int = 10000, *, after: int = 0, upto: int | None = None
 ) -> Iterator[tuple[Any, ...]]:
     """Every event (with `after` < seq <= `upto`) as a tuple of _HASHED + ("hash",), in sequence
-    order, batch by batch by key
-    (each batch one indexed range read, so memory stays flat however long the chain).
+    order, batch by batch by key (each batch one indexed range read, so memory stays flat
+    however long the chain).
 
     The rows are read by the query the ORM builds but without its per-value converters:
     `_fast_canonical` takes the columns as the driver returns them (JSON as text)."""
@@ -446,7 +446,6 @@ class _Range:
     """What one process found in seq after..upto: all good or not, and the ends to stitch."""
 
     ok: bool
-    count: int
     first_prev: str | None
     last_hash: str | None
 
@@ -456,17 +455,17 @@ def _verify_range(after: int, upto: int, recorded: dict[int, Checkpoint]) -> _Ra
     for row in _iter_rows(after=after, upto=upto):
         seq, prev_hash, stored = row[0], row[11], row[12]
         if seq != expected_seq or (first_prev is not None and prev_hash != last):
-            return _Range(False, 0, None, None)
+            return _Range(False, None, None)
         if _row_hash(row) != stored:
-            return _Range(False, 0, None, None)
+            return _Range(False, None, None)
         point = recorded.get(seq)
         if point is not None and point.hash != stored:
-            return _Range(False, 0, None, None)
+            return _Range(False, None, None)
         if first_prev is None:
             first_prev = prev_hash
         last = stored
         expected_seq += 1
-    return _Range(expected_seq == upto + 1, upto - after, first_prev, last)
+    return _Range(expected_seq == upto + 1, first_prev, last)
 
 
 def _range_in_child(args: tuple[int, int, dict[int, Checkpoint]]) -> _Range:

@@ -76,6 +76,12 @@ def test_the_demo_chain_is_intact(world: Any) -> None:
     assert f"{AuditEvent.objects.count()} events" in verify_audit()
 
 
+def test_verify_audit_refuses_fewer_than_one_process(world: Any) -> None:
+    with pytest.raises(CommandError, match="--jobs must be 1 or more"):
+        call_command("verify_audit", "--jobs", "0", stdout=io.StringIO())
+    assert "Audit chain intact" in verify_audit()
+
+
 def test_the_chain_starts_at_the_genesis_hash_and_links_each_event_to_the_one_before(
     world: Any,
 ) -> None:
