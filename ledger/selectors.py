@@ -356,8 +356,12 @@ def rollup_of_states(states: Iterable[str]) -> FindingRollup:
     )
 
 
-def visible_rollups(user: Any, inspection: Inspection) -> dict[int, FindingRollup]:
-    """Per finding, the roll-up of the measures this person may see: what a page may count."""
+def visible_rollups(
+    user: Any, inspection: Inspection, *, finding_ids: list[int] | None = None
+) -> dict[int, FindingRollup]:
+    """Per finding, the roll-up of the measures this person may see: what a page may count.
+
+    ``finding_ids`` limits it to the findings a page shows."""
     states: dict[int, list[str]] = {}
     rows = (
         Measure.objects.visible_to(user)
@@ -365,6 +369,8 @@ def visible_rollups(user: Any, inspection: Inspection) -> dict[int, FindingRollu
         .order_by()
         .values_list("finding_id", "state")
     )
+    if finding_ids is not None:
+        rows = rows.filter(finding_id__in=finding_ids)
     for finding_id, state in rows:
         states.setdefault(finding_id, []).append(state)
     return {pk: rollup_of_states(s) for pk, s in states.items()}

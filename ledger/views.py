@@ -51,6 +51,7 @@ from organization.scope import actor_for, has_capability
 from organization.views import current_organization, require_capability
 
 PAGE_SIZES = (20, 50, 100, 200)
+FINDINGS_PER_PAGE = 100  # the inspection page's list of findings
 
 
 def _page_size(request: HttpRequest) -> int:
@@ -237,13 +238,29 @@ def inspection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
 
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_visible_or_404(Inspection, request.user, pk=pk)
+    # A round may hold thousands of findings: they are paged like the ledger, and the
+    # roll-ups are counted for the page's findings only.
+    page = Paginator(
+        selectors.visible_findings(request.user)
+        .filter(inspection=inspection)
+        .order_by("sort_key", "id")
+        .values_list("pk", flat=True),
+        FINDINGS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
     findings = selectors.with_rollup(
-        selectors.visible_findings(request.user).filter(inspection=inspection)
-    ).order_by("sort_key", "id")
+        Finding.objects.unscoped("the page's ids were read from visible_findings")
+        .filter(pk__in=ids)
+        .select_related("theme")
+    ).in_bulk()
     # Each finding's state is its own; the counts are of the measures this person may see.
-    seen = selectors.visible_rollups(request.user, inspection)
+    seen = selectors.visible_rollups(request.user, inspection, finding_ids=ids)
     empty = selectors.rollup_of_states([])
-    rows = [(f, selectors.rollup_of(f), seen.get(f.pk, empty)) for f in findings]
+    rows = [
+        (findings[pk], selectors.rollup_of(findings[pk]), seen.get(pk, empty))
+        for pk in ids
+        if pk in findings
+    ]
     counts = selectors.state_counts(
         Measure.objects.visible_to(request.user).filter(finding__inspection=inspection)
     )
@@ -253,6 +270,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "inspection": inspection,
             "rows": rows,
+            "page": page,
             "state_rows": [(s, label, counts[s]) for s, label in MeasureState.choices],
             "timeline": describe_events(
                 selectors.inspection_timeline(inspection, user=request.user)

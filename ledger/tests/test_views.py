@@ -911,3 +911,41 @@ def test_a_user_without_a_profile_is_refused_the_ledger(world: Any) -> None:
     client.force_login(bare)
     assert client.get(LEDGER).status_code == 403
     assert not Person.objects.filter(user=bare).exists()
+
+
+def test_the_inspection_page_pages_its_findings_with_the_counts_of_each(world: Any) -> None:
+    first = world.finding()
+    inspection = first.inspection
+    Finding.objects.bulk_create(
+        Finding(
+            inspection=inspection,
+            theme=first.theme,
+            number=f"P{i:03d}",
+            sort_key=f"zz{i:03d}",
+            text=f"分页问题{i:03d}",
+        )
+        for i in range(120)
+    )
+    total = Finding.objects.filter(inspection=inspection).count()
+    office = client_for(world, "office")
+    url = reverse("ledger:inspection_detail", args=[inspection.pk])
+    page1 = office.get(url)
+    assert page1.status_code == 200
+    assert len(page1.context["rows"]) == 100
+    assert page1.context["page"].paginator.count == total
+    # The first finding of the round keeps its measure counts on the paged list.
+    f, rollup, seen = page1.context["rows"][0]
+    assert f.pk == Finding.objects.filter(inspection=inspection).order_by("sort_key", "id")[0].pk
+    assert rollup.total == seen.total == f.measures.count() > 0
+    # The pager's own link leads to the rest, in order, without repeating a finding.
+    body = page1.content.decode()
+    link = re.search(r'href="\?(page=2)"', body)
+    assert link is not None
+    page2 = office.get(f"{url}?{link.group(1)}")
+    assert page2.status_code == 200
+    shown = [r[0].pk for r in page1.context["rows"]] + [r[0].pk for r in page2.context["rows"]]
+    assert len(shown) == total == len(set(shown))
+    assert page2.context["rows"][-1][0].text == "分页问题119"
+    assert f"{total}" in page2.content.decode()
+    # A page number past the end shows the last page, not an error.
+    assert office.get(f"{url}?page=99").status_code == 200
