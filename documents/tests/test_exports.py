@@ -196,6 +196,7 @@ def _fake_measures(count: int) -> Any:
             deadline_text="2024年6月30日前",
             deadline_kind="by_date",
             due_date=dt.date(2024, 6, 30),
+            next_review_date=None,
             review_requested_on=None,
             grace_due_date=None,
             progress=40,
@@ -220,3 +221,38 @@ def test_memory_does_not_grow_with_the_number_of_rows(tmp_path):
     assert large < small * 1.5 + 2 * 1024 * 1024, (small, large)
     sheet = openpyxl.load_workbook(tmp_path / "6000.xlsx", read_only=True).active
     assert sum(1 for _row in sheet.iter_rows(values_only=True)) == 6002
+
+
+def test_a_queryset_and_its_measure_objects_export_the_same_sheet(world):
+    """The export reads a queryset as plain values; measure objects (as a caller may pass)
+    go through the same row builder and must give the same cells, fills and merges."""
+    office = world.user("office")
+    measures = ledger_measures(office).filter(finding__inspection=world.inspection())
+    assert measures.filter(unit_links__part="coop").exists()
+    assert measures.filter(responsible_persons__isnull=False).exists()
+    from_queryset, from_objects = io.BytesIO(), io.BytesIO()
+    export_ledger_xlsx(measures, from_queryset, title="台账")
+    export_ledger_xlsx(list(measures), from_objects, title="台账")
+    a, b = _sheet(from_queryset.getvalue()), _sheet(from_objects.getvalue())
+    assert _cells(a) == _cells(b)
+    assert a.max_row == measures.count() + 2
+    assert sorted(map(str, a.merged_cells.ranges)) == sorted(map(str, b.merged_cells.ranges))
+    fills = [[c.fill.fgColor.rgb for c in row] for row in a.iter_rows(min_row=3)]
+    assert fills == [[c.fill.fgColor.rgb for c in row] for row in b.iter_rows(min_row=3)]
+    assert {row[STATE_COLUMN - 1] for row in fills} > {"00000000"}
+
+
+def test_the_export_reads_a_queryset_in_a_fixed_number_of_queries(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    office = world.user("office")
+    measures = ledger_measures(office).filter(finding__inspection=world.inspection())
+    counts = []
+    for limit in (3, measures.count()):
+        ids = list(measures.values_list("pk", flat=True)[:limit])
+        with CaptureQueriesContext(connection) as queries:
+            export_ledger_xlsx(measures.filter(pk__in=ids), io.BytesIO(), title="台账")
+        counts.append(len(queries))
+    # The measures, then their co-operating units and their persons: one query each.
+    assert counts == [3, 3]
