@@ -329,20 +329,20 @@ def test_form_validation_applies_per_row(samples_org, sample_inspection):
 
 
 def test_the_whole_import_is_one_transaction(samples_org, sample_inspection, monkeypatch):
-    from documents import imports
+    from django.core.exceptions import ValidationError
 
-    calls = {"n": 0}
-    real = imports.measure_create
+    from documents import imports
+    from ledger.services import MeasureRefused
+
+    real = imports.measures_create
 
     def failing(**kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            from django.core.exceptions import ValidationError
+        # The new measures are written, then the batch is refused at its second item.
+        assert real(**kwargs)
+        assert Measure.objects.filter(finding__inspection=sample_inspection).exists()
+        raise MeasureRefused(1, ValidationError("boom"))
 
-            raise ValidationError("boom")
-        return real(**kwargs)
-
-    monkeypatch.setattr(imports, "measure_create", failing)
+    monkeypatch.setattr(imports, "measures_create", failing)
     with pytest.raises(ImportRefused, match="nothing was imported"):
         _apply(samples_org, sample_inspection, samples.csv_ledger())
     assert not Finding.objects.filter(inspection=sample_inspection).exists()
