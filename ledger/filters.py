@@ -80,8 +80,13 @@ class MeasureFilter(django_filters.FilterSet):
         label=_("Liaison group"),
         field_name="lead_unit__liaison_group",
     )
+    # A column of the measure itself, so no row can repeat: without `distinct=False` the
+    # filter would add DISTINCT over every selected column to the page and to its count.
     state = django_filters.MultipleChoiceFilter(
-        choices=MeasureState.choices, label=_("State"), widget=forms.SelectMultiple
+        choices=MeasureState.choices,
+        label=_("State"),
+        widget=forms.SelectMultiple,
+        distinct=False,
     )
     deadline_kind = django_filters.ChoiceFilter(
         choices=DeadlineKind.choices, label=_("Deadline kind")
@@ -155,7 +160,12 @@ class MeasureFilter(django_filters.FilterSet):
         if not value:
             return qs
         # Two single-table conditions, so each can use its own trigram index on PostgreSQL.
-        findings = Finding.objects.filter(text__icontains=value).values("id")
+        findings = Finding.objects.filter(text__icontains=value)
+        inspection = self.form.cleaned_data.get("inspection")
+        if inspection is not None:
+            # The ledger opens on one round: its findings are the only ones worth reading.
+            findings = findings.filter(inspection=inspection)
+        findings = findings.values("id")
         return qs.filter(Q(content__icontains=value) | Q(finding_id__in=findings))
 
     def filter_unit(self, qs: QuerySet[Measure], name: str, value: Unit) -> QuerySet[Measure]:

@@ -231,3 +231,21 @@ def test_the_export_and_page_links_carry_the_inspection_shown(
     assert f"inspection={current}" in export
     sizes = [h for h in hrefs if h.startswith("?") and "per_page=" in h]
     assert sizes and all(f"inspection={current}" in h for h in sizes)
+
+
+def test_a_search_term_of_a_finding_lists_its_measures_in_the_chosen_round(world: Any) -> None:
+    client = signed_in(world, "office")
+    form = the_filters(client)
+    chosen = dict(form_values(form)).get("inspection")
+    assert chosen, "the ledger opens on a round"
+    findings = Finding.objects.filter(inspection_id=chosen).order_by("id")
+    term = next(
+        f.text[3:9]
+        for f in findings
+        if not Measure.objects.filter(content__icontains=f.text[3:9]).exists()
+    )
+    expected = matching(term, Measure.objects.filter(finding__inspection_id=chosen))
+    assert expected
+    response = submit(client, with_values(form_values(form), q=term))
+    assert response.status_code == 200
+    assert listed(response) == expected
