@@ -40,6 +40,9 @@ class Actor:
     head_unit_ids: frozenset[int] = frozenset()
     task_force_ids: frozenset[int] = frozenset()
     liaison_group_ids: frozenset[int] = frozenset()
+    # The units of those liaison groups (their grid), read with them; None when not read, and
+    # a rule then reaches the grid through the groups.
+    grid_unit_ids: frozenset[int] | None = None
     name: str = ""
     # The organization separates the three administrators (三员分立).
     separated: bool = False
@@ -140,6 +143,13 @@ def actor_for(user: Any) -> Actor:
         .filter(is_active=True)
         .values_list("id", flat=True)
     )
+    grid_units = frozenset(
+        Unit.objects.unscoped("the units of the asker's own liaison groups")
+        .filter(liaison_group_id__in=sorted(liaison_ids))
+        .values_list("id", flat=True)
+        if liaison_ids
+        else ()
+    )
     head_units = frozenset(
         Unit.objects.unscoped("the asker's own memberships")
         .filter(Q(party_secretary=person) | Q(admin_head=person), is_active=True)
@@ -164,6 +174,7 @@ def actor_for(user: Any) -> Actor:
         head_unit_ids=head_units,
         task_force_ids=task_force_ids,
         liaison_group_ids=liaison_ids,
+        grid_unit_ids=grid_units,
         name=person.name,
         separated=person.organization.separation_of_duties,
     )
