@@ -210,7 +210,7 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 ALERT_RE = re.compile(r'class="alert alert-(success|danger|warning|info)')
 # The text of a refusal, to name it in the error samples.
-DANGER_RE = re.compile(r'class="alert alert-danger[^"]*" role="alert">\s*([^<]*?)\s*<')
+DANGER_RE = re.compile(r'class="alert alert-danger[^"]*" role="alert">\s*(?:<div>)?\s*([^<]*?)\s*<')
 
 
 class User:

@@ -305,8 +305,14 @@ def bare_writers(source: str) -> None:
         workbook = xlsxwriter.Workbook(str(Path(tmp) / "bare2.xlsx"), {"constant_memory": True})
         for title, rows in sheets:
             sheet = workbook.add_worksheet(title)
+            # Written by type, as the export writes them (write() would guess formulas and
+            # links from the text).
             for index, row in enumerate(rows):
-                sheet.write_row(index, 0, row)
+                for column, value in enumerate(row):
+                    if isinstance(value, str):
+                        sheet.write_string(index, column, value)
+                    elif value is not None:
+                        sheet.write_number(index, column, value)
         workbook.close()
         seconds = time.perf_counter() - t0
         result("export_xlsxwriter_bare_s", seconds, "s", f"{cells} cells")

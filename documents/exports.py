@@ -435,6 +435,8 @@ class _Formats:
         self.states = {state: workbook.add_format(fill(c)) for state, c in _STATE_FILLS.items()}
         # Column index (0-based) -> format of the data cells.
         self.columns = [self.text if i in (2, 3) else self.centre for i in range(12)]
+        # The font of a cell's text, for a text written as two runs (see _LedgerSheet._write).
+        self.font = workbook.add_format({"font_name": wording.EXCEL_FONT, "font_size": _FONT_SIZE})
 
 
 _DEADLINE_COLUMN = 8
@@ -461,7 +463,10 @@ class _LedgerSheet:
         ws.set_footer(f"&C&9{wording.LEDGER_FOOTER}", {"margin": 0.3})
         last = len(wording.LEDGER_COLUMNS) - 1
         self._start_row(_TITLE_HEIGHT_PT)
-        ws.merge_range(0, 0, 0, last, _clean(title), self.formats.title)
+        # merge_range writes through XlsxWriter's guessing write(): the title goes in after
+        # it, as text, whatever it starts with.
+        ws.merge_range(0, 0, 0, last, "", self.formats.title)
+        self._write(0, title, self.formats.title)
         self._start_row(_HEADER_HEIGHT_PT)
         for column, text in enumerate(wording.LEDGER_COLUMNS):
             ws.write_string(self.row, column, text, self.formats.header)
@@ -479,7 +484,16 @@ class _LedgerSheet:
             self.ws.write_blank(self.row, column, None, cell_format)
         elif isinstance(value, str):
             # Text, never a formula or a link, whatever it starts with.
-            self.ws.write_string(self.row, column, _clean(value), cell_format)
+            text = _clean(value)
+            if text.startswith("<r>") and text.endswith("</r>"):
+                # In constant-memory mode XlsxWriter takes such a string for rich-text XML of
+                # its own and writes it unescaped: written as two runs, it is escaped.
+                font = self.formats.font
+                self.ws.write_rich_string(
+                    self.row, column, font, text[:1], font, text[1:], cell_format
+                )
+            else:
+                self.ws.write_string(self.row, column, text, cell_format)
         else:
             self.ws.write_number(self.row, column, value, cell_format)
 
@@ -538,11 +552,17 @@ def export_ledger_xlsx(
     it is read in chunks of 2,000, as values. ``progress`` (percent, message) is called every
     chunk when ``total`` is known.
     """
-    workbook = xlsxwriter.Workbook(fileobj, {"constant_memory": True})
-    sheet = _LedgerSheet(workbook, title)
+    # Every cell is written by type (write_string, write_number), never guessed; the options
+    # say so too, for anything written through write().
+    workbook = xlsxwriter.Workbook(
+        fileobj,
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+    )
+    sheet: _LedgerSheet | None = None
     group: list[LedgerRecord] = []
     written = 0
     try:
+        sheet = _LedgerSheet(workbook, title)
         for record in _records(measures):
             if group and group[-1].finding_id != record.finding_id:
                 sheet.write_group(group)
@@ -555,5 +575,6 @@ def export_ledger_xlsx(
             sheet.write_group(group)
         workbook.close()
     finally:
-        sheet.merges.close()
+        if sheet is not None:
+            sheet.merges.close()
     return written

@@ -1522,8 +1522,10 @@ def apply_import(
                     pending = []
                     report(mplan.row)
                 continue
-            _create_measures(pending, by=by, result=result)
-            pending = []
+            if mplan.action in ("create", "update"):
+                # A row that writes: the new measures before it go first, in file order.
+                _create_measures(pending, by=by, result=result)
+                pending = []
             if done % 100 == 0:
                 report(mplan.row)
             _save_measure(mplan, by=by, result=result)

@@ -346,9 +346,10 @@ def measures_create(*, by: Any, items: Sequence[tuple[Finding, MeasureData]]) ->
             validate_measure_data(data, finding=finding)
         except ValidationError as exc:
             raise MeasureRefused(index, exc) from exc
-    if not connection.features.can_return_rows_from_bulk_insert:
-        return [measure_create(by=by, finding=f, data=d) for f, d in items]
     with transaction.atomic(savepoint=not in_batch()):
+        if not connection.features.can_return_rows_from_bulk_insert:
+            # A database that cannot hand back the new ids: one by one, all or nothing.
+            return [measure_create(by=by, finding=f, data=d) for f, d in items]
         measures = [_new_measure(by, finding, data) for finding, data in items]
         Measure.objects.bulk_create(measures, batch_size=BULK_BATCH)
         unit_links: list[MeasureUnit] = []

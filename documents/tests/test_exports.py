@@ -256,3 +256,16 @@ def test_the_export_reads_a_queryset_in_a_fixed_number_of_queries(world):
         counts.append(len(queries))
     # The measures, then their co-operating units and their persons: one query each.
     assert counts == [3, 3]
+
+
+def test_text_shaped_like_the_writers_own_markup_or_a_link_stays_text(world):
+    hostile = "<r>整改 & <b>落实</b></r>"
+    world.new_measure(content=hostile)
+    for title in ("=SUM(A1:A9)", "http://example.com/台账", "{=1}"):
+        sheet = _sheet(_export(world.user("office"), world.inspection(), title=title))
+        assert sheet["A1"].value == title and sheet["A1"].data_type == "s"
+        assert sheet["A1"].hyperlink is None
+        assert hostile in [c.value for c in sheet["D"]]
+        measure_cell = next(c for c in sheet["D"] if c.value == hostile)
+        # Written as two runs of the sheet's font, so it looks like every other cell.
+        assert measure_cell.font.name == wording.EXCEL_FONT
