@@ -458,18 +458,6 @@ class BulkForm(BootstrapMixin, forms.Form):
             organization=organization, is_active=True
         )
 
-    @staticmethod
-    def unit_choices(organization: Organization) -> list[tuple[str, str]]:
-        """The unit select's options, read as (pk, name) pairs: the widget's template costs
-        tens of µs an option on a page rendered all day."""
-        units = Unit.objects.unscoped("choices of the form's own organization").filter(  # type: ignore[attr-defined]
-            organization=organization, is_active=True
-        )
-        return [("", "---------")] + [
-            (str(pk), name)
-            for pk, name in units.order_by("sort_order", "pk").values_list("pk", "name")
-        ]
-
     def clean_ids(self) -> list[int]:
         raw = (
             self.data.getlist("ids")

@@ -119,7 +119,6 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "can_bulk": can_bulk,
         "bulk_form": BulkForm(organization=org) if org else None,
         # The units a selection can be handed to, as (pk, name) pairs joined in Python.
-        "bulk_unit_choices": BulkForm.unit_choices(org) if can_bulk and org else [],
         "hx_target": "#ledger-table",
         "ledger_links": extensions.registry.links("ledger", request),
         "more_filters": any(

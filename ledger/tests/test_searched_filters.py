@@ -40,13 +40,16 @@ def test_the_page_lists_no_one_until_one_is_chosen(world: Any) -> None:
         assert options_of(form, kind) == [""]
         select = next(el for el in form.iter("select") if el.get("name") == kind)
         assert select.get("data-options-url") == reverse("ledger:filter_options", args=[kind])
-    # The bulk form hands a selection to any unit still in use: those are listed.
+    # The bulk form hands a selection to any unit still in use: found by typing as well,
+    # among the units still in use only.
     bulk = rendered_form(page.content, "bulk-form")
-    active = Unit.objects.filter(organization=world.org, is_active=True)
-    assert options_of(bulk, "unit") == [
-        "",
-        *(str(pk) for pk in active.values_list("pk", flat=True)),
-    ]
+    assert options_of(bulk, "unit") == [""]
+    select = next(el for el in bulk.iter("select") if el.get("name") == "unit")
+    url = reverse("ledger:filter_options", args=["unit"]) + "?active=1"
+    assert select.get("data-options-url") == url
+    unit = Unit.objects.filter(organization=world.org, is_active=True).order_by("id").last()
+    offered = client.get(url, {"q": unit.name}).json()["results"]
+    assert str(unit.pk) in {o["value"] for o in offered}
 
 
 def test_a_name_typed_finds_the_person_and_the_rendered_form_filters_by_them(world: Any) -> None:

@@ -32,9 +32,9 @@ LEDGER = "/ledger/"
 #  5  the choices of the listed select filters (inspection, theme, task force, liaison group,
 #     campaign); the person and unit selects list only a chosen one (nothing read when none is
 #     chosen) and find the others as one types;
-#  1  the units of the bulk-action form;
 #  1  the unread notifications in the navigation bar.
-LEDGER_PAGE_QUERIES = 23
+# (The bulk-action form's unit select finds units as one types, like the filters.)
+LEDGER_PAGE_QUERIES = 22
 
 
 def client_for(world: Any, username: str | None) -> Client:

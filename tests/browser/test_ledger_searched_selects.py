@@ -105,7 +105,8 @@ def test_the_office_hands_a_measure_to_another_unit_with_the_bulk_form(
     first.check()
     page.click("[data-testid=bulk-bar] summary")
     page.select_option("#bulk-form select[name=action]", "reassign_unit")
-    page.select_option("#bulk_unit", str(target.pk))
+    # Units are found by typing here too: the page does not list the college's units.
+    _choose(page, "bulk_unit", target.name[:4], target.pk)
     with page.expect_response(lambda r: "/ledger/bulk/" in r.url and r.request.method == "POST"):
         page.click("[data-testid=bulk-apply]")
     page.wait_for_load_state()
