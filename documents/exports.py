@@ -13,9 +13,10 @@ and are kept out of memory: the row heights and row sizes XlsxWriter keeps per r
 once the row is on disk) and the merged ranges, which it collects for the end of the sheet;
 they go to a temporary file and are streamed into the sheet's <mergeCells> element.
 
-A queryset is read as plain values, 2,000 measures at a time, with the co-operating units and
-responsible persons of each chunk in one query each: building model instances and prefetching
-their relations was most of the time of a large export.
+A queryset is read as plain values, 2,000 measures at a time, with the co-operating unit and
+responsible person links of each chunk in one query each and the names behind them read once
+for the whole export: building model instances and prefetching their relations was most of
+the time of a large export.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ledger.choices import DeadlineKind, UnitPart
 from ledger.deadline_parser import DeadlineParseError, parse_deadline
 from ledger.models import Measure, MeasureUnit
 from ledger.selectors import is_overdue
+from organization.models import Person, Unit
 
 __all__ = ["COLUMN_WIDTHS", "LedgerRecord", "deadline_display", "export_ledger_xlsx"]
 
@@ -234,6 +236,15 @@ def _names_by_measure(rows: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
     return names
 
 
+def _read_names(model: Any, ids: set[int], into: dict[int, str]) -> None:
+    if ids:
+        into.update(
+            model.objects.unscoped("names linked to measures the caller's scoped queryset gave")
+            .filter(pk__in=sorted(ids))
+            .values_list("pk", "name")
+        )
+
+
 def _records_of_queryset(measures: QuerySet[Measure]) -> Iterator[LedgerRecord]:
     """The measures, in the queryset's order, read as values 2,000 at a time."""
     rows = (
@@ -243,20 +254,27 @@ def _records_of_queryset(measures: QuerySet[Measure]) -> Iterator[LedgerRecord]:
         .iterator(chunk_size=CHUNK)
     )
     persons_through = Measure.responsible_persons.through
+    # Names of units and people, read once each for the whole export.
+    unit_names: dict[int, str] = {}
+    person_names: dict[int, str] = {}
     while chunk := list(itertools.islice(rows, CHUNK)):
         ids = [row[0] for row in chunk]
-        # Links of measures the queryset (scoped by the caller) has just given: the same
-        # co-operating units and persons, in the same order, as the ledger's own prefetch.
-        coops = _names_by_measure(
+        # The links of measures the caller's (scoped) queryset has just given, in the order
+        # of the ledger's own prefetch; the names behind them by primary key.
+        coop_links = list(
             MeasureUnit.objects.filter(measure_id__in=ids, part=UnitPart.COOP)
             .order_by("id")
-            .values_list("measure_id", "unit__name")
+            .values_list("measure_id", "unit_id")
         )
-        persons = _names_by_measure(
+        person_links = list(
             persons_through.objects.filter(measure_id__in=ids)
             .order_by("person_id")
-            .values_list("measure_id", "person__name")
+            .values_list("measure_id", "person_id")
         )
+        _read_names(Unit, {u for _m, u in coop_links} - unit_names.keys(), unit_names)
+        _read_names(Person, {p for _m, p in person_links} - person_names.keys(), person_names)
+        coops = _names_by_measure((m, unit_names[u]) for m, u in coop_links)
+        persons = _names_by_measure((m, person_names[p]) for m, p in person_links)
         for (
             pk,
             finding_id,
