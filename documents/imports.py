@@ -1506,7 +1506,8 @@ def apply_import(
                 continue  # left out of a partial import with its rows
             plan.saved = _save_finding(plan, inspection=inspection, by=by, result=result)
         # New measures are written a batch at a time, in file order with the rest: the
-        # batch is written before any other kind of row and at every thousandth row.
+        # batch is written before any other row that writes and at every hundredth new
+        # measure, so the job's progress moves while the ledger is written.
         pending: list[MeasurePlan] = []
 
         def report(row: int) -> None:
@@ -1588,7 +1589,7 @@ def _save_finding(
         raise _refused_at(plan.address, exc) from exc
 
 
-CREATE_BATCH = 1000
+CREATE_BATCH = 100
 
 
 def _create_measures(plans: list[MeasurePlan], *, by: Any, result: ImportResult) -> None:
