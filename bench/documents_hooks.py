@@ -77,7 +77,7 @@ def import_rows(count: int) -> tuple[float, str] | str:
         .order_by("-n", "id")
         .first()
     )
-    rows = _ledger_queryset(office).filter(finding__inspection=largest)[:count]
+    rows = _ledger_queryset(office).filter(inspection=largest)[:count]
     data = io.BytesIO()
     written = export(rows, data, title="整改台账")
     today = dt.date.today()

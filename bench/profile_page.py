@@ -1,6 +1,7 @@
 """Where a page's time goes: one page of a generated database, under cProfile.
 
     .venv/bin/python bench/profile_page.py /ledger/ --user office --db sqlite --n 10000 [--top 40]
+        [--callers 'enums.py.*__getattr__']
 
 Uses the cached database of `make bench` (generated when missing), DEBUG off, warm caches
 (three requests first), then profiles --runs requests and prints the functions by own time
@@ -31,6 +32,7 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--callers", help="also print who calls the functions matching this")
     args = parser.parse_args()
     collectstatic()
     url, _generated = ensure_database(args.db, args.n)
@@ -63,6 +65,8 @@ def main() -> int:
     stats = pstats.Stats(profiler)
     stats.sort_stats("tottime").print_stats(args.top)
     stats.sort_stats("cumulative").print_stats(args.top)
+    if args.callers:
+        stats.print_callers(args.callers)
     return 0
 
 

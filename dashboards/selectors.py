@@ -358,7 +358,7 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
     from ledger.selectors import FACT_FIELDS, measure_facts, policy_for
 
     today = today or timezone.localdate()
-    measures = Measure.objects.visible_to(user).filter(finding__inspection=inspection).order_by()
+    measures = Measure.objects.visible_to(user).filter(inspection=inspection).order_by()
     rates = completion(
         findings=Finding.objects.visible_to(user).filter(inspection=inspection), measures=measures
     )
@@ -505,7 +505,7 @@ def people_record(user: Any, *, young_only: bool = False) -> list[dict[str, Any]
 def campaign_rows(user: Any, *, inspection: Any) -> list[dict[str, Any]]:
     """Per campaign (专题活动): the round's measures carrying it, open, closed and overdue, as
     this person may see them."""
-    measures = Measure.objects.visible_to(user).filter(finding__inspection=inspection)
+    measures = Measure.objects.visible_to(user).filter(inspection=inspection)
     counts = campaign_counts(measures)
     empty = CampaignCounts()
     tags = Tag.objects.visible_to(user).annotate(

@@ -895,6 +895,7 @@ class _Generator:
         m = Measure(
             id=mid,
             organization_id=1,
+            inspection_id=ins.id,
             finding_id=f.id,
             group_id=None,
             number=number,

@@ -1389,7 +1389,7 @@ def preview_import(
         seen_findings = {p.existing.pk for p in finding_plans if p.existing is not None}
         untouched += list(
             Measure.objects.editable_by(by)
-            .filter(finding__inspection=inspection)
+            .filter(inspection=inspection)
             .exclude(finding_id__in=seen_findings)
             .select_related("finding")
             .order_by("finding__sort_key", "sort_key", "id")

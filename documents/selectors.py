@@ -86,7 +86,7 @@ class ProgressData:
 
 
 def inspection_measures(user: Any, inspection: Inspection) -> QuerySet[Measure]:
-    return ledger_measures(user).filter(finding__inspection=inspection)
+    return ledger_measures(user).filter(inspection=inspection)
 
 
 def progress_data(
@@ -100,7 +100,7 @@ def progress_data(
     """Counts per finding and measure, in total and per theme, from the visible ledger; with a
     campaign, of its measures only and the findings they answer."""
     today = today or timezone.localdate()
-    of_round = Measure.objects.visible_to(user).filter(finding__inspection=inspection)
+    of_round = Measure.objects.visible_to(user).filter(inspection=inspection)
     if campaign is not None:
         of_round = of_round.filter(tags=campaign)
     rows = of_round.values_list("finding_id", "state", "deadline_kind")
@@ -247,7 +247,7 @@ def unit_in_reach(user: Any, inspection: Inspection, unit: Unit) -> bool:
     links = MeasureUnit.objects.filter(measure_id=OuterRef("pk"), unit_id=unit.pk)
     return (
         Measure.objects.visible_to(user)
-        .filter(finding__inspection=inspection)
+        .filter(inspection=inspection)
         .filter(Q(lead_unit_id=unit.pk) | Q(Exists(links)))
         .exists()
     )

@@ -20,10 +20,10 @@ from organization.models import LiaisonGroup, Person, TaskForce, Theme, Unit
 
 SORTS = {
     # Rounds first, so that two rounds' "一、（一）1" never interleave.
-    "number": ("finding__inspection_id", "finding__sort_key", "finding_id", "sort_key", "id"),
+    "number": ("inspection_id", "finding__sort_key", "finding_id", "sort_key", "id"),
     "due": ("due_date", "id"),
     "-due": ("-due_date", "-id"),
-    "state": ("state", "finding__inspection_id", "finding__sort_key", "sort_key", "id"),
+    "state": ("state", "inspection_id", "finding__sort_key", "sort_key", "id"),
     "progress": ("progress", "id"),
     "-progress": ("-progress", "-id"),
     "updated": ("-updated_at", "-id"),
@@ -61,7 +61,7 @@ class MeasureFilter(django_filters.FilterSet):
     inspection = django_filters.ModelChoiceFilter(
         queryset=Inspection.objects.none(),
         label=_("Inspection"),
-        field_name="finding__inspection",
+        field_name="inspection",
         empty_label=_("All inspections"),
     )
     theme = django_filters.ModelChoiceFilter(

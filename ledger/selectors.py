@@ -365,7 +365,7 @@ def visible_rollups(
     states: dict[int, list[str]] = {}
     rows = (
         Measure.objects.visible_to(user)
-        .filter(finding__inspection=inspection)
+        .filter(inspection=inspection)
         .order_by()
         .values_list("finding_id", "state")
     )

@@ -397,6 +397,7 @@ def _new_measure(
 ) -> Measure:
     return Measure(
         organization_id=finding.inspection.organization_id,
+        inspection_id=finding.inspection_id,
         finding=finding,
         group=group,
         number=data.number.strip(),

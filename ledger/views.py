@@ -200,10 +200,8 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     inspections = Inspection.objects.visible_to(request.user).order_by("-feedback_date", "-id")
     stats = {}
     measures = Measure.objects.visible_to(request.user)
-    for row in (
-        measures.order_by().values("finding__inspection_id", "state").annotate(n=Count("id"))
-    ):
-        entry = stats.setdefault(row["finding__inspection_id"], {"total": 0, "done": 0})
+    for row in measures.order_by().values("inspection_id", "state").annotate(n=Count("id")):
+        entry = stats.setdefault(row["inspection_id"], {"total": 0, "done": 0})
         entry["total"] += row["n"]
         if row["state"] in DONE_STATES:
             entry["done"] += row["n"]
@@ -261,7 +259,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if pk in findings
     ]
     counts = selectors.state_counts(
-        Measure.objects.visible_to(request.user).filter(finding__inspection=inspection)
+        Measure.objects.visible_to(request.user).filter(inspection=inspection)
     )
     return render(
         request,

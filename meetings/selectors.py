@@ -229,7 +229,7 @@ def shortcut_units(user: Any, meeting: Meeting, shortcut: str) -> list[Unit]:
         # The units with measures under the organizing task forces' themes.
         tf_ids = [tf.pk for tf in meeting.task_forces.all()]
         measures = ledger_measures(user).filter(
-            finding__inspection_id=meeting.inspection_id,
+            inspection_id=meeting.inspection_id,
             finding__theme__task_force_id__in=tf_ids,
         )
         return list(units.filter(Q(measure_links__measure__in=measures.values("pk"))).distinct())

@@ -149,9 +149,7 @@ def _ladder_candidates(
         wanted |= q
     return list(
         Measure.objects.unscoped("scheduler works for every organization")
-        .filter(
-            finding__inspection__organization=org, state__in=OPEN_STATES, due_date__isnull=False
-        )
+        .filter(organization=org, state__in=OPEN_STATES, due_date__isnull=False)
         .exclude(deadline_kind=DeadlineKind.LONG_TERM)
         .filter(wanted)
         .order_by("id")

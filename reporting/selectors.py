@@ -97,7 +97,7 @@ def missing_report_measures(user: Any, *, today: dt.date) -> QuerySet[Measure]:
         reported = ProgressReport.objects.filter(
             measure_id=OuterRef("pk"), filed_at__gte=start, filed_at__lt=end
         )
-        q |= Q(finding__inspection_id=inspection_id) & ~Q(Exists(reported))
+        q |= Q(inspection_id=inspection_id) & ~Q(Exists(reported))
     return base.filter(q).order_by(
         "lead_unit__sort_order", "lead_unit_id", "finding__sort_key", "sort_key", "id"
     )
@@ -682,7 +682,7 @@ def unit_measures(user: Any, unit: Unit, inspection: Inspection) -> QuerySet[Mea
     links = MeasureUnit.objects.filter(measure_id=OuterRef("pk"), unit_id=unit.pk)
     return (
         ledger_measures(user)
-        .filter(finding__inspection=inspection)
+        .filter(inspection=inspection)
         .filter(Q(lead_unit_id=unit.pk) | Q(Exists(links)))
         .annotate(unit_part=Subquery(links.values("part")[:1]))
         .order_by("finding__sort_key", "finding_id", "sort_key", "id")

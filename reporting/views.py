@@ -556,7 +556,7 @@ def lookback_schedule(request: HttpRequest) -> HttpResponse:
             scope = data["scope"]
             measures = Measure.objects.visible_to(request.user)
             if scope == "inspection":
-                measures = measures.filter(finding__inspection=data["inspection"])
+                measures = measures.filter(inspection=data["inspection"])
             elif scope == "theme":
                 measures = measures.filter(finding__theme=data["theme"])
             elif scope == "unit":

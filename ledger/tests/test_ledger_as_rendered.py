@@ -13,9 +13,9 @@ from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 
-from ledger.choices import InspectionStatus
 from ledger.models import Finding, Inspection, Measure
-from ledger.services import MeasureData, finding_save, inspection_save, measure_create
+from ledger.services import MeasureData, finding_save, measure_create
+from ledger.tests.helpers import earlier_inspection
 from tests.rendered_forms import form_values, options_of, rendered_form, with_values
 
 pytestmark = pytest.mark.django_db
@@ -119,18 +119,8 @@ def earlier_round(world: Any) -> Measure:
     current round's."""
     office = world.user("office")
     current = world.inspection()
-    feedback = current.feedback_date - dt.timedelta(days=800)
-    inspection = inspection_save(
-        by=office,
-        inspection=Inspection(
-            organization=world.org,
-            name=f"{feedback.year}年学校党委巡察",
-            short_name="党委巡察",
-            feedback_date=feedback,
-            rectification_end=feedback + dt.timedelta(days=90),
-            status=InspectionStatus.CLOSED,
-        ),
-    )
+    inspection = earlier_inspection(world, days=800)
+    feedback = inspection.feedback_date
     twin = Measure.objects.filter(finding__inspection=current).order_by("id").first()
     finding = finding_save(
         by=office,
