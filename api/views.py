@@ -133,7 +133,7 @@ class MeasureList(generics.ListAPIView):
         filters = MeasureFilter(params, queryset=qs, user=user)
         if not filters.is_valid():
             raise ValidationError({k: [str(m) for m in v] for k, v in filters.form.errors.items()})
-        return filters.qs
+        return filters.rows_qs()
 
 
 class MeasureDetail(APIView):

@@ -133,11 +133,16 @@ def ledger_sql(username: str, query: str) -> tuple[list[tuple[str, Any]], int]:
     from django.http import QueryDict
 
     from ledger import selectors
-    from ledger.filters import MeasureFilter
+    from ledger.filters import SORTS, MeasureFilter
 
     user = get_user_model().objects.get(username=username)
-    data = QueryDict(query) if query else None
-    qs = MeasureFilter(data, queryset=selectors.ledger_measures(user), user=user).qs
+    data = QueryDict(query, mutable=True)
+    if "inspection" not in data:
+        # The page opens on the current round (ledger.views._ledger_query).
+        data["inspection"] = str(selectors.inspection_ids_current_first(user)[0])
+    base = selectors.ledger_measures(user, as_lists=True).order_by(*SORTS["number"])
+    filterset = MeasureFilter(data, queryset=base, user=user)
+    qs, rows = filterset.qs, filterset.rows_qs()
     captured: list[tuple[str, Any]] = []
 
     def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
@@ -147,7 +152,7 @@ def ledger_sql(username: str, query: str) -> tuple[list[tuple[str, Any]], int]:
     with connection.execute_wrapper(record):
         total = qs.count()
         mark = len(captured)
-        list(qs[:50])
+        list(rows[:50])
     return [captured[0], captured[mark]], total
 
 

@@ -20,10 +20,10 @@ from organization.models import LiaisonGroup, Person, TaskForce, Theme, Unit
 
 SORTS = {
     # Rounds first, so that two rounds' "一、（一）1" never interleave.
-    "number": ("inspection_id", "finding__sort_key", "finding_id", "sort_key", "id"),
+    "number": ("finding__inspection_id", "finding__sort_key", "finding_id", "sort_key", "id"),
     "due": ("due_date", "id"),
     "-due": ("-due_date", "-id"),
-    "state": ("state", "inspection_id", "finding__sort_key", "sort_key", "id"),
+    "state": ("state", "finding__inspection_id", "finding__sort_key", "sort_key", "id"),
     "progress": ("progress", "id"),
     "-progress": ("-progress", "-id"),
     "updated": ("-updated_at", "-id"),
@@ -128,6 +128,17 @@ class MeasureFilter(django_filters.FilterSet):
         f["liaison_group"].queryset = LiaisonGroup.objects.visible_to(user)
         f["tag"].queryset = Tag.objects.visible_to(user)
         f["person"].queryset = Person.objects.visible_to(user).order_by("name")
+
+    def rows_qs(self) -> QuerySet[Measure]:
+        """`qs` for reading rows in ledger order, with a chosen round named on the finding as
+        well: both engines then walk the round's findings in their order and stop at the page's
+        end (on the measure's round alone SQLite read and sorted the whole round, 4 → 140 ms at
+        100,000 measures). `qs` stays the one to count: the measure's round index answers it
+        in 3 ms, where the join through the finding took 30–50 ms on PostgreSQL."""
+        inspection = self.form.cleaned_data.get("inspection") if self.is_valid() else None
+        if inspection is None:
+            return self.qs
+        return self.qs.filter(finding__inspection=inspection)
 
     # Selects too long to list in every page (a college has thousands of people and hundreds
     # of units): the page holds the chosen option only; the searchable select asks

@@ -21,6 +21,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -81,6 +82,19 @@ def _ledger_query(request: HttpRequest) -> QueryDict:
     return query
 
 
+class CountedApart(Paginator):
+    """A paginator whose rows and count come from two querysets of the same measures, each
+    written for its own plan (see `MeasureFilter.rows_qs`)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, counted: Any) -> None:
+        super().__init__(object_list, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.count()
+
+
 def ledger(request: HttpRequest) -> HttpResponse:
     require_capability(request, "ledger.view")
     org = Organization.objects.visible_to(request.user).first()
@@ -95,14 +109,14 @@ def ledger(request: HttpRequest) -> HttpResponse:
             label = filterset.form.fields[field].label if field in filterset.form.fields else ""
             for error in errors:
                 filter_errors.append(f"{label}: {error}" if label else str(error))
-        qs = base.none()
+        qs = rows = base.none()
     else:
-        qs = filterset.qs
-    paginator = Paginator(qs, _page_size(request))
+        qs, rows = filterset.qs, filterset.rows_qs()
+    paginator = CountedApart(rows, _page_size(request), counted=qs)
     page = paginator.get_page(request.GET.get("page"))
     filter_choices = filterset.frozen_choices()
     chosen = None if filter_errors else filterset.form.cleaned_data.get("inspection")
-    rows = selectors.ledger_rows(list(page.object_list), org)
+    row_data = selectors.ledger_rows(list(page.object_list), org)
     can_bulk = has_capability(request.user, "ledger.bulk")
     # Rounds meet on one page only when no inspection is chosen and there are several.
     show_inspection = chosen is None and sum(1 for pk, _l in filter_choices["inspection"] if pk) > 1
@@ -111,8 +125,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "filter_choices": filter_choices,
         "filter_errors": filter_errors,
         "page": page,
-        "rows": rows,
-        "rows_html": render_rows(rows, can_bulk=can_bulk, show_inspection=show_inspection),
+        "rows": row_data,
+        "rows_html": render_rows(row_data, can_bulk=can_bulk, show_inspection=show_inspection),
         "show_inspection": show_inspection,
         "per_page": _page_size(request),
         "page_sizes": PAGE_SIZES,

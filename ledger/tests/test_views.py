@@ -28,13 +28,14 @@ LEDGER = "/ledger/"
 # Queries of one ledger page for the office, whatever its size and filters:
 #  9  session, user, profile, the five memberships of the Actor, the organization;
 #  2  the inspections to open on (the remembered or current one) and the chosen one itself;
-#  5  the count, the page, and one per prefetch (co-operating units, persons, tags);
+#  6  the count, the page, and one per prefetch (the findings' themes with their task forces,
+#     co-operating units, persons, tags);
 #  5  the choices of the listed select filters (inspection, theme, task force, liaison group,
 #     campaign); the person and unit selects list only a chosen one (nothing read when none is
 #     chosen) and find the others as one types;
 #  1  the unread notifications in the navigation bar.
 # (The bulk-action form's unit select finds units as one types, like the filters.)
-LEDGER_PAGE_QUERIES = 22
+LEDGER_PAGE_QUERIES = 23
 
 
 def client_for(world: Any, username: str | None) -> Client:
