@@ -137,9 +137,13 @@ def measure_reports(user: Any, measure: Measure, *, limit: int | None = None) ->
         .prefetch_related(
             Prefetch(
                 "evidence",
-                queryset=Evidence.objects.unscoped("evidence of measures scoped above").order_by(
-                    "id"
-                ),
+                # Named by its measure as well as its reports (a report's evidence is filed on
+                # the report's measure): read through the measure's index. By the report ids
+                # alone, SQLite scanned the whole table where few files are filed with a report
+                # (24 ms at 190,000 files).
+                queryset=Evidence.objects.unscoped("evidence of measures scoped above")
+                .filter(measure=measure)
+                .order_by("id"),
             )
         )
         .order_by("-filed_at", "-id")[:limit]
@@ -331,7 +335,10 @@ def measure_lookbacks(user: Any, measure: Measure) -> list[LookBack]:
         LookBack.objects.visible_to(user)
         .filter(measure=measure)
         .select_related("checked_by__person", "scheduled_by__person")
-        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.visible_to(user)))
+        # By the measure's index too, as the reports' evidence above.
+        .prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.visible_to(user).filter(measure=measure))
+        )
         .order_by("-planned_date", "-id")
     )
 
