@@ -8,7 +8,19 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -275,6 +287,8 @@ class _LightRules:
         self.long_term_q = Q(deadline_kind=DeadlineKind.LONG_TERM)
         self.late_q = overdue_q(today)
         self.green_q = Q(state__in=DONE_STATES) & ~self.long_term_q
+        # The CASE's red branch as a filter of its own (the branch before it is green).
+        self.red_q = self.late_q & ~self.green_q
         self.stopped_q = clock_stopped_q()
         self.moved_q = Q(reopened_on__isnull=False) | Q(grace_due_date__isnull=False)
         # The same measures as the CASE's "unusual" branch, as a filter of its own.
@@ -300,13 +314,13 @@ class _LightRules:
             day = following
         return day
 
-    def _trailing_q(self, due_dates: Any) -> Q | None:
-        """Progress below the schedule's threshold for its due date (dates after the warning
-        window); None when no progress can be."""
+    def _runs(self, due_dates: Any) -> list[tuple[dt.date, dt.date, int]]:
+        """(first, last, threshold): the due dates after the warning window grouped into runs
+        of equal threshold, those no progress can fall below left out."""
         from ledger.lights import expected_progress
 
         if self.feedback_date is None:
-            return None
+            return []
         runs: list[tuple[dt.date, dt.date, int]] = []
         for due in sorted(due_dates):
             expected = expected_progress(
@@ -319,12 +333,33 @@ class _LightRules:
                 runs[-1] = (runs[-1][0], due, threshold)
             else:
                 runs.append((due, due, threshold))
+        return runs
+
+    def _threshold(self, runs: list[tuple[dt.date, dt.date, int]]) -> Any:
+        """The progress a due date's measure must reach, as a CASE that halves the runs at each
+        level (0 for dates outside every run): about six comparisons a row for the fifty-odd
+        runs of a year's due dates, where one condition per run tested them all."""
+        if len(runs) == 1:
+            first, last, threshold = runs[0]
+            return Case(
+                When(due_date__gte=first, due_date__lte=last, then=Value(threshold)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        middle = len(runs) // 2
+        return Case(
+            When(due_date__lt=runs[middle][0], then=self._threshold(runs[:middle])),
+            default=self._threshold(runs[middle:]),
+            output_field=IntegerField(),
+        )
+
+    def _trailing_q(self, due_dates: Any) -> Q | None:
+        """Progress below the schedule's threshold for its due date (dates after the warning
+        window); None when no progress can be."""
+        runs = self._runs(due_dates)
         if not runs:
             return None
-        trailing = Q()
-        for first, last, threshold in runs:
-            trailing |= Q(due_date__gte=first, due_date__lte=last, progress__lt=threshold)
-        return trailing
+        return Q(due_date__isnull=False, progress__lt=self._threshold(runs))
 
     def category(self, due_dates: Any) -> Case:
         """The CASE naming each measure's light (or "unusual"); `due_dates` are the due dates
@@ -355,15 +390,35 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
 
     from ledger.lights import LIGHT_ORDER, Light, compute_light
     from ledger.models import Finding
-    from ledger.selectors import FACT_FIELDS, measure_facts, policy_for
+    from ledger.selectors import (
+        FACT_FIELDS,
+        completion_of,
+        measure_facts,
+        per_finding_counts,
+        policy_for,
+    )
 
     today = today or timezone.localdate()
     measures = Measure.objects.visible_to(user).filter(inspection=inspection).order_by()
-    rates = completion(
-        findings=Finding.objects.visible_to(user).filter(inspection=inspection), measures=measures
-    )
     light_policy = policy_for(inspection.organization)
     rules = _LightRules(today, light_policy, feedback_date=inspection.feedback_date)
+    # Per finding: the completion rates' counts, and what the theme table adds (overdue by the
+    # ledger's own rule, the CASE's red branch; relapses), summed per theme below: grouping the
+    # measures by theme joined every one of the round's measures to its finding (about 60 ms
+    # of the dashboard's SQL on PostgreSQL at 45,000 measures).
+    per_finding = {
+        row["finding_id"]: row
+        for row in per_finding_counts(
+            measures, red=Count("id", filter=rules.red_q), rel=Sum("relapse_count")
+        )
+    }
+    theme_of = dict(
+        Finding.objects.visible_to(user)
+        .filter(inspection=inspection)
+        .order_by()
+        .values_list("id", "theme_id")
+    )
+    rates = completion_of(per_finding, theme_of)
     # The due dates after the warning window, of the whole organization: a read of the
     # due-date index, where the round's own would scan its measures; the thresholds of dates
     # no measure of the round has are never used.
@@ -373,59 +428,67 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
         .order_by()
         .values_list("due_date", flat=True)
     )
-    # One grouped read: per unit, theme, state and light, how many and their relapses.
+    # One grouped read: per state, unit and light, how many and their relapses. State first:
+    # SQLite then reads the round from its (organization, round, state) index instead of
+    # walking every measure in unit order.
     groups = list(
         measures.annotate(light=rules.category(later.distinct()))
-        .values_list("lead_unit_id", "finding__theme_id", "state", "light")
+        .values_list("state", "lead_unit_id", "light")
         .annotate(n=Count("id"), rel=Sum("relapse_count"))
     )
     # Names and order of the few units and themes, read apart (grouping by ids is cheaper).
     units = {
         pk: (name, order)
         for pk, name, order in Unit.objects.visible_to(user)
-        .filter(pk__in={g[0] for g in groups})
+        .filter(pk__in={g[1] for g in groups})
         .values_list("pk", "name", "sort_order")
     }
     themes = dict(
         Theme.objects.visible_to(user)
-        .filter(pk__in={g[1] for g in groups})
+        .filter(pk__in={theme_of[pk] for pk in per_finding})
         .values_list("pk", "name")
     )
+
+    def row_of(rows: dict[int, dict[str, Any]], key_id: int, name: str, order: int) -> Any:
+        return rows.setdefault(
+            key_id,
+            {
+                "id": key_id,
+                "name": name,
+                "order": order,
+                "total": 0,
+                "done": 0,
+                "overdue": 0,
+                "relapses": 0,
+            },
+        )
+
     unit_rows: dict[int, dict[str, Any]] = {}
     theme_rows: dict[int, dict[str, Any]] = {}
     state_counts = {state: 0 for state in MeasureState.values}
     lights = {light.value: 0 for light in LIGHT_ORDER}
-    for unit_id, theme_id, state, light, n, rel in groups:
+    for state, unit_id, light, n, rel in groups:
         state_counts[state] += n
         if light != rules.UNUSUAL:
             lights[light] += n
-        unit_name, unit_order = units[unit_id]
-        for rows, key_id, name, order in (
-            (unit_rows, unit_id, unit_name, unit_order),
-            (theme_rows, theme_id, themes[theme_id], 0),
-        ):
-            row = rows.setdefault(
-                key_id,
-                {
-                    "id": key_id,
-                    "name": name,
-                    "order": order,
-                    "total": 0,
-                    "done": 0,
-                    "overdue": 0,
-                    "relapses": 0,
-                },
-            )
-            row["total"] += n
-            row["done"] += n if state in DONE_STATES else 0
-            # Overdue is the ledger's own rule (the red branch), so each unit's figure is
-            # the number of rows its ledger filter lists.
-            row["overdue"] += n if light == Light.RED.value else 0
-            row["relapses"] += rel or 0
+        row = row_of(unit_rows, unit_id, *units[unit_id])
+        row["total"] += n
+        row["done"] += n if state in DONE_STATES else 0
+        # Overdue is the ledger's own rule (the red branch), so each unit's figure is the
+        # number of rows its ledger filter lists.
+        row["overdue"] += n if light == Light.RED.value else 0
+        row["relapses"] += rel or 0
+    for finding_id, counts in per_finding.items():
+        theme_id = theme_of[finding_id]
+        row = row_of(theme_rows, theme_id, themes[theme_id], 0)
+        row["total"] += counts["total"]
+        row["done"] += counts["done"]
+        row["overdue"] += counts["red"]
+        row["relapses"] += counts["rel"] or 0
     # The few whose schedule a reopening or a late return moved: judged by compute_light, one
     # group of equal facts at a time (it stays the one rule the others are held to).
     unusual = measures.filter(rules.unusual_q).values_list(*FACT_FIELDS).annotate(n=Count("id"))
-    any_unusual = any(g[3] == rules.UNUSUAL for g in groups)
+    any_unusual = any(light == rules.UNUSUAL for _state, _unit, light, _n, _rel in groups)
     for *fact_values, n in unusual if any_unusual else ():
         facts = dict(zip(FACT_FIELDS, fact_values, strict=True))
         light = compute_light(

@@ -445,20 +445,29 @@ class Completion:
 def completion(*, findings: QuerySet[Finding], measures: QuerySet[Measure]) -> Completion:
     """Completion of the given (already scoped) findings and measures, in two queries: only the
     measures given count towards a finding, so a unit's rates are those of what it sees."""
-    per_finding = {
-        row["finding_id"]: row
-        for row in measures.order_by()
+    per_finding = {row["finding_id"]: row for row in per_finding_counts(measures)}
+    return completion_of(per_finding, findings.order_by().values_list("id", flat=True))
+
+
+def per_finding_counts(measures: QuerySet[Measure], **more: Any) -> QuerySet[Any]:
+    """Per finding: how many of the given measures, done and started (and `more` aggregates)."""
+    return (
+        measures.order_by()
         .values("finding_id")
         .annotate(
             total=Count("id"),
             done=Count("id", filter=Q(state__in=DONE_STATES)),
             started=Count("id", filter=~Q(state=MeasureState.NOT_STARTED)),
+            **more,
         )
-    }
-    finding_ids = list(findings.order_by().values_list("id", flat=True))
+    )
+
+
+def completion_of(per_finding: dict[int, dict[str, Any]], finding_ids: Any) -> Completion:
+    """The rates of the findings named, from `per_finding_counts` keyed by finding."""
     rows = [per_finding.get(pk) for pk in finding_ids]
     return Completion(
-        findings=len(finding_ids),
+        findings=len(rows),
         findings_done=sum(1 for r in rows if r and r["total"] and r["done"] == r["total"]),
         findings_started=sum(1 for r in rows if r and r["started"]),
         measures=sum(r["total"] for r in per_finding.values()),
