@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import F, Func, Model, TextField
 from django.utils import timezone
 
 from core.models import AuditChainHead, AuditEvent, AuditVerification
@@ -262,8 +262,15 @@ def _iter_rows(
     events = AuditEvent.objects.unscoped("verifying the whole chain")
     if upto is not None:
         events = events.filter(seq__lte=upto)
+    columns: list[Any] = list(_HASHED)
+    if connection.vendor == "postgresql":
+        # The time as the text _canonical writes, written by the server: parsing each value
+        # into a datetime (psycopg's text loader, which Django's time-zone loader extends, is
+        # pure Python) and writing it out again took a fifth of the verification.
+        events = events.annotate(created_text=_PG_UTC_ISO)
+        columns[columns.index("created_at")] = "created_text"
     while True:
-        query = events.filter(seq__gt=last).order_by("seq").values_list(*_HASHED, "hash")[:batch]
+        query = events.filter(seq__gt=last).order_by("seq").values_list(*columns, "hash")[:batch]
         sql, params = query.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -286,10 +293,24 @@ def _json_text(raw: Any) -> str:
     return str(_dumps_value(json.loads(raw) if isinstance(raw, (str, bytes)) else raw))
 
 
+# created_at as _canonical writes it (datetime.isoformat with microseconds, in UTC), written
+# by PostgreSQL: a timestamptz has microseconds at most, as a datetime does.
+_PG_UTC_ISO = Func(
+    F("created_at"),
+    template=(
+        "to_char(%(expressions)s AT TIME ZONE 'UTC', "
+        """'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+    ),
+    output_field=TextField(),
+)
+
+
 def _utc_iso(raw: Any) -> str:
-    """created_at as _canonical writes it, from what the driver returns: an aware datetime
-    (PostgreSQL, in UTC) or a naive one in UTC (Django's SQLite converter; text if read
-    without it)."""
+    """created_at as _canonical writes it, from what the driver returns: that text already
+    (PostgreSQL, see `_PG_UTC_ISO`), an aware datetime, or a naive one in UTC (Django's SQLite
+    converter; text if read without it)."""
+    if isinstance(raw, str) and len(raw) == 32 and raw[10] == "T" and raw.endswith("+00:00"):
+        return raw
     value = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else raw
     if value.tzinfo is None:
         return f"{value.isoformat(timespec='microseconds')}+00:00"

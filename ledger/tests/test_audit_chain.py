@@ -266,6 +266,22 @@ def test_an_edited_event_is_named_by_verify_audit(world: Any) -> None:
     assert "content does not match" in refused(seq)
 
 
+@pytest.mark.parametrize("moved", [dt.timedelta(microseconds=1), dt.timedelta(hours=8)])
+def test_an_event_whose_time_is_moved_is_named(world: Any, moved: dt.timedelta) -> None:
+    """By a microsecond, or by the eight hours between Beijing time and UTC: the time is hashed
+    as UTC text, which PostgreSQL writes itself when verifying (core.audit._PG_UTC_ISO)."""
+    seq = middle_seq()
+    allow_tampering()
+    event = AuditEvent.objects.get(seq=seq)
+    AuditEvent.objects.filter(seq=seq).update(created_at=event.created_at + moved)
+    result = verify_chain()
+    assert result.first_break is not None
+    assert (result.first_break.seq, result.first_break.reason) == (
+        seq,
+        "content does not match its hash",
+    )
+
+
 def test_an_event_whose_before_and_after_are_edited_is_named(world: Any) -> None:
     event = AuditEvent.objects.filter(action__startswith="transition:").order_by("seq").first()
     allow_tampering()
