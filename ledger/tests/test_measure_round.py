@@ -80,3 +80,29 @@ def test_the_migration_fills_each_measure_from_its_finding(world: Any) -> None:
     assert _astray() == []
     wrong.refresh_from_db()
     assert wrong.inspection_id == right_round
+
+
+@pytest.mark.parametrize("username", ["office", "branch1", "liaison1", "leader"])
+@pytest.mark.parametrize("query", ["", "state=in_progress", "q=制度", "overdue=1", "all"])
+def test_the_ledger_counts_the_rows_it_lists(world: Any, username: str, query: str) -> None:
+    """The page counts one queryset and reads its rows from another (`MeasureFilter.rows_qs`,
+    which names the round on the finding too): both must hold the same measures."""
+    from django.http import QueryDict
+
+    from ledger.filters import MeasureFilter
+    from ledger.selectors import inspection_ids_current_first, ledger_measures
+
+    _second_round(world)  # a second round whose measures must stay out of the first's count
+    user = world.user(username)
+    data = QueryDict(mutable=True)
+    if query != "all":
+        data = QueryDict(query, mutable=True)
+        data["inspection"] = str(inspection_ids_current_first(user)[0])
+    filterset = MeasureFilter(data, queryset=ledger_measures(user), user=user)
+    assert filterset.is_valid()
+    counted = set(filterset.qs.values_list("id", flat=True))
+    listed = set(filterset.rows_qs().values_list("id", flat=True))
+    assert counted == listed
+    assert filterset.qs.count() == len(listed)
+    if query in ("", "all"):
+        assert listed
