@@ -24,10 +24,19 @@
       })
     }]
   });
+  // A college has a couple of hundred lead units: past twenty (eight on a phone), the chart
+  // shows that many at a time with a slider (and wheel or swipe) to move along, so each name
+  // stays readable.
+  var shown = window.innerWidth < 768 ? 8 : 20;
+  var many = data.units.length > shown;
   make("chart-units", {
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
-    grid: { left: 8, right: 8, bottom: 8, top: 30, containLabel: true },
+    grid: { left: 8, right: 8, bottom: many ? 36 : 8, top: 30, containLabel: true },
+    dataZoom: many ? [
+      { type: "slider", xAxisIndex: 0, startValue: 0, endValue: shown - 1, height: 18, bottom: 4, showDetail: false },
+      { type: "inside", xAxisIndex: 0, zoomOnMouseWheel: false, moveOnMouseWheel: true }
+    ] : [],
     xAxis: { type: "category", data: data.units.map(function (u) { return u.name; }), axisLabel: { interval: 0, rotate: 35 } },
     yAxis: { type: "value", minInterval: 1 },
     series: [
