@@ -418,7 +418,7 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
         .order_by()
         .values_list("id", "theme_id")
     )
-    rates = completion_of(per_finding, theme_of)
+    rates = completion_of(per_finding, theme_of.keys())
     # The due dates after the warning window, of the whole organization: a read of the
     # due-date index, where the round's own would scan its measures; the thresholds of dates
     # no measure of the round has are never used.

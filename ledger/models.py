@@ -182,7 +182,8 @@ class Measure(models.Model):
     # reads one round, and counting a round's measures through the finding join read the whole
     # measure table (52 ms at 100,000 measures on PostgreSQL) where the index below reads the
     # round's own entries (3 ms). A measure's finding, and a finding's round, never change after
-    # creation; `_new_measure` is the one place it is set.
+    # creation; `ledger.services._new_measure` sets it (and the data generator, which writes
+    # rows directly); ledger/tests/test_measure_round.py holds every way in to the finding's round.
     inspection = models.ForeignKey(
         Inspection,
         on_delete=models.PROTECT,
