@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers as s
+from api.pagination import MeasurePagination
 from dashboards.selectors import scope_summary
 from ledger.filters import MeasureFilter
 from ledger.models import Finding, Inspection, Measure
@@ -118,6 +119,9 @@ class MeasureList(generics.ListAPIView):
     """The ledger: the same filters and search as the ledger page."""
 
     serializer_class = s.MeasureSerializer
+    pagination_class = MeasurePagination
+    # The same measures as the queryset, written to be counted (set by get_queryset).
+    counted: Any = None
 
     @extend_schema(parameters=MEASURE_FILTERS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -133,6 +137,7 @@ class MeasureList(generics.ListAPIView):
         filters = MeasureFilter(params, queryset=qs, user=user)
         if not filters.is_valid():
             raise ValidationError({k: [str(m) for m in v] for k, v in filters.form.errors.items()})
+        self.counted = filters.qs
         return filters.rows_qs()
 
 

@@ -7,9 +7,11 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core.text import parse_id
@@ -200,3 +202,17 @@ class MeasureFilter(django_filters.FilterSet):
 
     def filter_sort(self, qs: QuerySet[Measure], name: str, value: str) -> QuerySet[Measure]:
         return qs.order_by(*SORTS.get(value, SORTS["number"]))
+
+
+class CountedApart(Paginator):
+    """A paginator whose rows and count come from two querysets of the same measures, each
+    written for its own plan: rows from `MeasureFilter.rows_qs`, the count from `qs`. The
+    ledger page and the API's measure list both page this way."""
+
+    def __init__(self, object_list: Any, per_page: int, *, counted: QuerySet[Measure]) -> None:
+        super().__init__(object_list, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.count()

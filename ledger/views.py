@@ -21,7 +21,6 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,7 +30,7 @@ from core.text import search_term
 from core.workdays import CalendarMode, due_date_warning, non_working_reason
 from ledger import extensions, selectors, services
 from ledger.choices import DONE_STATES, MeasureState
-from ledger.filters import SORTS, MeasureFilter
+from ledger.filters import SORTS, CountedApart, MeasureFilter
 from ledger.forms import (
     AssignManyForm,
     BulkForm,
@@ -80,19 +79,6 @@ def _ledger_query(request: HttpRequest) -> QueryDict:
     elif visible:
         query["inspection"] = str(visible[0])
     return query
-
-
-class CountedApart(Paginator):
-    """A paginator whose rows and count come from two querysets of the same measures, each
-    written for its own plan (see `MeasureFilter.rows_qs`)."""
-
-    def __init__(self, object_list: Any, per_page: int, *, counted: Any) -> None:
-        super().__init__(object_list, per_page)
-        self.counted = counted
-
-    @cached_property
-    def count(self) -> int:
-        return self.counted.count()
 
 
 def ledger(request: HttpRequest) -> HttpResponse:
