@@ -98,7 +98,7 @@ def actor_for(user: Any) -> Actor:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    from organization.models import Person, Unit
+    from organization.models import Person
 
     person = (
         Person.objects.unscoped("resolving who is asking")
@@ -123,38 +123,11 @@ def actor_for(user: Any) -> Actor:
         roles.add(Role.LEADER)
     if person.is_office:
         roles.add(Role.OFFICE)
-    task_force_ids = frozenset(
-        person.task_forces.unscoped("the asker's own memberships")
-        .filter(is_active=True)
-        .values_list("id", flat=True)
-    )
-    led_tf = frozenset(
-        person.led_task_forces.unscoped("the asker's own memberships")
-        .filter(is_active=True)
-        .values_list("id", flat=True)
-    )
-    task_force_ids |= led_tf
-    liaison_ids = frozenset(
-        person.liaison_groups.unscoped("the asker's own memberships")
-        .filter(is_active=True)
-        .values_list("id", flat=True)
-    ) | frozenset(
-        person.led_liaison_groups.unscoped("the asker's own memberships")
-        .filter(is_active=True)
-        .values_list("id", flat=True)
-    )
-    grid_units = frozenset(
-        Unit.objects.unscoped("the units of the asker's own liaison groups")
-        .filter(liaison_group_id__in=sorted(liaison_ids))
-        .values_list("id", flat=True)
-        if liaison_ids
-        else ()
-    )
-    head_units = frozenset(
-        Unit.objects.unscoped("the asker's own memberships")
-        .filter(Q(party_secretary=person) | Q(admin_head=person), is_active=True)
-        .values_list("id", flat=True)
-    )
+    held = _memberships(person.pk)
+    task_force_ids = held["task_force"]
+    liaison_ids = held["liaison_group"]
+    grid_units = held["grid_unit"]
+    head_units = held["head_unit"]
     if person.unit_id is not None and person.unit_role == UnitRole.HEAD:
         head_units |= {person.unit_id}
     if task_force_ids:
@@ -180,6 +153,59 @@ def actor_for(user: Any) -> Actor:
     )
     setattr(user, _CACHE_ATTR, actor)
     return actor
+
+
+def _memberships(person_id: int) -> dict[str, frozenset[int]]:
+    """The asker's own memberships in one statement: the active task forces and liaison
+    groups they are a member or the leader of, the units of those groups (their grid), and
+    the active units they are party secretary or administrative head of. Every request
+    resolves its asker; the six reads this replaces were a quarter of a small page's time,
+    and one round trip each on PostgreSQL. Unscoped by nature: the rows are the asker's own."""
+    from django.db import connection
+
+    from organization.models import LiaisonGroup, TaskForce, Unit
+
+    qn = connection.ops.quote_name
+
+    def table(model: Any) -> str:
+        return qn(model._meta.db_table)
+
+    def col(model: Any, name: str) -> str:
+        return qn(model._meta.get_field(name).column)
+
+    def groups_of(model: Any, kind: str = "") -> str:
+        """The active groups the person leads or belongs to: their ids, after `kind`."""
+        through = model.members.through
+        return (
+            f"SELECT {kind}g.{col(model, 'id')} FROM {table(model)} g "
+            f"WHERE g.{col(model, 'is_active')} AND (g.{col(model, 'leader')} = %s "
+            f"OR g.{col(model, 'id')} IN (SELECT m.{col(through, model._meta.model_name)} "
+            f"FROM {table(through)} m WHERE m.{col(through, 'person')} = %s))"
+        )
+
+    units = f"SELECT {{kind}}u.{col(Unit, 'id')} FROM {table(Unit)} u WHERE "
+    sql = " UNION ALL ".join(
+        [
+            groups_of(TaskForce, kind="'task_force', "),
+            groups_of(LiaisonGroup, kind="'liaison_group', "),
+            units.format(kind="'grid_unit', ")
+            + f"u.{col(Unit, 'liaison_group')} IN ({groups_of(LiaisonGroup)})",
+            units.format(kind="'head_unit', ")
+            + f"u.{col(Unit, 'is_active')} AND (u.{col(Unit, 'party_secretary')} = %s "
+            f"OR u.{col(Unit, 'admin_head')} = %s)",
+        ]
+    )
+    held: dict[str, set[int]] = {
+        "task_force": set(),
+        "liaison_group": set(),
+        "grid_unit": set(),
+        "head_unit": set(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person_id] * 8)
+        for kind, pk in cursor.fetchall():
+            held[kind].add(pk)
+    return {kind: frozenset(ids) for kind, ids in held.items()}
 
 
 def forget_actor(user: Any) -> None:

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 LEDGER = "/ledger/"
 # Queries of one ledger page for the office, whatever its size and filters:
-#  9  session, user, profile, the five memberships of the Actor, the organization;
+#  5  session, user, profile, the Actor's memberships (one statement), the organization;
 #  2  the inspections to open on (the remembered or current one) and the chosen one itself;
 #  6  the count, the page, and one per prefetch (the findings' themes with their task forces,
 #     co-operating units, persons, tags);
@@ -35,7 +35,7 @@ LEDGER = "/ledger/"
 #     chosen) and find the others as one types;
 #  1  the unread notifications in the navigation bar.
 # (The bulk-action form's unit select finds units as one types, like the filters.)
-LEDGER_PAGE_QUERIES = 23
+LEDGER_PAGE_QUERIES = 19
 
 
 def client_for(world: Any, username: str | None) -> Client:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.db import models
 
 from demo.organization_demo import BRANCHES
 from organization.choices import Role, UnitKind
@@ -292,3 +293,60 @@ def test_every_capability_names_only_known_roles() -> None:
     for capability, roles in CAPABILITIES.items():
         assert roles, capability
         assert roles <= set(Role.values), capability
+
+
+def _memberships_by_the_orm(person: Person) -> dict[str, frozenset[int]]:
+    """The memberships as the ORM reads them, one relation at a time: what the one-statement
+    read in `organization.scope` must equal."""
+    reason = "the reference reads of a test"
+    groups = LiaisonGroup.objects.unscoped(reason).filter(is_active=True)
+    liaison = frozenset(groups.filter(members=person).values_list("id", flat=True)) | frozenset(
+        groups.filter(leader=person).values_list("id", flat=True)
+    )
+    forces = TaskForce.objects.unscoped(reason).filter(is_active=True)
+    task_forces = frozenset(forces.filter(members=person).values_list("id", flat=True)) | frozenset(
+        forces.filter(leader=person).values_list("id", flat=True)
+    )
+    units = Unit.objects.unscoped(reason)
+    return {
+        "task_force": task_forces,
+        "liaison_group": liaison,
+        "grid_unit": frozenset(
+            units.filter(liaison_group_id__in=liaison).values_list("id", flat=True)
+        ),
+        "head_unit": frozenset(
+            units.filter(is_active=True)
+            .filter(models.Q(party_secretary=person) | models.Q(admin_head=person))
+            .values_list("id", flat=True)
+        ),
+    }
+
+
+def test_the_memberships_read_in_one_statement_are_the_orms_for_everyone(world: Any) -> None:
+    from organization.scope import _memberships
+
+    reason = "a test compares every person"
+    people = Person.objects.unscoped(reason)
+    # Twists the demo lacks: a group led by someone outside it, a deactivated group with
+    # members, a person leading a task force they are not a member of, a deactivated unit
+    # its secretary still names.
+    group = LiaisonGroup.objects.unscoped(reason).order_by("id").first()
+    outsider = people.exclude(liaison_groups=group).exclude(led_liaison_groups=group).first()
+    assert group and outsider
+    LiaisonGroup.objects.unscoped(reason).filter(pk=group.pk).update(leader=outsider)
+    other = LiaisonGroup.objects.unscoped(reason).exclude(pk=group.pk).order_by("id").first()
+    assert other and other.members.exists()
+    LiaisonGroup.objects.unscoped(reason).filter(pk=other.pk).update(is_active=False)
+    force = TaskForce.objects.unscoped(reason).order_by("id").first()
+    assert force
+    TaskForce.objects.unscoped(reason).filter(pk=force.pk).update(leader=outsider)
+    unit = Unit.objects.unscoped(reason).exclude(party_secretary=None).order_by("id").first()
+    assert unit
+    Unit.objects.unscoped(reason).filter(pk=unit.pk).update(is_active=False)
+    seen = 0
+    for person in people.order_by("id"):
+        assert _memberships(person.pk) == _memberships_by_the_orm(person), person.name
+        seen += 1
+    assert seen > 20
+    assert _memberships(outsider.pk)["liaison_group"] >= {group.pk}
+    assert _memberships(outsider.pk)["task_force"] >= {force.pk}
