@@ -216,3 +216,48 @@ class CountedApart(Paginator):
     @cached_property
     def count(self) -> int:
         return self.counted.count()
+
+
+class SearchedApart(CountedApart):
+    """For a search: the matching measures' ids read once, in ledger order, and the page's
+    rows read by id from `listed` (the same person's ledger, unfiltered: the match is not
+    evaluated again). Counting and listing a search each evaluated the substring match over
+    the round (about 45 ms each on PostgreSQL at 100,000 measures); a search finds a few
+    hundred measures, so one bounded read of their ids answers both. Past `BOUND` matches
+    it pages as `CountedApart` does (the ids read is then the cost of one more page)."""
+
+    BOUND = 2000
+
+    def __init__(
+        self,
+        object_list: Any,
+        per_page: int,
+        *,
+        counted: QuerySet[Measure],
+        listed: QuerySet[Measure],
+    ) -> None:
+        super().__init__(object_list, per_page, counted=counted)
+        self.listed = listed
+
+    @cached_property
+    def _ids(self) -> list[int]:
+        rows = self.object_list.select_related(None).prefetch_related(None)
+        return list(rows.values_list("id", flat=True)[: self.BOUND + 1])
+
+    @cached_property
+    def _all_read(self) -> bool:
+        return len(self._ids) <= self.BOUND
+
+    @cached_property
+    def count(self) -> int:
+        return len(self._ids) if self._all_read else self.counted.count()
+
+    def page(self, number: Any) -> Any:
+        number = self.validate_number(number)
+        if not self._all_read:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        ids = self._ids[bottom : bottom + self.per_page]
+        position = {pk: i for i, pk in enumerate(ids)}
+        rows = sorted(self.listed.filter(pk__in=ids), key=lambda m: position[m.pk])
+        return self._get_page(rows, number, self)

@@ -30,7 +30,7 @@ from core.text import search_term
 from core.workdays import CalendarMode, due_date_warning, non_working_reason
 from ledger import extensions, selectors, services
 from ledger.choices import DONE_STATES, MeasureState
-from ledger.filters import SORTS, CountedApart, MeasureFilter
+from ledger.filters import SORTS, CountedApart, MeasureFilter, SearchedApart
 from ledger.forms import (
     AssignManyForm,
     BulkForm,
@@ -98,7 +98,14 @@ def ledger(request: HttpRequest) -> HttpResponse:
         qs = rows = base.none()
     else:
         qs, rows = filterset.qs, filterset.rows_qs()
-    paginator = CountedApart(rows, _page_size(request), counted=qs)
+    searched = (
+        filterset.is_bound and not filter_errors and bool(filterset.form.cleaned_data.get("q"))
+    )
+    paginator = (
+        SearchedApart(rows, _page_size(request), counted=qs, listed=base)
+        if searched
+        else CountedApart(rows, _page_size(request), counted=qs)
+    )
     page = paginator.get_page(request.GET.get("page"))
     filter_choices = filterset.frozen_choices()
     chosen = None if filter_errors else filterset.form.cleaned_data.get("inspection")
