@@ -160,10 +160,11 @@ def _memberships(person_id: int) -> dict[str, frozenset[int]]:
     groups they are a member or the leader of, the units of those groups (their grid), and
     the active units they are party secretary or administrative head of. Every request
     resolves its asker; the six reads this replaces were a quarter of a small page's time,
-    and one round trip each on PostgreSQL. Unscoped by nature: the rows are the asker's own."""
+    and one round trip each on PostgreSQL. Written out by hand: the same statement built with
+    the ORM (a union of four querysets) took longer to build than the six reads to run."""
     from django.db import connection
 
-    from organization.models import LiaisonGroup, TaskForce, Unit
+    from organization.models import LiaisonGroup, Person, TaskForce, Unit
 
     qn = connection.ops.quote_name
 
@@ -201,10 +202,9 @@ def _memberships(person_id: int) -> dict[str, frozenset[int]]:
         "grid_unit": set(),
         "head_unit": set(),
     }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [person_id] * 8)
-        for kind, pk in cursor.fetchall():
-            held[kind].add(pk)
+    rows = Person.objects.unscoped("the asker's own memberships").read_sql(sql, [person_id] * 8)
+    for kind, pk in rows:
+        held[kind].add(pk)
     return {kind: frozenset(ids) for kind, ids in held.items()}
 
 

@@ -98,6 +98,19 @@ def test_unscoped_needs_a_reason(world: Any) -> None:
         Measure.objects.unscoped("  ")
 
 
+def test_a_statement_written_by_hand_runs_only_on_a_queryset_marked_unscoped(
+    world: Any, strict: None
+) -> None:
+    sql, params = 'SELECT COUNT(*) FROM "organization_unit" WHERE "id" > %s', [0]
+    with pytest.raises(UnscopedQuery):
+        Unit.objects.all().read_sql(sql, params)
+    # A scope to an actor would be silently dropped by a statement that does not apply it.
+    with pytest.raises(UnscopedQuery):
+        Unit.objects.visible_to(world.user("branch1")).read_sql(sql, params)
+    [(count,)] = Unit.objects.unscoped("a test of the guard").read_sql(sql, params)
+    assert count == Unit.objects.unscoped("a test of the guard").count() > 0
+
+
 # --- every deliberate unscoped read, with its reason --------------------------------------
 
 
