@@ -32,8 +32,8 @@ from ledger.selectors import (
     CampaignCounts,
     Completion,
     campaign_counts,
-    completion,
     completion_percent,
+    completion_totals,
     due_within_q,
     ledger_measures,
     measure_light,
@@ -79,6 +79,7 @@ def _section(
     order: tuple[Any, ...],
     url: str,
     tone: str,
+    count: int | None = None,
 ) -> Section:
     # A row shows the measure's own fields, its lead unit and its light (which reads the
     # round's feedback date): only those are joined (planning a seven-table join took
@@ -94,17 +95,20 @@ def _section(
         title=title,
         hint=hint,
         measures=list(rows[:HOME_LIST_SIZE]),
-        count=qs.count(),
+        count=qs.count() if count is None else count,
         more_url=url,
         tone=tone,
     )
 
 
-def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
+def home_sections(
+    user: Any, *, today: dt.date | None = None, counts: ScopeCounts | None = None
+) -> list[Section]:
     actor: Actor = actor_for(user)
     today = today or timezone.localdate()
-    org = Organization.objects.visible_to(user).first()
-    warn = org.warn_days if org else 10
+    counts = counts or scope_counts(user, today=today)
+    org, warn = counts.organization, counts.warn_days
+    n = counts.sections
     mine = ledger_measures(user)
     sections: list[Section] = []
     office = policy.in_office(actor)
@@ -119,6 +123,7 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 ("state_changed_at", "id"),
                 _ledger_url(state=MeasureState.PENDING_CLOSE),
                 "warning",
+                n["office_close"],
             )
         )
     if liaison:
@@ -132,6 +137,7 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 ("state_changed_at", "id"),
                 _ledger_url(state=MeasureState.PENDING_REVIEW),
                 "warning",
+                n["liaison_review"],
             )
         )
     if actor.unit_ids:
@@ -147,6 +153,7 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 (F("returned_at").desc(nulls_last=True), "due_date", "id"),
                 _ledger_url(unit=unit_ids[0]),
                 "primary",
+                n["unit_open"],
             )
         )
     if actor.unit_ids or liaison or office:
@@ -175,6 +182,7 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
             ("due_date", "id"),
             _ledger_url(overdue="1"),
             "danger",
+            n["overdue"],
         )
     )
     sections.append(
@@ -186,6 +194,7 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
             ("due_date", "id"),
             _ledger_url(due_within=warn),
             "warning",
+            n["due_soon"],
         )
     )
     if policy.sees_everything(actor) or policy.in_task_force(actor):
@@ -198,6 +207,7 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
                 ("due_date", "id"),
                 _ledger_url(flagged="1"),
                 "danger",
+                n["flagged"],
             )
         )
     light_policy = policy_for(org)
@@ -210,18 +220,66 @@ def home_sections(user: Any, *, today: dt.date | None = None) -> list[Section]:
     return sections
 
 
-def scope_summary(user: Any, *, today: dt.date | None = None) -> dict[str, Any]:
-    """Headline figures of everything in the user's scope."""
+@dataclass
+class ScopeCounts:
+    """Every figure of the home page over the person's scope, read in one pass of their
+    measures grouped by finding (the completion rates need that grouping anyway): the headline
+    figures and each home list's count, summed in the database. Read one by one they were
+    eight more counts of the same measures (the overdue and flagged ones twice), a third of a
+    branch secretary's home page."""
+
+    organization: Organization | None
+    warn_days: int
+    completion: Completion
+    # open, overdue and flagged (the headline), and each section's count by its key.
+    sections: dict[str, int]
+
+
+def scope_counts(user: Any, *, today: dt.date | None = None) -> ScopeCounts:
+    actor: Actor = actor_for(user)
     today = today or timezone.localdate()
-    qs = Measure.objects.visible_to(user).order_by()
-    rates = completion(findings=Finding.objects.visible_to(user), measures=qs)
+    org = Organization.objects.visible_to(user).first()
+    warn = org.warn_days if org else 10
+    # Each figure is the count of the queryset its list or link reads (home_sections,
+    # summary_links); a test holds them to it.
+    wanted = {
+        "open": Q(state__in=OPEN_STATES),
+        "overdue": overdue_q(today),
+        "flagged": Q(is_flagged=True) & ~Q(state__in=DONE_STATES),
+        "due_soon": due_within_q(today, warn),
+        "office_close": Q(state=MeasureState.PENDING_CLOSE),
+        "unit_open": Q(
+            lead_unit_id__in=sorted(actor.unit_ids),
+            state__in=[MeasureState.NOT_STARTED, MeasureState.IN_PROGRESS],
+        ),
+        "liaison_review": Q(state=MeasureState.PENDING_REVIEW)
+        & (
+            Q(lead_unit__liaison_group_id__in=sorted(actor.liaison_group_ids))
+            if actor.grid_unit_ids is None
+            else Q(lead_unit_id__in=sorted(actor.grid_unit_ids))
+        ),
+    }
+    rates, sums = completion_totals(
+        findings=Finding.objects.visible_to(user),
+        measures=Measure.objects.visible_to(user),
+        **wanted,
+    )
+    return ScopeCounts(organization=org, warn_days=warn, completion=rates, sections=sums)
+
+
+def scope_summary(
+    user: Any, *, today: dt.date | None = None, counts: ScopeCounts | None = None
+) -> dict[str, Any]:
+    """Headline figures of everything in the user's scope."""
+    counts = counts or scope_counts(user, today=today)
+    rates = counts.completion
     return {
         "total": rates.measures,
         "done": rates.measures_done,
-        "open": qs.filter(state__in=OPEN_STATES).count(),
-        "overdue": qs.filter(overdue_q(today)).count(),
+        "open": counts.sections["open"],
+        "overdue": counts.sections["overdue"],
         "completion": rates,
-        "flagged": qs.filter(Q(is_flagged=True) & ~Q(state__in=DONE_STATES)).count(),
+        "flagged": counts.sections["flagged"],
         "links": summary_links(),
     }
 

@@ -11,6 +11,7 @@ from dashboards.selectors import (
     dashboard_overview,
     home_sections,
     people_record,
+    scope_counts,
     scope_summary,
 )
 from ledger.models import Inspection
@@ -24,12 +25,13 @@ def home(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request.user)
     # The three administrators (三员) reach no business records: their home is their desks.
     business = bool(actor.organization_id) and has_capability(actor, "ledger.view")
+    counts = scope_counts(request.user) if business else None
     context = {
         "actor": actor,
         "business": business,
         "desks": [] if business else _desks(actor),
-        "sections": home_sections(request.user) if business else [],
-        "summary": scope_summary(request.user) if business else None,
+        "sections": home_sections(request.user, counts=counts) if business else [],
+        "summary": scope_summary(request.user, counts=counts) if business else None,
     }
     return render(request, "dashboards/home.html", context)
 

@@ -1,0 +1,56 @@
+"""The home page's figures are read in one grouped pass (`scope_counts`): each must be the
+count of the very queryset its card lists or its headline counts, for every role and day."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from django.db.models import Q
+from django.utils import timezone
+
+from dashboards.selectors import home_sections, scope_counts, scope_summary
+from ledger.choices import DONE_STATES, OPEN_STATES
+from ledger.models import Finding, Measure
+from ledger.selectors import completion, overdue_q
+
+pytestmark = pytest.mark.django_db
+
+USERS = ["office", "office2", "leader", "taskforce1", "liaison1", "branch1", "dept1", "staff1"]
+
+
+@pytest.mark.parametrize("username", USERS)
+@pytest.mark.parametrize("days", [0, 45, 400])
+def test_each_figure_is_the_count_of_what_it_lists(world: Any, username: str, days: int) -> None:
+    user = world.user(username)
+    today = timezone.localdate() + dt.timedelta(days=days)
+    counts = scope_counts(user, today=today)
+    # Every section counted by its own queryset, as it would be without the grouped pass.
+    unknown = dataclasses.replace(counts, sections=defaultdict(lambda: None))
+    grouped = home_sections(user, today=today, counts=counts)
+    apart = home_sections(user, today=today, counts=unknown)
+    assert [(s.key, s.count) for s in grouped] == [(s.key, s.count) for s in apart]
+    assert [s.key for s in grouped]
+    mine = Measure.objects.visible_to(user)
+    summary = scope_summary(user, today=today, counts=counts)
+    assert summary["total"] == mine.count()
+    assert summary["done"] == mine.filter(state__in=DONE_STATES).count()
+    assert summary["open"] == mine.filter(state__in=OPEN_STATES).count()
+    assert summary["overdue"] == mine.filter(overdue_q(today)).count()
+    assert summary["flagged"] == mine.filter(Q(is_flagged=True) & ~Q(state__in=DONE_STATES)).count()
+    # The rates summed in the database are those of the per-finding rows read into Python.
+    assert summary["completion"] == completion(
+        findings=Finding.objects.visible_to(user), measures=mine
+    )
+
+
+def test_the_figures_are_not_all_zero(world: Any) -> None:
+    """The comparison above means something only where the demo has rows of each kind."""
+    later = timezone.localdate() + dt.timedelta(days=400)
+    office = scope_counts(world.user("office"), today=later).sections
+    assert office["open"] and office["overdue"]
+    soon = scope_counts(world.user("office")).sections
+    assert soon["unit_open"] or soon["due_soon"] or soon["flagged"]
