@@ -210,6 +210,8 @@ def pages() -> None:
     del detail
     RESULTS[-1]["note"] = f"{events} events on its timeline"
     bench_page("home_branch", "branch1", "/")
+    # The office's home page sums the whole organization (no target of its own; reported).
+    bench_page("home_office", "office", "/", queries=True)
     bench_page("inspection_list", "office", "/ledger/inspections/")
     try:
         url = reverse("dashboards:overview")

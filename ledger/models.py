@@ -298,6 +298,11 @@ class Measure(models.Model):
             models.Index(fields=["organization", "inspection", "state"]),
             models.Index(fields=["lead_unit", "state"]),
             models.Index(fields=["state", "due_date"]),
+            # The home page's queues, oldest first (awaiting close-out, awaiting review): the
+            # first eight read from the index, not thousands sorted (20 ms for the office).
+            # Not led by the organization: SQLite then took it for every read of the
+            # organization's measures (the home page 150 → 650 ms).
+            models.Index(fields=["state", "state_changed_at", "id"]),
         ]
         constraints = [
             models.CheckConstraint(
