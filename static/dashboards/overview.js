@@ -14,11 +14,16 @@
     chart.setOption(option);
     charts.push(chart);
   }
+  // The ring drawn above the legend: the six colours take two lines on a narrow card, and
+  // the second ran into a ring drawn in the middle.
   make("chart-lights", {
     tooltip: { trigger: "item" },
     legend: { bottom: 0 },
     series: [{
-      type: "pie", radius: ["40%", "70%"],
+      type: "pie", radius: ["30%", "56%"], center: ["50%", "42%"],
+      // On a phone the names beside the ring were cut at the card's edge; the legend names
+      // each colour.
+      label: { show: window.innerWidth >= 768 }, labelLine: { show: window.innerWidth >= 768 },
       data: Object.keys(data.lights).filter(function (k) { return data.lights[k] > 0; }).map(function (k) {
         return { name: labels[k] || k, value: data.lights[k], itemStyle: { color: colours[k] } };
       })
@@ -32,12 +37,14 @@
   make("chart-units", {
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
-    grid: { left: 8, right: 8, bottom: many ? 36 : 8, top: 30, containLabel: true },
+    // Room on the left for the first name, which the rotation draws left of its bar; long
+    // names are cut to the label's width (the tooltip names the unit in full).
+    grid: { left: 64, right: 8, bottom: many ? 36 : 8, top: 30, containLabel: true },
     dataZoom: many ? [
       { type: "slider", xAxisIndex: 0, startValue: 0, endValue: shown - 1, height: 18, bottom: 4, showDetail: false },
       { type: "inside", xAxisIndex: 0, zoomOnMouseWheel: false, moveOnMouseWheel: true }
     ] : [],
-    xAxis: { type: "category", data: data.units.map(function (u) { return u.name; }), axisLabel: { interval: 0, rotate: 35 } },
+    xAxis: { type: "category", data: data.units.map(function (u) { return u.name; }), axisLabel: { interval: 0, rotate: 35, width: 96, overflow: "truncate" } },
     yAxis: { type: "value", minInterval: 1 },
     series: [
       { name: labels.closed, type: "bar", stack: "m", itemStyle: { color: colours.green }, data: data.units.map(function (u) { return u.done; }) },
