@@ -219,12 +219,13 @@ class CountedApart(Paginator):
 
 
 class SearchedApart(CountedApart):
-    """For a search: the matching measures' ids read once, in ledger order, and the page's
-    rows read by id from `listed` (the same person's ledger, unfiltered: the match is not
-    evaluated again). Counting and listing a search each evaluated the substring match over
-    the round (about 45 ms each on PostgreSQL at 100,000 measures); a search finds a few
-    hundred measures, so one bounded read of their ids answers both. Past `BOUND` matches
-    it pages as `CountedApart` does (the ids read is then the cost of one more page)."""
+    """For a search: the matching measures' ids read once, and the page's rows read from
+    `listed` (the same person's ledger, unfiltered) among those ids, in the page's order: the
+    substring match is evaluated once. Counting and listing a search each evaluated it over the
+    round (about 45 ms each on PostgreSQL at 100,000 measures); a search finds a few hundred
+    measures, so one read of their ids answers both. The ids are read in no order, at most
+    `BOUND` + 1: a search matching more (a word most measures hold) stops there, after a part
+    of the round, and pages as `CountedApart` does."""
 
     BOUND = 2000
 
@@ -241,7 +242,7 @@ class SearchedApart(CountedApart):
 
     @cached_property
     def _ids(self) -> list[int]:
-        rows = self.object_list.select_related(None).prefetch_related(None)
+        rows = self.object_list.select_related(None).prefetch_related(None).order_by()
         return list(rows.values_list("id", flat=True)[: self.BOUND + 1])
 
     @cached_property
@@ -257,7 +258,8 @@ class SearchedApart(CountedApart):
         if not self._all_read:
             return super().page(number)
         bottom = (number - 1) * self.per_page
-        ids = self._ids[bottom : bottom + self.per_page]
-        position = {pk: i for i, pk in enumerate(ids)}
-        rows = sorted(self.listed.filter(pk__in=ids), key=lambda m: position[m.pk])
-        return self._get_page(rows, number, self)
+        rows = self.listed.filter(pk__in=self._ids)
+        ordering = self.object_list.query.order_by
+        if ordering:
+            rows = rows.order_by(*ordering)
+        return self._get_page(list(rows[bottom : bottom + self.per_page]), number, self)
