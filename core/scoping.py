@@ -146,13 +146,16 @@ class GuardedQuerySet(QuerySet):  # type: ignore[type-arg]
         return self._scope is not None
 
     def read_sql(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-        """The rows of a statement written by hand, on a queryset marked `unscoped(why)`: for
-        a read on every request that the ORM would take longer to build than the database to
-        answer. The statement applies no actor's scope of its own, so a queryset scoped to an
-        actor (whose scope it would silently drop) is refused."""
-        if self._scope in ("view", "change"):
-            raise UnscopedQuery("read_sql() would drop the actor's scope: mark it unscoped('why')")
-        self._require_scope("fetch")
+        """The rows of a statement written by hand, on a queryset marked `unscoped(why)` and
+        nothing more: for a read on every request that the ORM would take longer to build than
+        the database to answer. The statement applies neither an actor's scope nor the
+        queryset's filters, so only the bare `Model.objects.unscoped(why)` may run one; the
+        guard's other ways through (an empty queryset, a related manager of an object in hand,
+        a block of unscoped reads, a test's trusted callers) do not apply to it."""
+        if self._scope is None or self._scope in ("view", "change"):
+            raise UnscopedQuery("read_sql() runs only on Model.objects.unscoped('why')")
+        if self.query.where or self.query.is_empty() or "instance" in self._hints:  # type: ignore[attr-defined]
+            raise UnscopedQuery("read_sql() would ignore this queryset's filters")
         with connections[self.db].cursor() as cursor:
             cursor.execute(sql, params)
             return list(cursor.fetchall())

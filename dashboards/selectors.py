@@ -262,7 +262,7 @@ def scope_counts(user: Any, *, today: dt.date | None = None) -> ScopeCounts:
     rates, sums = completion_totals(
         findings=Finding.objects.visible_to(user),
         measures=Measure.objects.visible_to(user),
-        **wanted,
+        counted=wanted,
     )
     return ScopeCounts(organization=org, warn_days=warn, completion=rates, sections=sums)
 

@@ -3,11 +3,13 @@ bookmarked and shared."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import django_filters
 from django import forms
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -225,9 +227,10 @@ class SearchedApart(CountedApart):
     round (about 45 ms each on PostgreSQL at 100,000 measures); a search finds a few hundred
     measures, so one read of their ids answers both. The ids are read in no order, at most
     `BOUND` + 1: a search matching more (a word most measures hold) stops there, after a part
-    of the round, and pages as `CountedApart` does."""
+    of the round, and pages as `CountedApart` does. (At 2,000, a search matching 3,300 of a
+    million measures paid for the stop and for counting and listing apart: 787 → 1,225 ms.)"""
 
-    BOUND = 2000
+    BOUND = 10_000
 
     def __init__(
         self,
@@ -241,13 +244,24 @@ class SearchedApart(CountedApart):
         self.listed = listed
 
     @cached_property
+    def _bound(self) -> int:
+        """BOUND, within the variables one statement may carry (the page is read by id): an
+        SQLite built before 3.32 allows 999."""
+        connection = connections[self.object_list.db]
+        if connection.vendor != "sqlite":
+            return self.BOUND
+        connection.ensure_connection()
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        return max(0, min(self.BOUND, limit - 100))
+
+    @cached_property
     def _ids(self) -> list[int]:
         rows = self.object_list.select_related(None).prefetch_related(None).order_by()
-        return list(rows.values_list("id", flat=True)[: self.BOUND + 1])
+        return list(rows.values_list("id", flat=True)[: self._bound + 1])
 
     @cached_property
     def _all_read(self) -> bool:
-        return len(self._ids) <= self.BOUND
+        return len(self._ids) <= self._bound
 
     @cached_property
     def count(self) -> int:
@@ -259,6 +273,7 @@ class SearchedApart(CountedApart):
             return super().page(number)
         bottom = (number - 1) * self.per_page
         rows = self.listed.filter(pk__in=self._ids)
+        # Every sort ends with the id (SORTS), so the page is the one listing apart would give.
         ordering = self.object_list.query.order_by
         if ordering:
             rows = rows.order_by(*ordering)

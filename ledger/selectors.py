@@ -465,34 +465,33 @@ def per_finding_counts(measures: QuerySet[Measure], **more: Any) -> QuerySet[Any
 
 
 def completion_totals(
-    *, findings: QuerySet[Finding], measures: QuerySet[Measure], **more: Q
+    *, findings: QuerySet[Finding], measures: QuerySet[Measure], counted: dict[str, Q]
 ) -> tuple[Completion, dict[str, int]]:
-    """`completion` summed in the database, with how many of the measures match each of
-    `more`: one row back where the per-finding rows of a whole organization are 20,000 (the
-    office's home page spent more turning them into Python than the database grouping them).
-    A visible measure's finding is always visible (the finding rule reaches the findings of
-    the measures the person reaches), so the findings done and started are counted among the
-    measures' own findings, as `completion_of` counts them among the findings named."""
-    grouped = per_finding_counts(
-        measures, **{key: Count("id", filter=q) for key, q in more.items()}
-    )
-    sums = grouped.aggregate(
-        all_measures=Coalesce(Sum("total"), 0),
-        all_done=Coalesce(Sum("done"), 0),
+    """`completion` summed in the database, with how many of the measures match each filter
+    of `counted`: one row back where the per-finding rows of a whole organization are 20,000
+    (the office's home page spent more turning them into Python than the database grouping
+    them). The findings done and started are counted among the measures' own findings, as
+    `completion_of` counts them among the findings named: `findings` must hold every finding
+    of `measures` (a visible measure's finding is always visible, the finding rule reaching
+    the findings of the measures a person reaches), or a rate could pass 100 %."""
+    # The caller's names kept apart from the per-finding columns and from these sums.
+    more = {f"n_{i}": Count("id", filter=q) for i, q in enumerate(counted.values())}
+    sums = per_finding_counts(measures, **more).aggregate(
+        sum_total=Coalesce(Sum("total"), 0),
+        sum_done=Coalesce(Sum("done"), 0),
         # Each group has a measure at least, so "all done" is done == total.
         findings_done=Count("finding_id", filter=Q(done=F("total"))),
         findings_started=Count("finding_id", filter=Q(started__gt=0)),
-        # Named apart from the per-finding columns they sum.
-        **{f"all_{key}": Coalesce(Sum(key), 0) for key in more},
+        **{f"sum_{name}": Coalesce(Sum(name), 0) for name in more},
     )
     rates = Completion(
         findings=findings.order_by().count(),
         findings_done=sums["findings_done"],
         findings_started=sums["findings_started"],
-        measures=sums["all_measures"],
-        measures_done=sums["all_done"],
+        measures=sums["sum_total"],
+        measures_done=sums["sum_done"],
     )
-    return rates, {key: sums[f"all_{key}"] for key in more}
+    return rates, {key: sums[f"sum_n_{i}"] for i, key in enumerate(counted)}
 
 
 def completion_of(per_finding: dict[int, dict[str, Any]], finding_ids: Any) -> Completion:

@@ -107,6 +107,18 @@ def test_a_statement_written_by_hand_runs_only_on_a_queryset_marked_unscoped(
     # A scope to an actor would be silently dropped by a statement that does not apply it.
     with pytest.raises(UnscopedQuery):
         Unit.objects.visible_to(world.user("branch1")).read_sql(sql, params)
+    # The guard's other ways through do not open it: the statement would ignore the filters.
+    unit = Unit.objects.unscoped("a test of the guard").first()
+    assert unit is not None
+    for narrowed in (
+        Unit.objects.none(),
+        Unit.objects.unscoped("a test of the guard").filter(pk=unit.pk),
+        unit.organization.units.all(),
+    ):
+        with pytest.raises(UnscopedQuery):
+            narrowed.read_sql(sql, params)
+    with scoping.unscoped_reads("a test of the guard"), pytest.raises(UnscopedQuery):
+        Unit.objects.all().read_sql(sql, params)
     [(count,)] = Unit.objects.unscoped("a test of the guard").read_sql(sql, params)
     assert count == Unit.objects.unscoped("a test of the guard").count() > 0
 

@@ -51,3 +51,22 @@ def test_a_search_matching_nothing_has_one_empty_page(world: Any) -> None:
     assert searched.count == 0
     assert list(searched.get_page(1).object_list) == []
     assert searched.get_page(7).number == 1
+
+
+def test_the_bound_stays_within_the_variables_a_statement_may_carry(
+    world: Any, monkeypatch: Any
+) -> None:
+    from django.db import connection
+
+    user = world.user("office")
+    base = ledger_measures(user, as_lists=True)
+    monkeypatch.setattr(SearchedApart, "BOUND", 10**9)
+    paginator = SearchedApart(base, 50, counted=base, listed=base)
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        connection.ensure_connection()
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        assert paginator._bound == limit - 100
+    else:
+        assert paginator._bound == 10**9
