@@ -108,7 +108,8 @@ def home_sections(
     today = today or timezone.localdate()
     counts = counts or scope_counts(user, today=today)
     org, warn = counts.organization, counts.warn_days
-    n = counts.sections
+    # Each list is the queryset its figure counts: the filters are written once, in scope_counts.
+    n, where = counts.sections, counts.filters
     mine = ledger_measures(user)
     sections: list[Section] = []
     office = policy.in_office(actor)
@@ -119,7 +120,7 @@ def home_sections(
                 "office_close",
                 _("Awaiting your close-out"),
                 _("Approved by the liaison group; oldest first."),
-                mine.filter(state=MeasureState.PENDING_CLOSE),
+                mine.filter(where["office_close"]),
                 ("state_changed_at", "id"),
                 _ledger_url(state=MeasureState.PENDING_CLOSE),
                 "warning",
@@ -127,13 +128,12 @@ def home_sections(
             )
         )
     if liaison:
-        grid = mine.filter(lead_unit__liaison_group_id__in=sorted(actor.liaison_group_ids))
         sections.append(
             _section(
                 "liaison_review",
                 _("Awaiting your review"),
                 _("Close-out requests from the units of your grid; oldest first."),
-                grid.filter(state=MeasureState.PENDING_REVIEW),
+                mine.filter(where["liaison_review"]),
                 ("state_changed_at", "id"),
                 _ledger_url(state=MeasureState.PENDING_REVIEW),
                 "warning",
@@ -142,13 +142,12 @@ def home_sections(
         )
     if actor.unit_ids:
         unit_ids = sorted(actor.unit_ids)
-        own = mine.filter(lead_unit_id__in=unit_ids)
         sections.append(
             _section(
                 "unit_open",
                 _("Your unit's open measures"),
                 _("Report progress and request close-out with evidence; earliest deadline first."),
-                own.filter(state__in=[MeasureState.NOT_STARTED, MeasureState.IN_PROGRESS]),
+                mine.filter(where["unit_open"]),
                 # Returned ones first: 被退回 waits for the unit.
                 (F("returned_at").desc(nulls_last=True), "due_date", "id"),
                 _ledger_url(unit=unit_ids[0]),
@@ -178,7 +177,7 @@ def home_sections(
             "overdue",
             scope_title,
             _("Past the due date, or a long-term review missed."),
-            mine.filter(overdue_q(today)),
+            mine.filter(where["overdue"]),
             ("due_date", "id"),
             _ledger_url(overdue="1"),
             "danger",
@@ -190,7 +189,7 @@ def home_sections(
             "due_soon",
             _("Due soon"),
             _("Due within the warning window of %(days)d days.") % {"days": warn},
-            mine.filter(due_within_q(today, warn)),
+            mine.filter(where["due_soon"]),
             ("due_date", "id"),
             _ledger_url(due_within=warn),
             "warning",
@@ -203,7 +202,7 @@ def home_sections(
                 "flagged",
                 _("Flagged for supervision (挂牌督办)"),
                 _("Measures the leading group supervises directly."),
-                mine.filter(is_flagged=True).exclude(state__in=DONE_STATES),
+                mine.filter(where["flagged"]),
                 ("due_date", "id"),
                 _ledger_url(flagged="1"),
                 "danger",
@@ -233,6 +232,8 @@ class ScopeCounts:
     completion: Completion
     # open, overdue and flagged (the headline), and each section's count by its key.
     sections: dict[str, int]
+    # The filter behind each of those counts, by the same key: the home lists read them.
+    filters: dict[str, Q]
 
 
 def scope_counts(user: Any, *, today: dt.date | None = None) -> ScopeCounts:
@@ -240,8 +241,8 @@ def scope_counts(user: Any, *, today: dt.date | None = None) -> ScopeCounts:
     today = today or timezone.localdate()
     org = Organization.objects.visible_to(user).first()
     warn = org.warn_days if org else 10
-    # Each figure is the count of the queryset its list or link reads (home_sections,
-    # summary_links); a test holds them to it.
+    # The headline figures count what their links list (summary_links), and each home list
+    # reads its own filter (home_sections); a test holds the figures to both.
     wanted = {
         "open": Q(state__in=OPEN_STATES),
         "overdue": overdue_q(today),
@@ -264,7 +265,9 @@ def scope_counts(user: Any, *, today: dt.date | None = None) -> ScopeCounts:
         measures=Measure.objects.visible_to(user),
         counted=wanted,
     )
-    return ScopeCounts(organization=org, warn_days=warn, completion=rates, sections=sums)
+    return ScopeCounts(
+        organization=org, warn_days=warn, completion=rates, sections=sums, filters=wanted
+    )
 
 
 def scope_summary(

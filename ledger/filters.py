@@ -227,8 +227,9 @@ class SearchedApart(CountedApart):
     round (about 45 ms each on PostgreSQL at 100,000 measures); a search finds a few hundred
     measures, so one read of their ids answers both. The ids are read in no order, at most
     `BOUND` + 1: a search matching more (a word most measures hold) stops there, after a part
-    of the round, and pages as `CountedApart` does. (At 2,000, a search matching 3,300 of a
-    million measures paid for the stop and for counting and listing apart: 787 → 1,225 ms.)"""
+    of the round, and pages as `CountedApart` does. (At 2,000, a search matching a few
+    thousand of a million measures paid for the stop and for counting and listing apart:
+    787 → 1,225 ms.)"""
 
     BOUND = 10_000
 

@@ -11,6 +11,7 @@ never imports them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -164,7 +165,28 @@ def _memberships(person_id: int) -> dict[str, frozenset[int]]:
     the ORM (a union of four querysets) took longer to build than the six reads to run."""
     from django.db import connection
 
-    from organization.models import LiaisonGroup, Person, TaskForce, Unit
+    from organization.models import Person
+
+    held: dict[str, set[int]] = {
+        "task_force": set(),
+        "liaison_group": set(),
+        "grid_unit": set(),
+        "head_unit": set(),
+    }
+    sql = _memberships_sql(connection.vendor)
+    rows = Person.objects.unscoped("the asker's own memberships").read_sql(sql, [person_id] * 8)
+    for kind, pk in rows:
+        held[kind].add(pk)
+    return {kind: frozenset(ids) for kind, ids in held.items()}
+
+
+@functools.cache
+def _memberships_sql(vendor: str) -> str:
+    """`_memberships`' statement for the database in use (`vendor`, the cache key), written
+    once per process."""
+    from django.db import connection
+
+    from organization.models import LiaisonGroup, TaskForce, Unit
 
     qn = connection.ops.quote_name
 
@@ -184,28 +206,20 @@ def _memberships(person_id: int) -> dict[str, frozenset[int]]:
             f"FROM {table(through)} m WHERE m.{col(through, 'person')} = %s))"
         )
 
-    units = f"SELECT {{kind}}u.{col(Unit, 'id')} FROM {table(Unit)} u WHERE "
-    sql = " UNION ALL ".join(
+    def units(kind: str) -> str:
+        return f"SELECT {kind}u.{col(Unit, 'id')} FROM {table(Unit)} u WHERE "
+
+    return " UNION ALL ".join(
         [
             groups_of(TaskForce, kind="'task_force', "),
             groups_of(LiaisonGroup, kind="'liaison_group', "),
-            units.format(kind="'grid_unit', ")
+            units("'grid_unit', ")
             + f"u.{col(Unit, 'liaison_group')} IN ({groups_of(LiaisonGroup)})",
-            units.format(kind="'head_unit', ")
+            units("'head_unit', ")
             + f"u.{col(Unit, 'is_active')} AND (u.{col(Unit, 'party_secretary')} = %s "
             f"OR u.{col(Unit, 'admin_head')} = %s)",
         ]
     )
-    held: dict[str, set[int]] = {
-        "task_force": set(),
-        "liaison_group": set(),
-        "grid_unit": set(),
-        "head_unit": set(),
-    }
-    rows = Person.objects.unscoped("the asker's own memberships").read_sql(sql, [person_id] * 8)
-    for kind, pk in rows:
-        held[kind].add(pk)
-    return {kind: frozenset(ids) for kind, ids in held.items()}
 
 
 def forget_actor(user: Any) -> None:

@@ -13,9 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dashboards.selectors import home_sections, scope_counts, scope_summary
-from ledger.choices import DONE_STATES, OPEN_STATES
+from ledger.choices import DONE_STATES, OPEN_STATES, MeasureState
 from ledger.models import Finding, Measure
-from ledger.selectors import completion, overdue_q
+from ledger.selectors import completion, due_within_q, overdue_q
+from organization.scope import actor_for
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,25 @@ def test_each_figure_is_the_count_of_what_it_lists(world: Any, username: str, da
     assert [(s.key, s.count) for s in grouped] == [(s.key, s.count) for s in apart]
     assert [s.key for s in grouped]
     mine = Measure.objects.visible_to(user)
+    # And each list's figure is what the list means, written here on its own.
+    actor = actor_for(user)
+    open_ = [MeasureState.NOT_STARTED, MeasureState.IN_PROGRESS]
+    meant = {
+        "office_close": mine.filter(state=MeasureState.PENDING_CLOSE),
+        "liaison_review": mine.filter(
+            state=MeasureState.PENDING_REVIEW,
+            lead_unit__liaison_group_id__in=actor.liaison_group_ids,
+        ),
+        "unit_open": mine.filter(lead_unit_id__in=actor.unit_ids, state__in=open_),
+        "overdue": mine.filter(overdue_q(today)),
+        "due_soon": mine.filter(due_within_q(today, counts.warn_days)),
+        "flagged": mine.filter(is_flagged=True).exclude(state__in=DONE_STATES),
+    }
+    for section in grouped:
+        if section.key in meant:
+            assert section.count == meant[section.key].count(), (username, section.key)
+            shown = {m.pk for m in section.measures}
+            assert shown <= set(meant[section.key].values_list("id", flat=True))
     summary = scope_summary(user, today=today, counts=counts)
     assert summary["total"] == mine.count()
     assert summary["done"] == mine.filter(state__in=DONE_STATES).count()
