@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 
 Action = Literal["view", "change"]
 Resolver = Callable[[QuerySet[Any], Any, Action], QuerySet[Any]]
@@ -117,12 +118,22 @@ def _caller() -> tuple[str, str]:
     return "", ""
 
 
+def fetched_for(obj: Any, user: Any) -> bool:
+    """Whether `obj` was fetched through `visible_to(user)`, for this very `user` object (the
+    request's user): then whatever hangs from it by its scope rule is the person's to read
+    without asking the database again whether they may see it."""
+    return user is not None and getattr(obj._state, "fetched_for", None) is user
+
+
 class GuardedQuerySet(QuerySet):  # type: ignore[type-arg]
     """A queryset that must be scoped (or explicitly unscoped) before it touches the database."""
 
     # None: not yet scoped; "view" / "change": narrowed to an actor; any other text: the reason
     # given to `unscoped`.
     _scope: str | None = None
+    # Whom a "view" scope was narrowed for (the object passed to `visible_to`): the records
+    # it fetches remember it (`fetched_for`).
+    _scope_for: Any = None
 
     # --- how a queryset gets its scope ---------------------------------------------------
 
@@ -165,6 +176,7 @@ class GuardedQuerySet(QuerySet):  # type: ignore[type-arg]
             raise RuntimeError("no scope resolver installed")
         clone: Any = _resolver(self, user, action)
         clone._scope = action
+        clone._scope_for = user if action == "view" else None
         # Also on the SQL query, which travels into other queries as a subquery: a reader
         # of the SQL (the query recorder of the tests) can tell a scoped subquery by it.
         clone.query.scope = action
@@ -175,12 +187,15 @@ class GuardedQuerySet(QuerySet):  # type: ignore[type-arg]
     def _clone(self) -> Any:
         clone = super()._clone()  # type: ignore[misc]
         clone._scope = self._scope
+        clone._scope_for = self._scope_for
         return clone
 
     def _combine_scope(self, other: Any, combined: Any) -> Any:
         if combined is not other and isinstance(combined, GuardedQuerySet):
             scoped_other = not isinstance(other, GuardedQuerySet) or other.is_scoped
             combined._scope = self._scope if scoped_other else None
+            same_eyes = getattr(other, "_scope_for", None) is self._scope_for
+            combined._scope_for = self._scope_for if same_eyes else None
         return combined
 
     def __or__(self, other: Any) -> Any:
@@ -213,9 +228,15 @@ class GuardedQuerySet(QuerySet):  # type: ignore[type-arg]
         )
 
     def _fetch_all(self) -> None:
-        if self._result_cache is None:
-            self._require_scope("fetch")
+        if self._result_cache is not None:
+            return super()._fetch_all()  # type: ignore[no-any-return]
+        self._require_scope("fetch")
         super()._fetch_all()
+        stamp = self._scope == "view" and self._scope_for is not None
+        if stamp and self._iterable_class is ModelIterable:  # type: ignore[attr-defined]
+            for obj in self._result_cache:  # type: ignore[attr-defined]
+                obj._state.fetched_for = self._scope_for
+        return None
 
     def count(self) -> int:
         if self._result_cache is None:

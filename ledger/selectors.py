@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.models import AuditEvent
+from core.scoping import fetched_for
 from core.workdays import CalendarMode
 from ledger.choices import (
     DONE_STATES,
@@ -539,8 +540,10 @@ def _events_around(obj: Any, q: Q, *, user: Any, limit: int) -> list[AuditEvent]
     one indexed lookup for `obj`, instead of the trail's general rule, which lists every object
     of every kind the person may see (an IN list of 100,000 measure ids in a large install).
     Whoever may not see `obj` gets what the general rule gives them (the audit administrator
-    reads events of objects out of its reach; others, none)."""
-    if not type(obj).objects.visible_to(user).filter(pk=obj.pk).exists():
+    reads events of objects out of its reach; others, none). An `obj` the page fetched through
+    this person's scope is not asked about again."""
+    seen = fetched_for(obj, user) or type(obj).objects.visible_to(user).filter(pk=obj.pk).exists()
+    if not seen:
         return _events(user, q, limit)
     return list(
         AuditEvent.objects.unscoped("events of an object the person may see (checked above)")

@@ -472,7 +472,12 @@ def measure_assign_many(request: HttpRequest, finding_pk: int) -> HttpResponse:
 
 
 def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    measure = get_object_or_404(selectors.ledger_measures(request.user), pk=pk)
+    # The organization comes with the measure: its light policy, reminders and calendar are read
+    # from it by the page and its panels.
+    measure = get_object_or_404(
+        selectors.ledger_measures(request.user).select_related("finding__inspection__organization"),
+        pk=pk,
+    )
     actor = actor_for(request.user)
     org = measure.finding.inspection.organization
     shown = selectors.history_limit(request.GET)

@@ -282,14 +282,17 @@ class ReminderStatus:
     next_date: dt.date | None
 
 
-def reminder_status(measure: Measure) -> ReminderStatus:
+def reminder_status(
+    measure: Measure, *, ladder: tuple[LadderStep, ...] | None = None
+) -> ReminderStatus:
+    """`ladder`: the organization's, when the caller has read it already."""
     org = measure.finding.inspection.organization
     applies = (
         measure.due_date is not None
         and measure.deadline_kind != DeadlineKind.LONG_TERM
         and measure.state in OPEN_STATES
     )
-    ladder = ladder_for(org)
+    ladder = ladder_for(org) if ladder is None else ladder
     offsets = {s.code: s.offset_days for s in ladder}
     logs = (
         ReminderLog.objects.unscoped(

@@ -499,9 +499,10 @@ def step_description(step: LadderStep | None, offset: int | None = None) -> str:
 def measure_panel(request: HttpRequest, measure: Measure) -> dict[str, Any]:
     """The reminders, urges and supervision card under the measure's actions."""
     org = measure.finding.inspection.organization
-    status = selectors.reminder_status(measure)
+    steps = selectors.ladder_for(org)
+    status = selectors.reminder_status(measure, ladder=steps)
     is_open = measure.state in OPEN_STATES
-    ladder = {s.code: s for s in selectors.ladder_for(org)}
+    ladder = {s.code: s for s in steps}
     return {
         "template": "notifications/_measure_panel.html",
         "status": status,

@@ -263,16 +263,24 @@ def open_request(measure: Measure) -> CloseRequest | None:
     return request if request is not None and is_current(request, measure) else None
 
 
-def last_return(measure: Measure) -> ReviewDecision | None:
+def last_return(
+    measure: Measure, *, decisions: list[ReviewDecision] | None = None
+) -> ReviewDecision | None:
     """The latest 'returned' decision, when it is the latest decision at all: what the unit
-    must answer before asking again."""
-    latest = (
-        ReviewDecision.objects.unscoped("records of a measure already fetched through its scope")
-        .filter(measure=measure)
-        .select_related("decided_by__person")
-        .order_by("-decided_at", "-id")
-        .first()
-    )
+    must answer before asking again. `decisions`: every decision of the measure, newest first,
+    when the caller has read them already (`measure_decisions` on the measure's page)."""
+    if decisions is not None:
+        latest = decisions[0] if decisions else None
+    else:
+        latest = (
+            ReviewDecision.objects.unscoped(
+                "records of a measure already fetched through its scope"
+            )
+            .filter(measure=measure)
+            .select_related("decided_by__person")
+            .order_by("-decided_at", "-id")
+            .first()
+        )
     if latest is None or latest.outcome != ReviewOutcome.RETURNED:
         return None
     if measure.state != MeasureState.IN_PROGRESS:

@@ -133,7 +133,10 @@ def measure_panel(request: HttpRequest, measure: Measure) -> dict[str, Any]:
         "office_close" in names or "office_stage_complete" in names
     ):
         stage = ReviewStage.OFFICE
-    last_return = selectors.last_return(measure)
+    # Decisions are seen with their measure (reporting.scope), and this panel shows a measure
+    # the person sees: the list is every decision of the measure, the latest first.
+    decisions = selectors.measure_decisions(user, measure)
+    last_return = selectors.last_return(measure, decisions=[d.decision for d in decisions])
     return_event = None
     if last_return is None and measure.state == MeasureState.IN_PROGRESS:
         event = selectors.last_return_event(measure)
@@ -153,7 +156,7 @@ def measure_panel(request: HttpRequest, measure: Measure) -> dict[str, Any]:
         "counts": counts,
         "live_evidence": counts["live_evidence"],
         "withdrawable": withdrawable,
-        "decisions": selectors.measure_decisions(user, measure),
+        "decisions": decisions,
         "open_request": selectors.open_request(measure),
         "request_summary": selectors.request_summary(measure) if stage else "",
         "last_return": last_return,

@@ -252,6 +252,36 @@ def test_a_timeline_is_what_the_trails_scope_rule_gives(
     scoped = list(AuditEvent.objects.visible_to(user).filter(q).order_by("-seq")[:300])
     assert read(obj, user=user) == scoped
     assert scoped or username == "branch7", "the object has events for its readers"
+    # The page's own object, fetched through the person's scope, is not asked about again.
+    fetched = type(obj).objects.visible_to(user).filter(pk=obj.pk).first()
+    if fetched is not None:
+        assert scoping.fetched_for(fetched, user)
+        assert read(fetched, user=user) == scoped
+
+
+def test_a_record_remembers_whose_scope_fetched_it(world: Any, strict: None) -> None:
+    office, branch = world.user("office"), world.user("branch1")
+    pk = Measure.objects.visible_to(branch).values_list("pk", flat=True).first()
+    seen = Measure.objects.visible_to(branch).get(pk=pk)
+    assert scoping.fetched_for(seen, branch)
+    # Only that very user object: another person, or the same person's row read anew (another
+    # request), or the actor instead of the user, is asked again.
+    assert not scoping.fetched_for(seen, office)
+    assert not scoping.fetched_for(seen, type(branch).objects.get(pk=branch.pk))
+    assert not scoping.fetched_for(seen, None)
+    # A record read without that person's view scope remembers nobody.
+    for other in (
+        Measure.objects.unscoped("a test of the stamp").get(pk=pk),
+        Measure.objects.editable_by(world.user("office")).get(pk=pk),
+        Measure.objects.visible_to(office).get(pk=pk),
+    ):
+        assert not scoping.fetched_for(other, branch)
+    # Kept through chaining, lost when combined with another person's scope.
+    narrowed = Measure.objects.visible_to(branch).filter(pk=pk).order_by("id")
+    assert scoping.fetched_for(narrowed[0], branch)
+    mixed = Measure.objects.visible_to(branch) | Measure.objects.visible_to(office)
+    assert not scoping.fetched_for(mixed.get(pk=pk), branch)
+    assert not scoping.fetched_for(mixed.get(pk=pk), office)
 
 
 def test_the_inspection_page_shows_no_event_of_a_finding_the_person_cannot_see(

@@ -58,11 +58,17 @@ def reporting_unit_for(actor: Actor, measure: Measure) -> Unit | None:
     if policy.acts_for_unit(actor, measure.lead_unit_id):
         return measure.lead_unit
     if actor.unit_ids:
-        link = (
-            measure.unit_links.filter(unit_id__in=sorted(actor.unit_ids), part=UnitPart.COOP)
-            .select_related("unit")
-            .first()
-        )
+        coop_links = getattr(measure, "coop_links", None)  # read with the measure's page
+        if coop_links is not None:
+            mine = [c for c in coop_links if c.unit_id in actor.unit_ids]
+            link = min(mine, key=lambda c: c.pk, default=None)
+        else:
+            link = (
+                measure.unit_links.filter(unit_id__in=sorted(actor.unit_ids), part=UnitPart.COOP)
+                .select_related("unit")
+                .order_by("pk")
+                .first()
+            )
         if link is not None:
             return link.unit
     if policy.in_office(actor):
