@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ledger.choices import DONE_STATES, OPEN_STATES, MeasureState
 from ledger.models import Finding, Measure, Tag
+from ledger.scope import findings_are_those_of_measures
 from ledger.selectors import (
     CampaignCounts,
     Completion,
@@ -261,7 +262,10 @@ def scope_counts(user: Any, *, today: dt.date | None = None) -> ScopeCounts:
         ),
     }
     rates, sums = completion_totals(
-        findings=Finding.objects.visible_to(user),
+        # A unit's or grid's findings are those of its measures: counted in the same pass.
+        findings=None
+        if findings_are_those_of_measures(actor)
+        else Finding.objects.visible_to(user),
         measures=Measure.objects.visible_to(user),
         counted=wanted,
     )

@@ -49,6 +49,13 @@ def measure_rule(actor: Actor, action: Action) -> Q:
     return in_org & q
 
 
+def findings_are_those_of_measures(actor: Actor) -> bool:
+    """Whether the findings this person sees are exactly the findings of the measures they see
+    (`finding_rule`'s last branch, without a task force's themes): then the number of findings
+    among their measures is the number of their findings, with no read of the findings."""
+    return not (in_office(actor) or sees_everything(actor) or actor.task_force_ids)
+
+
 def finding_rule(actor: Actor, action: Action) -> Q:
     from ledger.models import Measure
 

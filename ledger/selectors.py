@@ -466,7 +466,7 @@ def per_finding_counts(measures: QuerySet[Measure], **more: Any) -> QuerySet[Any
 
 
 def completion_totals(
-    *, findings: QuerySet[Finding], measures: QuerySet[Measure], counted: dict[str, Q]
+    *, findings: QuerySet[Finding] | None, measures: QuerySet[Measure], counted: dict[str, Q]
 ) -> tuple[Completion, dict[str, int]]:
     """`completion` summed in the database, with how many of the measures match each filter
     of `counted`: one row back where the per-finding rows of a whole organization are 20,000
@@ -474,7 +474,9 @@ def completion_totals(
     them). The findings done and started are counted among the measures' own findings, as
     `completion_of` counts them among the findings named: `findings` must hold every finding
     of `measures` (a visible measure's finding is always visible, the finding rule reaching
-    the findings of the measures a person reaches), or a rate could pass 100 %."""
+    the findings of the measures a person reaches), or a rate could pass 100 %. `findings`
+    None: the findings are those of the measures (`ledger.scope.findings_are_those_of_measures`),
+    counted among them."""
     # The caller's names kept apart from the per-finding columns and from these sums.
     more = {f"n_{i}": Count("id", filter=q) for i, q in enumerate(counted.values())}
     sums = per_finding_counts(measures, **more).aggregate(
@@ -483,10 +485,13 @@ def completion_totals(
         # Each group has a measure at least, so "all done" is done == total.
         findings_done=Count("finding_id", filter=Q(done=F("total"))),
         findings_started=Count("finding_id", filter=Q(started__gt=0)),
+        findings_of_measures=Count("finding_id"),
         **{f"sum_{name}": Coalesce(Sum(name), 0) for name in more},
     )
     rates = Completion(
-        findings=findings.order_by().count(),
+        findings=(
+            sums["findings_of_measures"] if findings is None else findings.order_by().count()
+        ),
         findings_done=sums["findings_done"],
         findings_started=sums["findings_started"],
         measures=sums["sum_total"],

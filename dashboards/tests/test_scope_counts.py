@@ -74,3 +74,27 @@ def test_the_figures_are_not_all_zero(world: Any) -> None:
     assert office["open"] and office["overdue"]
     soon = scope_counts(world.user("office")).sections
     assert soon["unit_open"] or soon["due_soon"] or soon["flagged"]
+
+
+def test_whose_findings_are_those_of_their_measures_is_said_by_the_finding_rule(
+    world: Any,
+) -> None:
+    """The home page counts a unit's or a grid's findings among its measures, without reading
+    the findings: for every active person of whom that is said, the two are the same set."""
+    from django.contrib.auth import get_user_model
+
+    from ledger.scope import findings_are_those_of_measures
+
+    said = 0
+    for user in get_user_model().objects.filter(is_active=True, person__isnull=False):
+        if not findings_are_those_of_measures(actor_for(user)):
+            continue
+        said += 1
+        of_measures = set(
+            Measure.objects.visible_to(user).values_list("finding_id", flat=True).distinct()
+        )
+        assert set(Finding.objects.visible_to(user).values_list("id", flat=True)) == of_measures
+    assert said > 10
+    for username in ("office", "leader", "taskforce1"):
+        assert not findings_are_those_of_measures(actor_for(world.user(username)))
+    assert findings_are_those_of_measures(actor_for(world.user("branch1")))
