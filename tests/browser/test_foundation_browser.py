@@ -41,6 +41,18 @@ def test_the_office_sees_the_whole_organization_and_what_awaits_close_out(
     page.click(f"#mainnav a.nav-link[href='{reverse('organization:overview')}']")
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(reverse("organization:overview"))
+    # The office's dozen sections fit a 1366 px screen in either language (the English names
+    # are the longer): the links wrap, the page does not widen, the user menu stays on the right.
+    for language in ("zh-hans", "en"):
+        if language == "en":
+            with page.expect_navigation():
+                page.select_option("#mainnav [data-testid=language-select]", "en")
+            page.wait_for_load_state("networkidle")
+        assert page.locator("html").get_attribute("lang") == language
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        menu = page.locator("[data-testid=user-menu]").bounding_box()
+        assert menu is not None and 1366 - 400 < menu["x"] + menu["width"] <= 1366
+    s.screenshot("organization-office-english")
     assert s.foreign_requests() == []
 
 
