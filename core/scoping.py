@@ -120,8 +120,9 @@ def _caller() -> tuple[str, str]:
 
 def fetched_for(obj: Any, user: Any) -> bool:
     """Whether `obj` was fetched through `visible_to(user)`, for this very `user` object (the
-    request's user): then whatever hangs from it by its scope rule is the person's to read
-    without asking the database again whether they may see it."""
+    request's user): the person could see it when it was read, in this request, so what hangs
+    from it by its scope rule may be read without asking the database again. Meant for pages
+    that read (a write that moves the object out of reach does not clear it)."""
     return user is not None and getattr(obj._state, "fetched_for", None) is user
 
 
@@ -191,6 +192,8 @@ class GuardedQuerySet(QuerySet):  # type: ignore[type-arg]
         return clone
 
     def _combine_scope(self, other: Any, combined: Any) -> Any:
+        if combined is self:
+            return combined  # `other` was empty: this queryset itself, scope and all
         if combined is not other and isinstance(combined, GuardedQuerySet):
             scoped_other = not isinstance(other, GuardedQuerySet) or other.is_scoped
             combined._scope = self._scope if scoped_other else None
@@ -232,7 +235,9 @@ class GuardedQuerySet(QuerySet):  # type: ignore[type-arg]
             return super()._fetch_all()  # type: ignore[no-any-return]
         self._require_scope("fetch")
         super()._fetch_all()
+        # Not for union() and its kin: their rows come from other querysets too.
         stamp = self._scope == "view" and self._scope_for is not None
+        stamp = stamp and self.query.combinator is None
         if stamp and self._iterable_class is ModelIterable:  # type: ignore[attr-defined]
             for obj in self._result_cache:  # type: ignore[attr-defined]
                 obj._state.fetched_for = self._scope_for

@@ -73,6 +73,8 @@ def finding_rule(actor: Actor, action: Action) -> Q:
     # finding ids, not a correlated EXISTS: SQLite runs that once per finding of the
     # organization (seconds at 100,000 measures), the IN list once.
     reach = Measure.objects.filter(measure_reach_q(actor)).values("finding_id")
+    if findings_are_those_of_measures(actor):
+        return in_org & Q(pk__in=reach)  # and nothing more: the home page counts on it
     return in_org & (tf | Q(pk__in=reach))
 
 

@@ -282,6 +282,17 @@ def test_a_record_remembers_whose_scope_fetched_it(world: Any, strict: None) -> 
     mixed = Measure.objects.visible_to(branch) | Measure.objects.visible_to(office)
     assert not scoping.fetched_for(mixed.get(pk=pk), branch)
     assert not scoping.fetched_for(mixed.get(pk=pk), office)
+    # A union's rows come from the other queryset too: none remembers the first one's person.
+    unioned = (
+        Measure.objects.visible_to(branch)
+        .order_by()
+        .union(Measure.objects.unscoped("a test").order_by())
+    )
+    assert unioned and not any(scoping.fetched_for(m, branch) for m in unioned)
+    # Combined with nothing, a queryset is itself: scope kept, and the original left as it was.
+    mine = Measure.objects.visible_to(branch).filter(pk=pk)
+    assert scoping.fetched_for((mine | Measure.objects.none()).get(), branch)
+    assert mine.is_scoped and scoping.fetched_for(mine.get(), branch)
 
 
 def test_the_inspection_page_shows_no_event_of_a_finding_the_person_cannot_see(
