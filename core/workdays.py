@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from functools import cache
+from functools import cache, lru_cache
 
 import chinese_calendar  # type: ignore[import-untyped]  # ships no type information
 from django.db import models
@@ -91,7 +91,15 @@ def official_calendar_covers(start: dt.date, end: dt.date) -> bool:
 def is_working_day(d: dt.date) -> bool:
     """Whether d is a working day on the official calendar (adjusted weekend working days count);
     Monday to Friday in years the calendar does not cover."""
-    d = _as_date(d)
+    return _is_working_date(_as_date(d))
+
+
+# The calendar is the package's fixed data, so each date's answer is kept: the package takes
+# about 28 microseconds a date, and counting working days walks every date of a span (a
+# year-long schedule is 365 of them, read again for every measure judged in working days).
+# 40,000 dates are more than a century, under 7 MB (measured).
+@lru_cache(maxsize=40_000)
+def _is_working_date(d: dt.date) -> bool:
     if _year_is_covered(d.year):
         return bool(chinese_calendar.is_workday(d))
     return d.weekday() < 5

@@ -22,6 +22,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -379,56 +380,86 @@ class _LightRules:
             day = following
         return day
 
-    def _runs(self, due_dates: Any) -> list[tuple[dt.date, dt.date, int]]:
-        """(first, last, threshold): the due dates after the warning window grouped into runs
-        of equal threshold, those no progress can fall below left out."""
-        from ledger.lights import expected_progress
+    def _runs(self, last_due: dt.date | None) -> list[tuple[dt.date, dt.date, int]]:
+        """(first, last, threshold): every due date after the warning window up to `last_due`
+        whose threshold is above 0, in runs of equal threshold (no progress is below 0, so the
+        dates after the last run need no condition).
 
-        if self.feedback_date is None:
+        The threshold is `expected_progress` less the points a measure may trail by, and the
+        expected share of a date `due` after today is elapsed * 100 // total, where elapsed
+        counts the days from the feedback date to today and total those to `due` (calendar
+        or working days): it falls one step at a time as total grows, and the last total of
+        each step is elapsed * 100 // share. So the runs come from arithmetic and a forward
+        walk over the working days, without reading which due dates occur (an index read of
+        the whole organization's dates, 17 ms at 100,000 measures): only the last of them,
+        which bounds the walk (a share may stay above 0 for decades when no points are
+        allowed)."""
+        from core.workdays import CalendarMode, days_between, is_working_day
+
+        if self.feedback_date is None or last_due is None:
             return []
+        start, mode = self.feedback_date, self.policy.mode
+        elapsed = days_between(start, self.today, mode=mode)
+        day = self.cutoff + dt.timedelta(days=1)
+        total = days_between(start, day, mode=mode)
+        if elapsed <= 0 or total <= 0:
+            return []  # the schedule has not begun: the share expected is 0
+        by_calendar = CalendarMode.of(mode) is CalendarMode.CALENDAR_DAYS
         runs: list[tuple[dt.date, dt.date, int]] = []
-        for due in sorted(due_dates):
-            expected = expected_progress(
-                start=self.feedback_date, due=due, today=self.today, mode=self.policy.mode
-            )
-            threshold = None if expected is None else expected - self.policy.behind_points
-            if threshold is None or threshold <= 0:
-                continue  # no progress is below it
-            if runs and runs[-1][2] == threshold:
-                runs[-1] = (runs[-1][0], due, threshold)
+        while True:
+            share = min(100, elapsed * 100 // total)
+            threshold = share - self.policy.behind_points
+            if threshold <= 0 or day > last_due:  # the share only falls with later dates
+                return runs
+            most = elapsed * 100 // share  # the largest total with this share
+            if by_calendar:
+                last = start + dt.timedelta(days=most)
             else:
-                runs.append((due, due, threshold))
-        return runs
+                # The day before the (most + 1)-th working day; total <= most here.
+                last, counted = day, total
+                while last < last_due:
+                    following = last + dt.timedelta(days=1)
+                    if is_working_day(following):
+                        if counted == most:
+                            break
+                        counted += 1
+                    last = following
+            runs.append((day, min(last, last_due), threshold))  # the next begins the day after
+            day, total = last + dt.timedelta(days=1), most + 1
 
     def _threshold(self, runs: list[tuple[dt.date, dt.date, int]]) -> Any:
-        """The progress a due date's measure must reach, as a CASE that halves the runs at each
-        level (0 for dates outside every run): about six comparisons a row for the fifty-odd
-        runs of a year's due dates, where one condition per run tested them all."""
+        """The progress a due date's measure must reach within the runs, which follow one
+        another without a gap: a CASE that halves them at each level, about six comparisons
+        a row for the fifty-odd runs of a year's due dates. Each level compares the due date
+        with a plain lookup, not a filter: the CASE is built anew for every dashboard, and
+        building it from filters took 30 ms."""
         if len(runs) == 1:
-            first, last, threshold = runs[0]
-            return Case(
-                When(due_date__gte=first, due_date__lte=last, then=Value(threshold)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
+            return Value(runs[0][2])
         middle = len(runs) // 2
         return Case(
-            When(due_date__lt=runs[middle][0], then=self._threshold(runs[:middle])),
+            When(
+                LessThan(F("due_date"), Value(runs[middle][0])),
+                then=self._threshold(runs[:middle]),
+            ),
             default=self._threshold(runs[middle:]),
             output_field=IntegerField(),
         )
 
-    def _trailing_q(self, due_dates: Any) -> Q | None:
+    def _trailing_q(self, last_due: dt.date | None) -> Q | None:
         """Progress below the schedule's threshold for its due date (dates after the warning
-        window); None when no progress can be."""
-        runs = self._runs(due_dates)
+        window up to `last_due`); None when no progress can be."""
+        runs = self._runs(last_due)
         if not runs:
             return None
-        return Q(due_date__isnull=False, progress__lt=self._threshold(runs))
+        return Q(
+            due_date__gte=runs[0][0],
+            due_date__lte=runs[-1][1],
+            progress__lt=self._threshold(runs),
+        )
 
-    def category(self, due_dates: Any) -> Case:
-        """The CASE naming each measure's light (or "unusual"); `due_dates` are the due dates
-        after the warning window that occur."""
+    def category(self, last_due: dt.date | None) -> Case:
+        """The CASE naming each measure's light (or "unusual"), for due dates up to
+        `last_due`."""
         from ledger.lights import Light
 
         def when(q: Q, value: str) -> When:
@@ -443,7 +474,7 @@ class _LightRules:
             when(self.moved_q, self.UNUSUAL),
             when(Q(due_date__lte=self.cutoff), Light.YELLOW.value),
         ]
-        trailing = self._trailing_q(due_dates)
+        trailing = self._trailing_q(last_due)
         if trailing is not None:
             branches.append(when(trailing, Light.YELLOW.value))
         return Case(*branches, default=Value(Light.WHITE.value), output_field=CharField())
@@ -451,7 +482,7 @@ class _LightRules:
 
 def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = None) -> Overview:
     """Figures for one inspection within the user's scope, in a fixed number of queries."""
-    from django.db.models import Count, Sum
+    from django.db.models import Count, Max, Sum
 
     from ledger.lights import LIGHT_ORDER, Light, compute_light
     from ledger.models import Finding
@@ -484,20 +515,14 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
         .values_list("id", "theme_id")
     )
     rates = completion_of(per_finding, theme_of.keys())
-    # The due dates after the warning window, of the whole organization: a read of the
-    # due-date index, where the round's own would scan its measures; the thresholds of dates
-    # no measure of the round has are never used.
-    later = (
-        Measure.objects.visible_to(user)
-        .filter(due_date__gt=rules.cutoff)
-        .order_by()
-        .values_list("due_date", flat=True)
-    )
+    # The last due date the measures may have: it bounds the trailing thresholds' runs. Of the
+    # person's measures, one end of the due-date index, where the round's own would scan them.
+    last_due = Measure.objects.visible_to(user).order_by().aggregate(last=Max("due_date"))["last"]
     # One grouped read: per state, unit and light, how many and their relapses. State first:
     # SQLite then reads the round from its (organization, round, state) index instead of
     # walking every measure in unit order.
     groups = list(
-        measures.annotate(light=rules.category(later.distinct()))
+        measures.annotate(light=rules.category(last_due))
         .values_list("state", "lead_unit_id", "light")
         .annotate(n=Count("id"), rel=Sum("relapse_count"))
     )
@@ -515,9 +540,10 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
     )
 
     def row_of(rows: dict[int, dict[str, Any]], key_id: int, name: str, order: int) -> Any:
-        return rows.setdefault(
-            key_id,
-            {
+        # Looked up before it is made: it is asked for once per finding (9,000 of a round).
+        row = rows.get(key_id)
+        if row is None:
+            row = rows[key_id] = {
                 "id": key_id,
                 "name": name,
                 "order": order,
@@ -525,8 +551,8 @@ def dashboard_overview(user: Any, *, inspection: Any, today: dt.date | None = No
                 "done": 0,
                 "overdue": 0,
                 "relapses": 0,
-            },
-        )
+            }
+        return row
 
     unit_rows: dict[int, dict[str, Any]] = {}
     theme_rows: dict[int, dict[str, Any]] = {}
