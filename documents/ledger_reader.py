@@ -512,6 +512,17 @@ def _read_xlsx(data: bytes, *, limits: _Limits, filename: str) -> list[_Grid]:
         workbook.close()
 
 
+class _ValueRange(MergedCellRange):  # type: ignore[misc]
+    """A merged range as a reader of values needs it: openpyxl's own also adds the
+    bottom-right cell's borders to the top-left one as it is made (2 of the 7 seconds of
+    reading a 10,000-row ledger with 5,947 merged finding cells)."""
+
+    def _get_borders(self) -> None:
+        self.start_cell = self.ws._cells.get((self.min_row, self.min_col))
+        if self.start_cell is None:
+            self.start_cell = self.ws.cell(row=self.min_row, column=self.min_col)
+
+
 class _LedgerSheetReader(WorksheetReader):  # type: ignore[misc]
     """openpyxl's sheet reader, keeping merged ranges as ranges: openpyxl also restyles the
     borders of every merged cell while loading, which a reader of values never needs and which
@@ -523,7 +534,7 @@ class _LedgerSheetReader(WorksheetReader):  # type: ignore[misc]
             return
         ranges = []
         for ref in self.parser.merged_cells.mergeCell:
-            merged = MergedCellRange(self.ws, ref.ref)
+            merged = _ValueRange(self.ws, ref.ref)
             cells = merged.cells
             next(cells)  # the top-left cell keeps its value
             for row, col in cells:

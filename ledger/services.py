@@ -118,7 +118,10 @@ def finding_save(
         if finding.theme.organization_id != finding.inspection.organization_id:
             raise ValidationError({"theme": _("The theme belongs to another organization.")})
         finding.sort_key = number_sort_key(finding.number) if finding.number else ""
-        finding.full_clean(exclude=["version"])
+        # The theme and the round were read just above; asking the database again whether they
+        # exist cost two queries a finding (an import of 2,000 findings: 4,000 of them), and
+        # the foreign keys hold them anyway.
+        finding.full_clean(exclude=["version", "theme", "inspection"])
         finding.save()
         after = snapshot(finding)
         if responsible_leaders is not None:
