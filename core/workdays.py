@@ -176,14 +176,49 @@ def days_between(start: dt.date, end: dt.date, *, mode: CalendarMode) -> int:
 
 
 def _count_working_days(first: dt.date, last: dt.date) -> int:
-    """Working days in the closed range [first, last]; 0 if the range is empty."""
+    """Working days in the closed range [first, last]; 0 if the range is empty.
+
+    Counted a year at a time: from each covered year's running totals, and by arithmetic in
+    years the calendar does not cover (Monday to Friday), where walking the range day by day
+    cost a lookup per day (a page judging a few hundred deadlines in working days walked
+    34,000 days, about 20 ms)."""
+    if last < first:
+        return 0
     count = 0
-    d = first
-    while d <= last:
-        if is_working_day(d):
-            count += 1
-        d += _ONE_DAY
+    for year in range(first.year, last.year + 1):
+        lo = first if year == first.year else dt.date(year, 1, 1)
+        hi = last if year == last.year else dt.date(year, 12, 31)
+        if not _year_is_covered(year):
+            count += _weekdays(lo, hi)
+            continue
+        totals = _year_totals(year)
+        start, end = lo.timetuple().tm_yday - 1, hi.timetuple().tm_yday - 1
+        count += totals[end] - (totals[start - 1] if start else 0)
     return count
+
+
+@cache
+def _year_totals(year: int) -> tuple[int, ...]:
+    """For each day of a covered year (index: day of the year - 1), the working days from
+    1 January up to and including it."""
+    totals = []
+    running = 0
+    day = dt.date(year, 1, 1)
+    while day.year == year:
+        running += _is_working_date(day)
+        totals.append(running)
+        day += _ONE_DAY
+    return tuple(totals)
+
+
+def _weekdays(first: dt.date, last: dt.date) -> int:
+    """Monday to Friday in [first, last]; 0 if the range is empty."""
+    days = (last - first).days + 1
+    if days <= 0:
+        return 0
+    weeks, rest = divmod(days, 7)
+    start = first.weekday()
+    return weeks * 5 + sum(1 for i in range(rest) if (start + i) % 7 < 5)
 
 
 def add_days(start: dt.date, n: int, *, mode: CalendarMode) -> dt.date:

@@ -41,10 +41,14 @@ def d(month: int, day: int, year: int = 2021) -> dt.date:
 
 @pytest.fixture
 def fresh_coverage_cache() -> Iterator[None]:
-    # Coverage is cached per year (and the fallback logged once); start each such test clean.
-    workdays._year_is_covered.cache_clear()
+    # Coverage is cached per year (and the fallback logged once), each date's answer and each
+    # year's running totals too; start each such test clean.
+    caches = (workdays._year_is_covered, workdays._is_working_date, workdays._year_totals)
+    for kept in caches:
+        kept.cache_clear()
     yield
-    workdays._year_is_covered.cache_clear()
+    for kept in caches:
+        kept.cache_clear()
 
 
 class TestIsWorkingDay:
@@ -263,6 +267,44 @@ class TestFallbackOutsideTheOfficialCalendar:
         records = [r for r in caplog.records if r.name == "core.workdays"]
         assert len(records) == 1
         assert str(UNCOVERED_YEAR) in records[0].getMessage()
+
+
+def _walked(first: dt.date, last: dt.date) -> int:
+    """Working days in [first, last], one day at a time."""
+    count, day = 0, first
+    while day <= last:
+        count += is_working_day(day)
+        day += dt.timedelta(days=1)
+    return count
+
+
+def test_counting_by_years_gives_what_walking_the_days_gives() -> None:
+    # Spans within a covered year, across years, across the edge of the data into uncovered
+    # years, single days, empty ranges, and the first and last days of a year.
+    days = [dt.date(2024, 1, 1), dt.date(2024, 2, 29), dt.date(2025, 1, 28), dt.date(2025, 10, 8)]
+    days += [dt.date(2025, 12, 31), dt.date(2026, 1, 1), dt.date(2026, 12, 31)]
+    days += [dt.date(2027, 1, 1), dt.date(2027, 3, 3), dt.date(2028, 12, 31), dt.date(2029, 7, 1)]
+    days += [dt.date(2026, 9, 30) + dt.timedelta(days=k) for k in range(10)]
+    for first in days:
+        for last in days:
+            assert workdays._count_working_days(first, last) == _walked(first, last), (first, last)
+            expected = _walked(first + dt.timedelta(days=1), last) if last >= first else None
+            if expected is not None:
+                assert days_between(first, last, mode=WORK) == expected
+
+
+def test_a_date_at_the_end_of_the_calendar_is_counted_without_walking_to_it(
+    fresh_coverage_cache: None,
+) -> None:
+    # 8,000 years of Mondays to Fridays, by arithmetic: 52 or 53 weeks a year.
+    count = days_between(dt.date(2030, 1, 1), dt.date.max, mode=WORK)
+    assert 5 * 52 * 7970 < count < 5 * 53 * 7970
+    # Backwards the range is [2030-01-01, 9999-12-31): the first day in, the last day out.
+    first_in = is_working_day(dt.date(2030, 1, 1))
+    last_out = is_working_day(dt.date.max)
+    assert days_between(dt.date.max, dt.date(2030, 1, 1), mode=WORK) == -(
+        count + first_in - last_out
+    )
 
 
 def test_the_organization_stores_the_one_calendar_mode() -> None:
