@@ -1,10 +1,11 @@
 """The dashboard's trailing-progress thresholds, worked out by arithmetic, held to
-`expected_progress` date by date (no database)."""
+`expected_progress` date by date, and the CASE that looks them up as the database runs it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 
 import pytest
 
@@ -68,3 +69,74 @@ def test_no_runs_without_a_feedback_date_or_a_due_date() -> None:
     assert rules._runs(rules.cutoff + dt.timedelta(days=1))[0][1] == rules.cutoff + dt.timedelta(
         days=1
     )
+
+
+@pytest.mark.parametrize("mode", [CalendarMode.CALENDAR_DAYS, CalendarMode.WORKING_DAYS])
+@pytest.mark.parametrize("feedback", [dt.date(1, 1, 1), dt.date(1926, 6, 1), dt.date(2021, 3, 1)])
+def test_a_due_date_at_the_end_of_the_calendar_ends_the_runs_without_overflowing(
+    feedback: dt.date, mode: CalendarMode
+) -> None:
+    # No points allowed: the share stays above 0 for centuries, up to 9999-12-31.
+    today = dt.date(2026, 12, 7)
+    rules = _LightRules(today, LightPolicy(behind_points=0, mode=mode), feedback_date=feedback)
+    runs = rules._runs(dt.date.max)
+    assert runs and len(runs) <= 100
+    for (_f1, last1, _t1), (first2, _l2, _t2) in itertools.pairwise(runs):
+        assert last1 + dt.timedelta(days=1) == first2
+    for first, last, threshold in runs[:3] + runs[-3:]:
+        for due in (first, last):
+            assert expected_progress(start=feedback, due=due, today=today, mode=mode) == threshold
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mode", [CalendarMode.CALENDAR_DAYS, CalendarMode.WORKING_DAYS])
+def test_the_database_finds_each_due_dates_threshold_and_none_after_the_last_due_date(
+    world: Any, mode: CalendarMode
+) -> None:
+    """The CASE as the database runs it: each run's first and last day get its threshold (the
+    levels compare with "before", so a run's first day belongs to it), the day before the
+    first run and the days after `last_due` get none."""
+    from django.db.models import BooleanField, Case, When
+
+    from ledger.models import Measure
+
+    today = dt.date(2026, 10, 9)
+    rules = _LightRules(
+        today, LightPolicy(behind_points=30, mode=mode), feedback_date=dt.date(2026, 9, 20)
+    )
+    last_due = rules.cutoff + dt.timedelta(days=200)
+    runs = rules._runs(last_due)
+    assert len(runs) > 3
+    wanted: dict[dt.date, int] = {rules.cutoff: 0, last_due + dt.timedelta(days=1): 0}
+    for first, last, threshold in runs[:5] + runs[-5:]:
+        wanted[first] = wanted[last] = threshold
+    measures = list(
+        Measure.objects.unscoped("a test")
+        .exclude(deadline_kind="long_term")
+        .order_by("id")[: 2 * len(wanted)]
+    )
+    assert len(measures) == 2 * len(wanted)
+    expected: dict[int, tuple[int, bool]] = {}
+    for (due, threshold), pair in zip(
+        sorted(wanted.items()), zip(measures[0::2], measures[1::2], strict=True), strict=True
+    ):
+        # One measure just below the threshold (trailing), one at it (not trailing).
+        for measure, progress in zip(pair, (threshold - 1, threshold), strict=True):
+            Measure.objects.unscoped("a test").filter(pk=measure.pk).update(
+                due_date=due, progress=max(progress, 0)
+            )
+            expected[measure.pk] = (threshold, progress >= 0 and progress < threshold)
+    trailing = rules._trailing_q(last_due)
+    assert trailing is not None
+    rows = (
+        Measure.objects.unscoped("a test")
+        .filter(pk__in=expected)
+        .annotate(
+            threshold=rules._threshold(runs),
+            trailing=Case(When(trailing, then=True), default=False, output_field=BooleanField()),
+        )
+        .values_list("pk", "due_date", "threshold", "trailing")
+    )
+    for pk, due, threshold, is_trailing in rows:
+        in_runs = runs[0][0] <= due <= runs[-1][1]
+        assert (threshold if in_runs else 0, is_trailing) == expected[pk], due
