@@ -62,14 +62,13 @@ class CalendarMode(models.TextChoices):
 
 @cache
 def _year_is_covered(year: int) -> bool:
-    try:
-        chinese_calendar.is_workday(dt.date(year, 1, 1))
-    except NotImplementedError:
-        logger.warning(
-            "No official holiday calendar for %s: counting Monday to Friday as working days.", year
-        )
-        return False
-    return True
+    covered_from, covered_to = _covered_years()
+    if covered_from <= year <= covered_to:
+        return True
+    logger.warning(
+        "No official holiday calendar for %s: counting Monday to Friday as working days.", year
+    )
+    return False
 
 
 def _as_date(d: dt.date) -> dt.date:
@@ -205,7 +204,7 @@ def _count_working_days(first: dt.date, last: dt.date) -> int:
 @cache
 def _covered_years() -> tuple[int, int]:
     """The first and last year of the package's calendar: the years it answers for (its own
-    check), one run of years."""
+    check, which raises NotImplementedError outside them), one run of years."""
     from chinese_calendar.constants import holidays  # type: ignore[import-untyped]
 
     return min(holidays).year, max(holidays).year

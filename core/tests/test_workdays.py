@@ -318,3 +318,12 @@ def test_the_organization_stores_the_one_calendar_mode() -> None:
     assert CalendarMode.of(field.default) == CalendarMode.CALENDAR_DAYS
     assert CalendarMode.of("working") == CalendarMode.WORKING_DAYS
     assert CalendarMode.of("lunar") == CalendarMode.CALENDAR_DAYS
+
+
+def test_the_covered_years_are_those_the_package_answers_for() -> None:
+    first, last = workdays._covered_years()
+    for year in (first, last):
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    for year in (first - 1, last + 1):
+        with pytest.raises(NotImplementedError):
+            chinese_calendar.is_workday(dt.date(year, 6, 1))
