@@ -354,6 +354,16 @@ def messages_in_english_outside_requests() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache() -> Any:
+    """Each test starts with an empty cache: the database goes back after each test, and its
+    ids and audit chain come again, so what one test kept could answer for another's data."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def audit_checkpoints_in_a_temporary_file(settings: Any, tmp_path: Any) -> None:
     """Commands that copy the audit head (run_reminders) write beside the test, not in var/."""
     settings.AUDIT_CHECKPOINT_PATH = tmp_path / "audit-checkpoint.jsonl"

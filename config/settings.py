@@ -345,6 +345,10 @@ elif CACHE_URL:
     raise ValueError("CACHE_URL must be a redis://, rediss:// or unix:// address, or empty")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long the dashboard's figures are kept for a person at most (seconds; 0: computed on
+# every request). Any write through the product makes new ones at once (see
+# `dashboards.selectors.dashboard_figures`); the bound is for changes made around it.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 600)
 # Where the audit chain head is copied, outside the database (see `manage.py audit_checkpoint`).
 # Retention. The audit trail is never deleted by the product; AUDIT_RETENTION_MONTHS states how
 # long it is kept at least (empty: for ever) and may not be below 6 (a system check refuses it).

@@ -7,8 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from dashboards.selectors import (
-    campaign_rows,
-    dashboard_overview,
+    dashboard_figures,
     home_sections,
     people_record,
     scope_counts,
@@ -67,7 +66,8 @@ def _chosen_inspection(request: HttpRequest) -> tuple[list[Inspection], Inspecti
 def overview(request: HttpRequest) -> HttpResponse:
     require_capability(request, "dashboard.view")
     inspections, inspection, bad = _chosen_inspection(request)
-    data = dashboard_overview(request.user, inspection=inspection) if inspection else None
+    figures = dashboard_figures(request.user, inspection=inspection) if inspection else None
+    data = figures.overview if figures else None
     chart = None
     if data is not None:
         chart = {
@@ -91,7 +91,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "inspection": inspection,
             "data": data,
             "chart": chart,
-            "campaigns": campaign_rows(request.user, inspection=inspection) if data else [],
+            "campaigns": figures.campaigns if figures else [],
             "bad_inspection": bad,
             "today": timezone.localdate(),
         },

@@ -1,0 +1,166 @@
+"""The dashboard keeps a person's figures until the next write (dashboard_figures): a second
+look reads none of the measures again, a write through the product shows at once, and no one
+is ever answered with figures computed for another scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from dashboards.selectors import campaign_rows, dashboard_figures, dashboard_overview
+from ledger.models import Measure
+
+
+def _look(world: Any, username: str) -> tuple[int, int, str]:
+    """The dashboard as `username` opens it: its overdue figure, its measure count, the
+    queries it took to answer, and the page."""
+    client = world.client(username)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("dashboards:overview"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    overdue = re.search(r'data-testid="overdue-total">(\d+)<', body)
+    assert overdue, body[:500]
+    return int(overdue.group(1)), len(queries), body
+
+
+def _measure_reads(queries: Any) -> int:
+    return sum('"ledger_measure"' in q["sql"] for q in queries)
+
+
+def test_a_second_look_reads_no_measure_and_shows_the_same_figures(world: Any) -> None:
+    client = world.client("leader")
+    url = reverse("dashboards:overview")
+    with CaptureQueriesContext(connection) as first:
+        one = client.get(url)
+    with CaptureQueriesContext(connection) as second:
+        two = client.get(url)
+    assert one.status_code == two.status_code == 200
+    assert _measure_reads(first.captured_queries) >= 3
+    assert _measure_reads(second.captured_queries) == 0
+    assert len(second) < len(first)
+    # The CSRF token is masked anew in every response.
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"|"X-CSRFToken": "[^"]*"')
+    assert strip.sub("", one.content.decode()) == strip.sub("", two.content.decode())
+
+
+def test_a_write_through_the_product_shows_on_the_next_look(world: Any) -> None:
+    from ledger.services import measure_set_due_date
+
+    before, _n, _body = _look(world, "office")
+    again, _n, _body = _look(world, "office")
+    assert again == before
+    measure = (
+        Measure.objects.filter(
+            finding__inspection=world.inspection(),
+            state__in=["not_started", "in_progress"],
+            due_date__gt=timezone.localdate(),
+        )
+        .exclude(deadline_kind="long_term")
+        .order_by("id")
+        .first()
+    )
+    measure_set_due_date(
+        by=world.user("office"),
+        measure=measure,
+        due_date=timezone.localdate() - dt.timedelta(days=3),
+        reason="moved into the past for the test",
+    )
+    after, _n, _body = _look(world, "office")
+    assert after == before + 1
+    assert (
+        after
+        == dashboard_overview(world.user("office"), inspection=world.inspection()).overdue_total
+    )
+
+
+def test_each_person_is_answered_with_the_figures_of_their_own_scope(world: Any) -> None:
+    """The office looks first; the branch secretary and the leader, looking next with the
+    same data, each get what their own scope gives, not what the office's look kept."""
+    inspection = world.inspection()
+    for username in ("office", "branch1", "leader", "branch1", "office"):
+        shown, _n, body = _look(world, username)
+        user = world.user(username)
+        expected = dashboard_overview(user, inspection=inspection)
+        assert shown == expected.overdue_total
+        assert f">{expected.findings_total}<" in body
+        unit_links = set(re.findall(r"&unit=(\d+)\"", body))
+        assert unit_links == {str(r["id"]) for r in expected.by_unit}
+    branch_total = dashboard_overview(world.user("branch1"), inspection=inspection).measures_total
+    office_total = dashboard_overview(world.user("office"), inspection=inspection).measures_total
+    assert branch_total < office_total
+
+
+def test_the_figures_are_those_of_the_day_they_are_asked_for(world: Any) -> None:
+    office = world.user("office")
+    inspection = world.inspection()
+    today = timezone.localdate()
+    for day in (today, today + dt.timedelta(days=400), today):
+        figures = dashboard_figures(office, inspection=inspection, today=day)
+        direct = dashboard_overview(office, inspection=inspection, today=day)
+        assert figures.overview.light_counts == direct.light_counts
+        assert figures.overview.overdue_total == direct.overdue_total
+        assert figures.overview.inspection is inspection
+    later = dashboard_figures(office, inspection=inspection, today=today + dt.timedelta(days=400))
+    assert (
+        later.overview.overdue_total
+        > dashboard_figures(office, inspection=inspection, today=today).overview.overdue_total
+    )
+
+
+def test_the_kept_campaign_rows_are_the_campaign_table(world: Any) -> None:
+    office = world.user("office")
+    inspection = world.inspection()
+    for _look_again in range(2):
+        kept = dashboard_figures(office, inspection=inspection).campaigns
+        rows = campaign_rows(office, inspection=inspection)
+        assert [(r["campaign"].pk, r["campaign"].name) for r in kept] == [
+            (r["campaign"].pk, r["campaign"].name) for r in rows
+        ]
+        assert [(r["counts"], r["meetings"], r["rules"]) for r in kept] == [
+            (r["counts"], r["meetings"], r["rules"]) for r in rows
+        ]
+
+
+def test_nothing_is_kept_when_the_setting_is_zero(world: Any, settings: Any) -> None:
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    client = world.client("leader")
+    url = reverse("dashboards:overview")
+    for _look_again in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        assert _measure_reads(queries.captured_queries) >= 3
+
+
+class UnreachableCache:
+    """A shared cache that cannot be reached: every call fails as redis-py does."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        from redis.exceptions import ConnectionError
+
+        raise ConnectionError("Error 111 connecting to 10.0.0.5:6379. Connection refused.")
+
+    set = get
+
+    def close(self, **kwargs: Any) -> None:
+        pass
+
+
+def test_a_cache_out_of_reach_only_means_the_figures_are_computed(
+    world: Any, settings: Any, caplog: Any
+) -> None:
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.UnreachableCache"}}
+    expected = dashboard_overview(world.user("leader"), inspection=world.inspection())
+    for _look_again in range(2):
+        shown, _n, _body = _look(world, "leader")
+        assert shown == expected.overdue_total
+    assert "dashboard figures not kept" in caplog.text
