@@ -788,19 +788,7 @@ def _figures_key(user: Any, inspection: Any, today: dt.date) -> str:
     actor = actor_for(user)
     # The chain head is one row, read by its key; it is not an owned record.
     head = AuditChainHead.objects.filter(pk=1).values_list("seq", "last_hash").first()
-    scope = (
-        actor.user_id,
-        actor.person_id,
-        actor.organization_id,
-        sorted(actor.roles),
-        actor.unit_id,
-        sorted(actor.head_unit_ids),
-        sorted(actor.task_force_ids),
-        sorted(actor.liaison_group_ids),
-        None if actor.grid_unit_ids is None else sorted(actor.grid_unit_ids),
-        actor.separated,
-    )
-    raw = repr((head, today.isoformat(), inspection.pk, get_language(), scope))
+    raw = repr((head, today.isoformat(), inspection.pk, get_language(), actor.scope_key))
     # The number goes up whenever what is kept changes shape: a shared cache may still hold
     # the last release's objects.
     return "dashboard:1:" + hashlib.sha256(raw.encode()).hexdigest()

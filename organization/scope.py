@@ -80,6 +80,24 @@ class Actor:
         return bool(self.roles & set(roles))
 
     @property
+    def scope_key(self) -> tuple[Any, ...]:
+        """Everything that decides what this person may read, as one hashable value: the key
+        of figures computed within the scope and kept (the dashboard's), so that two people
+        share a key only if every scope rule reads the same rows for both."""
+        return (
+            self.user_id,
+            self.person_id,
+            self.organization_id,
+            tuple(sorted(self.roles)),
+            self.unit_id,
+            tuple(sorted(self.head_unit_ids)),
+            tuple(sorted(self.task_force_ids)),
+            tuple(sorted(self.liaison_group_ids)),
+            None if self.grid_unit_ids is None else tuple(sorted(self.grid_unit_ids)),
+            self.separated,
+        )
+
+    @property
     def unit_ids(self) -> frozenset[int]:
         """Units whose work this person does: their own unit and any unit they head."""
         ids = set(self.head_unit_ids)

@@ -164,3 +164,42 @@ def test_a_cache_out_of_reach_only_means_the_figures_are_computed(
         shown, _n, _body = _look(world, "leader")
         assert shown == expected.overdue_total
     assert "dashboard figures not kept" in caplog.text
+
+
+def test_the_scope_key_changes_with_every_part_of_the_scope() -> None:
+    """A field added to Actor that decides what a person reads must be in its scope key, or
+    two people could share kept figures: each field but the display name and the scratch
+    space is changed in turn, and each change must change the key."""
+    import dataclasses
+
+    from organization.scope import Actor
+
+    base = Actor(
+        user_id=1,
+        person_id=2,
+        organization_id=3,
+        roles=frozenset({"office"}),
+        unit_id=4,
+        head_unit_ids=frozenset({5}),
+        task_force_ids=frozenset({6}),
+        liaison_group_ids=frozenset({7}),
+        grid_unit_ids=frozenset({8}),
+        name="a",
+    )
+    other = {
+        "user_id": 11,
+        "person_id": 12,
+        "organization_id": 13,
+        "roles": frozenset({"leader"}),
+        "unit_id": 14,
+        "head_unit_ids": frozenset({5, 15}),
+        "task_force_ids": frozenset(),
+        "liaison_group_ids": frozenset({17}),
+        "grid_unit_ids": None,
+        "separated": True,
+    }
+    names = {f.name for f in dataclasses.fields(Actor)} - {"name", "extra"}
+    assert names == set(other)
+    for name, value in other.items():
+        assert dataclasses.replace(base, **{name: value}).scope_key != base.scope_key, name
+    assert dataclasses.replace(base, name="b", extra={"x": 1}).scope_key == base.scope_key
