@@ -354,11 +354,14 @@ def messages_in_english_outside_requests() -> Any:
 
 
 @pytest.fixture(autouse=True)
-def empty_cache() -> Any:
-    """Each test starts with an empty cache: the database goes back after each test, and its
-    ids and audit chain come again, so what one test kept could answer for another's data."""
+def empty_cache(settings: Any) -> Any:
+    """Each test starts with an empty cache of its process's own memory: the database goes
+    back after each test, and its ids and audit chain come again, so what one test kept could
+    answer for another's data; and a Redis named by CACHE_URL in the environment is never
+    emptied by a test run (`clear` empties its whole database, not one prefix)."""
     from django.core.cache import cache
 
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield
 

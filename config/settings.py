@@ -339,6 +339,12 @@ if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "rectify"),
+            # A Redis that stops answering fails a call within a second instead of redis-py's
+            # default of waiting on the socket: every use of the cache has an answer without it.
+            "OPTIONS": {
+                "socket_connect_timeout": 1.0,
+                "socket_timeout": 1.0,
+            },
         }
     }
 elif CACHE_URL:

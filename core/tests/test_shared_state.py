@@ -49,6 +49,7 @@ def test_a_redis_cache_url_selects_djangos_redis_cache() -> None:
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://cache.internal:6379/2",
         "KEY_PREFIX": "rectify",
+        "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
     }
 
 
