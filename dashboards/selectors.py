@@ -791,8 +791,9 @@ def _cache_call(method: Any, *args: Any) -> Any:
     except (RedisError, OSError) as error:
         logger.warning("dashboard figures not kept: the cache answered %r", error)
         return _UNREACHABLE
-    except (pickle.UnpicklingError, AttributeError, ImportError, TypeError, EOFError) as error:
-        logger.warning("dashboard figures kept by another release: %r", error)
+    except (pickle.PickleError, AttributeError, ImportError, TypeError, EOFError) as error:
+        # Read: a value another release's classes made; written: one that does not pickle.
+        logger.warning("dashboard figures not kept: the value could not be (un)pickled: %r", error)
         return None
 
 

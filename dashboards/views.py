@@ -66,7 +66,11 @@ def _chosen_inspection(request: HttpRequest) -> tuple[list[Inspection], Inspecti
 def overview(request: HttpRequest) -> HttpResponse:
     require_capability(request, "dashboard.view")
     inspections, inspection, bad = _chosen_inspection(request)
-    figures = dashboard_figures(request.user, inspection=inspection) if inspection else None
+    # One day for the figures and the headline's "as of", also across midnight.
+    today = timezone.localdate()
+    figures = (
+        dashboard_figures(request.user, inspection=inspection, today=today) if inspection else None
+    )
     data = figures.overview if figures else None
     chart = None
     if data is not None:
@@ -93,7 +97,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "campaigns": figures.campaigns if figures else [],
             "bad_inspection": bad,
-            "today": timezone.localdate(),
+            "today": today,
         },
         status=404 if bad else 200,
     )

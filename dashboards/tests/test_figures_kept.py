@@ -18,8 +18,8 @@ from ledger.models import Measure
 
 
 def _look(world: Any, username: str) -> tuple[int, int, str]:
-    """The dashboard as `username` opens it: its overdue figure, its measure count, the
-    queries it took to answer, and the page."""
+    """The dashboard as `username` opens it: its overdue figure, the number of queries it
+    took to answer, and the page."""
     client = world.client(username)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("dashboards:overview"))
@@ -137,6 +137,62 @@ def test_each_round_is_answered_with_its_own_figures(world: Any) -> None:
         assert kept.measures_total == direct.measures_total
         assert kept.findings_total == direct.findings_total
         assert kept.light_counts == direct.light_counts
+
+
+def test_each_round_chosen_in_the_rendered_form_shows_its_own_figures(world: Any) -> None:
+    """The round select as the page renders it, each of its options submitted as the form
+    submits it (GET, its one field), twice over: each answer shows that round's figures."""
+    from html.parser import HTMLParser
+
+    from ledger.models import Inspection
+
+    first = world.inspection()
+    Inspection.objects.create(
+        organization=first.organization,
+        name="second round",
+        feedback_date=first.feedback_date,
+        rectification_end=first.rectification_end,
+    )
+
+    class RoundForm(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.method = self.action = self.field = ""
+            self.values: list[str] = []
+            self._in_form = self._in_select = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            if tag == "form" and not self.field:
+                self._in_form = True
+                self.method, self.action = a.get("method") or "get", a.get("action") or ""
+            elif tag == "select" and self._in_form and a.get("id") == "id_inspection":
+                self._in_select, self.field = True, a.get("name") or ""
+            elif tag == "option" and self._in_select:
+                self.values.append(a.get("value") or "")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "select":
+                self._in_select = False
+            elif tag == "form":
+                self._in_form = False
+
+    client = world.client("office")
+    url = reverse("dashboards:overview")
+    form = RoundForm()
+    form.feed(client.get(url).content.decode())
+    assert form.method.lower() == "get" and form.field == "inspection"
+    assert len(form.values) == Inspection.objects.visible_to(world.user("office")).count() >= 2
+    office = world.user("office")
+    for value in form.values * 2:
+        response = client.get(form.action or url, {form.field: value})
+        assert response.status_code == 200
+        expected = dashboard_overview(office, inspection=Inspection.objects.get(pk=value))
+        body = response.content.decode()
+        shown = re.search(r'data-testid="overdue-total">(\d+)<', body)
+        assert shown and int(shown.group(1)) == expected.overdue_total, value
+        assert f'<option value="{value}" selected>' in body
+        assert f">{expected.findings_total}<" in body and f">{expected.measures_total}<" in body
 
 
 def test_the_kept_campaign_rows_are_the_campaign_table(world: Any) -> None:
